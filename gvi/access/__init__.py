@@ -1,0 +1,1 @@
+"""Access control: permissions, scoping, cross-partition disclosures and break-the-glass."""

@@ -1,0 +1,1 @@
+"""User accounts, roles, second factor and the municipalities a user may see."""

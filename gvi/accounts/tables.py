@@ -1,0 +1,53 @@
+"""User, the user's municipality scope, and hashed recovery codes."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from piccolo.columns import Boolean, Bytea, ForeignKey, Integer, Timestamptz, Varchar
+from piccolo.columns.base import OnDelete
+from piccolo.table import Table
+
+from gvi.core.columns import Archivable
+from gvi.municipalities.tables import Municipality, Unit
+
+
+class Role(StrEnum):
+    admin = "admin"
+    coordinator = "coordinator"
+    outreach = "outreach"
+    police = "police"
+    analyst = "analyst"
+
+
+class User(Archivable, Table, tablename="app_user"):
+    username = Varchar(length=64, unique=True)
+    display_name = Varchar(length=120)
+    role = Varchar(length=16, choices=Role)
+    unit = ForeignKey(Unit, on_delete=OnDelete.restrict, null=True)
+    password_hash = Varchar(length=255, secret=True, help_text="argon2id")
+    totp_secret_enc = Bytea(null=True, default=None, secret=True)
+    totp_last_step = Integer(null=True, default=None, help_text="Last used TOTP step: codes are single-use.")
+    is_active = Boolean(default=True)
+    failed_logins = Integer(default=0)
+    locked_until = Timestamptz(null=True, default=None)
+    last_login_at = Timestamptz(null=True, default=None)
+    password_changed_at = Timestamptz(null=True, default=None)
+    session_epoch = Integer(
+        default=0,
+        help_text="Raised on logout-everywhere, disabling and role change: older sessions die.",
+    )
+    language = Varchar(length=5, default="sv")
+
+
+class UserMunicipality(Table, tablename="user_municipality"):
+    """The municipalities whose records a user may see (scoping in every query)."""
+
+    user = ForeignKey(User, on_delete=OnDelete.restrict)
+    municipality = ForeignKey(Municipality, on_delete=OnDelete.restrict)
+
+
+class RecoveryCode(Table, tablename="recovery_code"):
+    user = ForeignKey(User, on_delete=OnDelete.restrict)
+    code_hash = Varchar(length=255, secret=True)
+    used_at = Timestamptz(null=True, default=None)

@@ -1,0 +1,25 @@
+"""AuditEvent: one row per read, list, export or write of person-level data,
+and per security event. Each row's hash covers its content and the previous
+row's hash, so an edited or deleted row breaks the chain."""
+
+from __future__ import annotations
+
+from piccolo.columns import JSON, BigInt, Integer, Timestamptz, Varchar
+from piccolo.table import Table
+
+
+class AuditEvent(Table, tablename="audit_event"):
+    # No foreign keys: the trail must outlive anything it mentions.
+    seq = BigInt(unique=True, help_text="Gap-free position in the chain.")
+    occurred_at = Timestamptz()
+    actor_id = Integer(null=True, default=None)
+    actor_username = Varchar(length=64, default="")
+    action = Varchar(length=64, index=True, help_text="A tag such as person:identity:read.")
+    target_type = Varchar(length=32, default="")
+    target_id = Varchar(length=64, default="")
+    person_id = Integer(null=True, default=None, index=True)
+    details = JSON(default="{}")
+    ip = Varchar(length=64, default="")
+    user_agent = Varchar(length=255, default="")
+    prev_hash = Varchar(length=64)
+    hash = Varchar(length=64, unique=True)

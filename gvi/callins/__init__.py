@@ -1,0 +1,1 @@
+"""Call-in meetings, their speakers, promises and invitations, and custom notifications."""

@@ -1,0 +1,1 @@
+"""Shared pieces every domain package uses: column mixins, health checks, helpers."""

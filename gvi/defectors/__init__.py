@@ -1,0 +1,1 @@
+"""Defector cases (avhopparärenden, social-services partition) on both eligibility tracks."""

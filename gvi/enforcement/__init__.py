@@ -1,0 +1,1 @@
+"""Enforcement follow-through (police partition): actions that keep call-in promises."""

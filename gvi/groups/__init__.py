@@ -1,0 +1,1 @@
+"""Criminal groups, their aliases, memberships and relations (the group network's records)."""

@@ -1,0 +1,1 @@
+"""Incidents (police partition): what happened, to whom, and their review."""

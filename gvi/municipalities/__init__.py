@@ -1,0 +1,1 @@
+"""Municipalities and the units (social services, police, joint defector units) in them."""

@@ -1,0 +1,1 @@
+"""People: a pseudonymous code for everyday work, identity kept apart and encrypted."""

@@ -1,0 +1,72 @@
+"""The one Piccolo app: every table class and the single migration history."""
+
+from pathlib import Path
+
+from piccolo.conf.apps import AppConfig
+
+from gvi.access.tables import Alert, BreakGlass, Disclosure
+from gvi.accounts.tables import RecoveryCode, User, UserMunicipality
+from gvi.audit.tables import AuditEvent
+from gvi.callins.tables import CallIn, CallInSpeaker, Invitation, Notification, Promise
+from gvi.defectors.tables import (
+    CaseConsent,
+    CaseFollowUp,
+    CaseNeed,
+    CaseStatusChange,
+    DefectorCase,
+    GrantApplication,
+)
+from gvi.enforcement.tables import EnforcementAction
+from gvi.groups.tables import Group, GroupAlias, GroupRelation, Membership
+from gvi.incidents.tables import Incident, IncidentGroup, IncidentPerson
+from gvi.municipalities.tables import Municipality, Unit, UnitMunicipality
+from gvi.people.tables import Person, PersonIdentity
+from gvi.support.tables import Provider, ProviderCheck, SupportOffer, SupportOfferStatusChange
+from gvi.tasks.tables import Task
+
+TABLES = [
+    Municipality,
+    Unit,
+    UnitMunicipality,
+    User,
+    UserMunicipality,
+    RecoveryCode,
+    Person,
+    PersonIdentity,
+    Group,
+    GroupAlias,
+    Membership,
+    GroupRelation,
+    Incident,
+    IncidentGroup,
+    IncidentPerson,
+    CallIn,
+    CallInSpeaker,
+    Promise,
+    Invitation,
+    Notification,
+    EnforcementAction,
+    DefectorCase,
+    CaseStatusChange,
+    CaseConsent,
+    GrantApplication,
+    CaseNeed,
+    CaseFollowUp,
+    Provider,
+    ProviderCheck,
+    SupportOffer,
+    SupportOfferStatusChange,
+    Disclosure,
+    BreakGlass,
+    Alert,
+    Task,
+    AuditEvent,
+]
+
+APP_CONFIG = AppConfig(
+    app_name="gvi",
+    migrations_folder_path=str(Path(__file__).parent / "migrations"),
+    table_classes=TABLES,
+    migration_dependencies=[],
+    commands=[],
+)

@@ -1,0 +1,121 @@
+"""All configuration, read once from ``GVI_*`` environment variables.
+
+This is the only module that reads the environment; everything else receives a
+:class:`Settings`. The README's configuration table mirrors ``ENV_VARS``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Name → (default, description). The README table and the docker compose test read this.
+ENV_VARS: dict[str, tuple[str, str]] = {
+    "GVI_ENV": ("development", "development, test or production; production refuses demo secrets"),
+    "GVI_DATABASE_URL": (
+        "sqlite:///var/gvi.sqlite3",
+        "sqlite:///path or postgres://user:pass@host:port/db",
+    ),
+    "GVI_DB_POOL_MIN": ("2", "PostgreSQL pool: minimum connections per instance"),
+    "GVI_DB_POOL_MAX": ("10", "PostgreSQL pool: maximum connections per instance"),
+    "GVI_SQLITE_BUSY_TIMEOUT_MS": ("5000", "SQLite: how long a writer waits for the lock"),
+    "GVI_REDIS_URL": ("", "redis://host:port/db; sessions and rate limits go to Redis when set"),
+    "GVI_VAR_DIR": ("var", "where the embedded database, key files and session files live"),
+    "GVI_DATA_KEY": ("", "base64 data-encryption key(s) for identities; else GVI_DATA_KEY_FILE"),
+    "GVI_DATA_KEY_FILE": ("", "file holding the data key(s); default <var>/data.key"),
+    "GVI_SECRET_KEY": ("", "secret for CSRF tokens; else a file <var>/secret.key is created"),
+    "GVI_HOST": ("127.0.0.1", "address `gvi serve` binds"),
+    "GVI_PORT": ("8000", "port `gvi serve` binds"),
+    "GVI_ALLOWED_HOSTS": ("127.0.0.1,localhost", "comma-separated host names the app answers to"),
+    "GVI_SECURE_COOKIES": ("true", "false only for local plain http; drops Secure and __Host-"),
+    "GVI_SESSION_IDLE_MINUTES": ("30", "a session ends after this long without a request"),
+    "GVI_SESSION_MAX_HOURS": ("10", "a session ends this long after login, whatever happens"),
+    "GVI_LOG_LEVEL": ("INFO", "application log level; logs never carry personal data"),
+}
+
+
+def _env(name: str) -> str:
+    return os.environ.get(name, ENV_VARS[name][0])
+
+
+def _bool(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: str = "development"
+    database_url: str = "sqlite:///var/gvi.sqlite3"
+    db_pool_min: int = 2
+    db_pool_max: int = 10
+    sqlite_busy_timeout_ms: int = 5000
+    redis_url: str = ""
+    var_dir: Path = field(default_factory=lambda: ROOT / "var")
+    data_key: str = ""
+    data_key_file: Path | None = None
+    secret_key: str = ""
+    host: str = "127.0.0.1"
+    port: int = 8000
+    allowed_hosts: tuple[str, ...] = ("127.0.0.1", "localhost")
+    secure_cookies: bool = True
+    session_idle_minutes: int = 30
+    session_max_hours: int = 10
+    log_level: str = "INFO"
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.database_url.startswith(("postgres://", "postgresql://"))
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def sqlite_path(self) -> Path:
+        """The SQLite file; relative paths are taken from the project root."""
+        raw = self.database_url.removeprefix("sqlite:///")
+        path = Path(raw)
+        return path if path.is_absolute() else ROOT / path
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        var_dir = Path(_env("GVI_VAR_DIR"))
+        if not var_dir.is_absolute():
+            var_dir = ROOT / var_dir
+        key_file = _env("GVI_DATA_KEY_FILE")
+        database_url = _env("GVI_DATABASE_URL")
+        if not database_url.startswith(("sqlite:///", "postgres://", "postgresql://")):
+            raise ValueError(
+                "GVI_DATABASE_URL must start with sqlite:/// or postgres:// "
+                f"(got a value starting with {database_url[:10]!r})"
+            )
+        return cls(
+            env=_env("GVI_ENV"),
+            database_url=database_url,
+            db_pool_min=int(_env("GVI_DB_POOL_MIN")),
+            db_pool_max=int(_env("GVI_DB_POOL_MAX")),
+            sqlite_busy_timeout_ms=int(_env("GVI_SQLITE_BUSY_TIMEOUT_MS")),
+            redis_url=_env("GVI_REDIS_URL"),
+            var_dir=var_dir,
+            data_key=_env("GVI_DATA_KEY"),
+            data_key_file=Path(key_file) if key_file else None,
+            secret_key=_env("GVI_SECRET_KEY"),
+            host=_env("GVI_HOST"),
+            port=int(_env("GVI_PORT")),
+            allowed_hosts=tuple(
+                h.strip() for h in _env("GVI_ALLOWED_HOSTS").split(",") if h.strip()
+            ),
+            secure_cookies=_bool(_env("GVI_SECURE_COOKIES")),
+            session_idle_minutes=int(_env("GVI_SESSION_IDLE_MINUTES")),
+            session_max_hours=int(_env("GVI_SESSION_MAX_HOURS")),
+            log_level=_env("GVI_LOG_LEVEL"),
+        )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings.from_env()

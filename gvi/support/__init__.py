@@ -1,0 +1,1 @@
+"""Offers of support and the providers that deliver them (social-services partition)."""

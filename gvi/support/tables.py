@@ -1,0 +1,98 @@
+"""Provider, ProviderCheck, SupportOffer and its status history."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from piccolo.columns import Boolean, Date, ForeignKey, Numeric, Text, Timestamptz, Varchar
+from piccolo.columns.base import OnDelete
+from piccolo.table import Table
+
+from gvi.accounts.tables import User
+from gvi.callins.tables import CallIn, Notification
+from gvi.core.columns import Archivable
+from gvi.defectors.tables import DefectorCase
+from gvi.municipalities.tables import Municipality
+from gvi.people.tables import Person
+
+
+class Provider(Archivable, Table, tablename="provider"):
+    class Kind(StrEnum):
+        municipal = "municipal"
+        private = "private"
+        non_profit = "non_profit"
+
+    name = Varchar(length=160, unique=True)
+    kind = Varchar(length=16, choices=Kind)
+    services = Text(default="")
+    contract_reference = Varchar(length=80, default="", help_text="Contract or procurement ref.")
+    municipality = ForeignKey(Municipality, on_delete=OnDelete.restrict, null=True)
+    is_active = Boolean(default=True)
+
+
+class ProviderCheck(Archivable, Table, tablename="provider_check"):
+    class Result(StrEnum):
+        approved = "approved"
+        remarks = "remarks"
+        rejected = "rejected"
+
+    provider = ForeignKey(Provider, on_delete=OnDelete.restrict)
+    checked_on = Date()
+    what = Text(help_text="What was checked, e.g. registry extract, IVO permit, references.")
+    result = Varchar(length=16, choices=Result)
+    checked_by = ForeignKey(User, on_delete=OnDelete.restrict, null=True)
+
+
+class OfferStatus(StrEnum):
+    offered = "offered"
+    accepted = "accepted"
+    declined = "declined"
+    started = "started"
+    completed = "completed"
+    discontinued = "discontinued"
+
+
+class SupportOffer(Archivable, Table, tablename="support_offer"):
+    class Category(StrEnum):
+        housing = "housing"
+        employment = "employment"
+        education = "education"
+        addiction_care = "addiction_care"
+        psychiatric_care = "psychiatric_care"
+        family_support = "family_support"
+        mentor = "mentor"
+        debt_counselling = "debt_counselling"
+        relocation = "relocation"
+        tattoo_removal = "tattoo_removal"
+        leisure = "leisure"
+        other = "other"
+
+    class Context(StrEnum):
+        call_in = "call_in"
+        notification = "notification"
+        defector_case = "defector_case"
+        street_outreach = "street_outreach"
+
+    person = ForeignKey(Person, on_delete=OnDelete.restrict)
+    municipality = ForeignKey(Municipality, on_delete=OnDelete.restrict)
+    category = Varchar(length=24, choices=Category)
+    provider = ForeignKey(Provider, on_delete=OnDelete.restrict, null=True)
+    context = Varchar(length=24, choices=Context)
+    call_in = ForeignKey(CallIn, on_delete=OnDelete.restrict, null=True)
+    notification = ForeignKey(Notification, on_delete=OnDelete.restrict, null=True)
+    defector_case = ForeignKey(DefectorCase, on_delete=OnDelete.restrict, null=True)
+    status = Varchar(length=16, choices=OfferStatus, default=OfferStatus.offered)
+    offered_on = Date()
+    cost = Numeric(digits=(12, 2), null=True, default=None)
+    notes = Text(default="")
+    recorded_by = ForeignKey(User, on_delete=OnDelete.restrict, null=True)
+
+
+class SupportOfferStatusChange(Table, tablename="support_offer_status_change"):
+    offer = ForeignKey(SupportOffer, on_delete=OnDelete.restrict)
+    from_status = Varchar(length=16, null=True, default=None)
+    to_status = Varchar(length=16)
+    changed_on = Date()
+    changed_at = Timestamptz()
+    changed_by = ForeignKey(User, on_delete=OnDelete.restrict, null=True)
+    note = Text(default="")

@@ -1,0 +1,1 @@
+"""Tasks per user and unit: notifications to do, outreach after a call-in, follow-ups."""
