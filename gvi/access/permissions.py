@@ -1,0 +1,130 @@
+"""One Permission enum and one role → permissions map (DESIGN §4).
+
+Every route names the permission it needs in ``opt={"permission": ...}``; the
+guard in :mod:`gvi.access.guards` reads it. ``Permission.public`` marks the few
+routes anyone may reach (login, health, static files).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from gvi.accounts.tables import Role
+
+
+class Permission(StrEnum):
+    public = "public"
+    authenticated = "authenticated"  # any signed-in user: own account, language, logout
+
+    users_manage = "users:manage"
+    audit_read = "audit:read"
+    alerts_read = "alerts:read"
+
+    groups_read = "groups:read"
+    groups_write = "groups:write"
+    relations_write = "relations:write"
+    memberships_write = "memberships:write"
+    people_read = "people:read"  # pseudonymous person records
+    people_write = "people:write"
+    identity_read = "identity:read"  # tier 3: name, personnummer, address, phone
+    network_read = "network:read"
+
+    incidents_read = "incidents:read"
+    incidents_write = "incidents:write"
+    enforcement_read = "enforcement:read"
+    enforcement_write = "enforcement:write"
+
+    callins_read = "callins:read"
+    callins_write = "callins:write"
+    notifications_read = "notifications:read"
+    notifications_write = "notifications:write"
+    promise_ledger_read = "promises:read"
+
+    offers_read = "offers:read"
+    offers_write = "offers:write"
+    providers_read = "providers:read"
+    providers_write = "providers:write"
+    cases_read = "cases:read"
+    cases_write = "cases:write"
+    disclosures_write = "disclosures:write"
+
+    tasks_read = "tasks:read"
+    figures_read = "figures:read"
+    saved_views_write = "views:write"
+
+
+P = Permission
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.admin: frozenset({P.authenticated, P.users_manage, P.audit_read, P.alerts_read}),
+    Role.coordinator: frozenset(
+        {
+            P.authenticated,
+            P.groups_read,
+            P.groups_write,
+            P.people_read,
+            P.network_read,
+            P.callins_read,
+            P.callins_write,
+            P.notifications_read,
+            P.notifications_write,
+            P.promise_ledger_read,
+            P.tasks_read,
+            P.figures_read,
+        }
+    ),
+    Role.outreach: frozenset(
+        {
+            P.authenticated,
+            P.people_read,
+            P.people_write,
+            P.identity_read,
+            P.callins_read,
+            P.notifications_read,
+            P.offers_read,
+            P.offers_write,
+            P.providers_read,
+            P.providers_write,
+            P.cases_read,
+            P.cases_write,
+            P.disclosures_write,
+            P.tasks_read,
+            P.figures_read,
+        }
+    ),
+    Role.police: frozenset(
+        {
+            P.authenticated,
+            P.groups_read,
+            P.relations_write,
+            P.memberships_write,
+            P.people_read,
+            P.people_write,
+            P.identity_read,
+            P.network_read,
+            P.incidents_read,
+            P.incidents_write,
+            P.enforcement_read,
+            P.enforcement_write,
+            P.callins_read,
+            P.notifications_read,
+            P.promise_ledger_read,
+            P.tasks_read,
+            P.figures_read,
+        }
+    ),
+    Role.analyst: frozenset(
+        {P.authenticated, P.groups_read, P.network_read, P.figures_read, P.saved_views_write}
+    ),
+}
+
+# Roles that can read person-level data must use a second factor.
+ROLES_NEEDING_TOTP: frozenset[Role] = frozenset(
+    role for role, perms in ROLE_PERMISSIONS.items() if P.people_read in perms or role is Role.admin
+)
+
+
+def has_permission(role: Role | str, permission: Permission) -> bool:
+    if permission is Permission.public:
+        return True
+    return permission in ROLE_PERMISSIONS.get(Role(role), frozenset())

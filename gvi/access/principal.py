@@ -1,0 +1,42 @@
+"""The signed-in user as the services see it: who, which role, which scope."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from gvi.access.permissions import Permission, has_permission
+from gvi.accounts.tables import Role
+from gvi.municipalities.tables import Agency
+
+
+@dataclass(frozen=True)
+class Principal:
+    user_id: int
+    username: str
+    role: Role
+    unit_id: int | None = None
+    municipality_ids: frozenset[int] = field(default_factory=frozenset)
+    # Units whose defector cases this user may see (own unit; joint units included).
+    unit_ids: frozenset[int] = field(default_factory=frozenset)
+    ip: str = ""
+    user_agent: str = ""
+
+    @property
+    def agency(self) -> Agency | None:
+        """The partition this user works in; None for roles outside both."""
+        if self.role is Role.police:
+            return Agency.police
+        if self.role is Role.outreach:
+            return Agency.social_services
+        return None
+
+    @property
+    def pseudonymous_only(self) -> bool:
+        """Analysts see no identities and no free text, anywhere."""
+        return self.role is Role.analyst
+
+    def can(self, permission: Permission) -> bool:
+        return has_permission(self.role, permission)
+
+
+SYSTEM = Principal(user_id=0, username="system", role=Role.admin)

@@ -1,0 +1,1 @@
+"""Security mechanisms shared by every domain: encryption, sessions, CSRF, headers."""

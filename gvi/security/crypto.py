@@ -1,0 +1,138 @@
+"""Field encryption for identities (AES-256-GCM) and the HMAC blind index.
+
+Keys live outside the database: ``GVI_DATA_KEY`` (``id:base64[,id:base64...]``,
+the first is active) or a key file in the same format, one key per line.
+Every ciphertext names the key that made it, and its associated data binds it
+to ``table.column.row`` so a ciphertext copied to another row or column does
+not decrypt.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+import secrets
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from gvi.settings import Settings, get_settings
+
+_VERSION = b"\x01"
+_NONCE_BYTES = 12
+
+
+class KeyError_(Exception):
+    """The data key is missing, malformed, or unknown for a ciphertext."""
+
+
+def _parse_keys(text: str) -> list[tuple[str, bytes]]:
+    keys: list[tuple[str, bytes]] = []
+    for raw in text.replace("\n", ",").split(","):
+        item = raw.strip()
+        if not item or item.startswith("#"):
+            continue
+        key_id, sep, b64 = item.partition(":")
+        if not sep:
+            raise KeyError_("a data key must look like id:base64")
+        key = base64.b64decode(b64)
+        if len(key) != 32:
+            raise KeyError_(f"data key {key_id!r} must be 32 bytes")
+        keys.append((key_id, key))
+    if not keys:
+        raise KeyError_("no data key configured")
+    return keys
+
+
+def new_key_line(key_id: str | None = None) -> str:
+    key_id = key_id or "k" + secrets.token_hex(3)
+    return f"{key_id}:{base64.b64encode(os.urandom(32)).decode()}"
+
+
+def key_file_path(settings: Settings) -> Path:
+    return settings.data_key_file or settings.var_dir / "data.key"
+
+
+def ensure_local_key_file(settings: Settings) -> Path:
+    """For local use only (`make run`): create a key file with a fresh key if none exists."""
+    path = key_file_path(settings)
+    if not settings.data_key and not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(new_key_line("k1") + "\n")
+    return path
+
+
+@dataclass(frozen=True)
+class Keyring:
+    keys: tuple[tuple[str, bytes], ...]
+
+    @property
+    def active_id(self) -> str:
+        return self.keys[0][0]
+
+    def _key(self, key_id: str) -> bytes:
+        for kid, key in self.keys:
+            if kid == key_id:
+                return key
+        raise KeyError_(f"unknown data key id {key_id!r}")
+
+    @property
+    def _index_key(self) -> bytes:
+        # Derived from the *oldest* key so the blind index survives rotation
+        # until that key is retired (rotation recomputes it then).
+        return hmac.new(self.keys[-1][1], b"gvi blind index v1", hashlib.sha256).digest()
+
+    def encrypt(self, plaintext: str, aad: str) -> bytes:
+        kid = self.active_id.encode()
+        nonce = os.urandom(_NONCE_BYTES)
+        sealed = AESGCM(self._key(self.active_id)).encrypt(nonce, plaintext.encode(), aad.encode())
+        return _VERSION + bytes([len(kid)]) + kid + nonce + sealed
+
+    def decrypt(self, blob: bytes, aad: str) -> str:
+        if not blob or blob[:1] != _VERSION:
+            raise KeyError_("not a gvi ciphertext")
+        n = blob[1]
+        kid = blob[2 : 2 + n].decode()
+        nonce = blob[2 + n : 2 + n + _NONCE_BYTES]
+        sealed = blob[2 + n + _NONCE_BYTES :]
+        return AESGCM(self._key(kid)).decrypt(nonce, sealed, aad.encode()).decode()
+
+    @staticmethod
+    def key_id_of(blob: bytes) -> str:
+        return blob[2 : 2 + blob[1]].decode()
+
+    def blind_index(self, value: str) -> str:
+        return hmac.new(self._index_key, normalise_pin(value).encode(), hashlib.sha256).hexdigest()
+
+
+def normalise_pin(value: str) -> str:
+    """Personnummer to 12 digits without separators, so 19900101-1234 and 199001011234 match."""
+    digits = "".join(ch for ch in unicodedata.normalize("NFKC", value) if ch.isdigit())
+    return digits
+
+
+def aad(table: str, column: str, row_id: int | str) -> str:
+    return f"{table}.{column}.{row_id}"
+
+
+def load_keyring(settings: Settings) -> Keyring:
+    if settings.data_key:
+        return Keyring(tuple(_parse_keys(settings.data_key)))
+    path = key_file_path(settings)
+    if not path.exists():
+        raise KeyError_(
+            f"no data key: set GVI_DATA_KEY or create {path} (`gvi init-key` writes one)"
+        )
+    return Keyring(tuple(_parse_keys(path.read_text())))
+
+
+@lru_cache(maxsize=1)
+def get_keyring() -> Keyring:
+    return load_keyring(get_settings())
