@@ -61,8 +61,9 @@ def write_transaction(engine: Engine) -> Any:  # type: ignore[type-arg]
 
 @asynccontextmanager
 async def lifespan_pool(engine: Engine, settings: Settings) -> AsyncIterator[None]:  # type: ignore[type-arg]
-    """Open the PostgreSQL pool for the app's lifetime; a no-op on SQLite."""
-    if isinstance(engine, PostgresEngine):
+    """Open the PostgreSQL pool for the app's lifetime; a no-op on SQLite or with
+    ``GVI_DB_POOL_MAX=0`` (one connection per query, as the tests use)."""
+    if isinstance(engine, PostgresEngine) and settings.db_pool_max > 0:
         await engine.start_connection_pool(
             min_size=settings.db_pool_min, max_size=settings.db_pool_max
         )

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from piccolo.conf.apps import AppConfig
+from piccolo.table import Table
 
 from gvi.access.tables import Alert, BreakGlass, Disclosure
 from gvi.accounts.tables import RecoveryCode, User, UserMunicipality
@@ -24,7 +25,7 @@ from gvi.people.tables import Person, PersonIdentity
 from gvi.support.tables import Provider, ProviderCheck, SupportOffer, SupportOfferStatusChange
 from gvi.tasks.tables import Task
 
-TABLES = [
+TABLES: list[type[Table]] = [
     Municipality,
     Unit,
     UnitMunicipality,

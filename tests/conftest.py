@@ -43,6 +43,9 @@ os.environ.update(
         "GVI_SECURE_COOKIES": "true",
         "GVI_ALLOWED_HOSTS": "testserver.local,127.0.0.1,localhost",
         "PICCOLO_CONF": "gvi.piccolo_conf",
+        # The test client runs the app on its own event loop; a pool opened there
+        # could not serve the test's own queries. tests/web/test_pool.py covers the pool.
+        "GVI_DB_POOL_MAX": "0",
     }
 )
 os.environ.pop("GVI_REDIS_URL", None)
@@ -86,7 +89,7 @@ async def migrated() -> AsyncIterator[None]:
     from gvi.core.migrate import migrate
 
     await migrate()
-    yield
+    return
 
 
 @pytest.fixture
@@ -101,4 +104,19 @@ async def db(migrated: None) -> AsyncIterator[None]:
 
 @pytest.fixture
 def tmp_var() -> Iterator[Path]:
-    yield _TMP / "var"
+    return _TMP / "var"
+
+
+@pytest.fixture
+async def app(db: None) -> AsyncIterator[object]:
+    from gvi.app import create_app
+
+    return create_app()
+
+
+@pytest.fixture
+async def client(app: object) -> AsyncIterator[object]:
+    from litestar.testing import AsyncTestClient
+
+    async with AsyncTestClient(app=app, base_url="https://testserver.local") as c:  # type: ignore[arg-type]
+        yield c

@@ -17,4 +17,83 @@ async def empty_database() -> None:
         )
     else:
         for name in names:
-            await engine._run_in_new_connection(f'DELETE FROM "{name}"')
+            # Names come from our own table classes, not from input.
+            await engine._run_in_new_connection(f'DELETE FROM "{name}"')  # noqa: S608
+
+
+import re  # noqa: E402
+
+_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+SESSION_COOKIE = "__Host-gvi"
+PASSWORD = "korrekt-hast-batteri-häftklammer"
+
+
+def csrf_from(html: str) -> str:
+    match = _CSRF.search(html)
+    assert match, "page has no CSRF field"
+    return match.group(1)
+
+
+async def make_user(
+    username: str,
+    role: str,
+    *,
+    municipality_codes: list[str] | None = None,
+    unit_name: str | None = None,
+    totp_secret: str | None = None,
+) -> tuple[int, str | None]:
+    """Create an account through the real service; returns (user id, TOTP secret)."""
+    from gvi.accounts.services import create_user
+    from gvi.accounts.tables import Role
+
+    new = await create_user(
+        username=username,
+        display_name=username.title(),
+        role=Role(role),
+        password=PASSWORD,
+        municipality_codes=municipality_codes or [],
+        unit_name=unit_name,
+        totp_secret=totp_secret,
+    )
+    return new.user.id, new.totp_secret
+
+
+_used_offsets: dict[str, int] = {}
+
+
+def fresh_code(secret: str) -> str:
+    """A TOTP code not used before: codes are single-use, so a second login in the
+    same 30 s takes the next step (the server accepts one step of clock drift)."""
+    import time
+
+    import pyotp
+
+    offset = _used_offsets.get(secret, -30) + 30
+    assert offset <= 30, "at most two logins per user and test within one TOTP window"
+    _used_offsets[secret] = offset
+    return pyotp.TOTP(secret).at(time.time() + offset)
+
+
+async def login(
+    client: object, username: str, secret: str | None, password: str = PASSWORD
+) -> None:
+    """Sign in through the real pages: password, then a fresh TOTP code."""
+
+    c: object = client
+    page = await c.get("/login")  # type: ignore[attr-defined]
+    r = await c.post(  # type: ignore[attr-defined]
+        "/login",
+        data={"username": username, "password": password, "csrf_token": csrf_from(page.text)},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text
+    if r.headers["location"] == "/login/totp":
+        assert secret
+        page = await c.get("/login/totp")  # type: ignore[attr-defined]
+        r = await c.post(  # type: ignore[attr-defined]
+            "/login/totp",
+            data={"code": fresh_code(secret), "csrf_token": csrf_from(page.text)},
+            follow_redirects=False,
+        )
+        assert r.status_code == 303, r.text
+    assert r.headers["location"] == "/"

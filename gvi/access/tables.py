@@ -9,6 +9,7 @@ from piccolo.columns.base import OnDelete
 from piccolo.table import Table
 
 from gvi.accounts.tables import User
+from gvi.core.columns import Keyed
 from gvi.defectors.tables import DefectorCase
 from gvi.municipalities.tables import Agency
 from gvi.people.tables import Person
@@ -26,7 +27,7 @@ class LegalGround(StrEnum):
     other_statute = "other_statute"  # annan lag eller förordning
 
 
-class Disclosure(Table, tablename="disclosure"):
+class Disclosure(Keyed, Table, tablename="disclosure"):
     """An explicit, recorded crossing between the social-services and police partitions."""
 
     from_agency = Varchar(length=32, choices=Agency)
@@ -41,7 +42,7 @@ class Disclosure(Table, tablename="disclosure"):
     expires_at = Timestamptz(null=True, default=None)
 
 
-class BreakGlass(Table, tablename="break_glass"):
+class BreakGlass(Keyed, Table, tablename="break_glass"):
     """Time-boxed access to a protected person's identity or whereabouts."""
 
     user = ForeignKey(User, on_delete=OnDelete.restrict)
@@ -51,7 +52,7 @@ class BreakGlass(Table, tablename="break_glass"):
     expires_at = Timestamptz()
 
 
-class Alert(Table, tablename="alert"):
+class Alert(Keyed, Table, tablename="alert"):
     class Kind(StrEnum):
         break_glass = "break_glass"
         unusual_reading = "unusual_reading"

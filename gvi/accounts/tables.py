@@ -8,7 +8,7 @@ from piccolo.columns import Boolean, Bytea, ForeignKey, Integer, Timestamptz, Va
 from piccolo.columns.base import OnDelete
 from piccolo.table import Table
 
-from gvi.core.columns import Archivable
+from gvi.core.columns import Archivable, Keyed
 from gvi.municipalities.tables import Municipality, Unit
 
 
@@ -27,7 +27,9 @@ class User(Archivable, Table, tablename="app_user"):
     unit = ForeignKey(Unit, on_delete=OnDelete.restrict, null=True)
     password_hash = Varchar(length=255, secret=True, help_text="argon2id")
     totp_secret_enc = Bytea(null=True, default=None, secret=True)
-    totp_last_step = Integer(null=True, default=None, help_text="Last used TOTP step: codes are single-use.")
+    totp_last_step = Integer(
+        null=True, default=None, help_text="Last used TOTP step: codes are single-use."
+    )
     is_active = Boolean(default=True)
     failed_logins = Integer(default=0)
     locked_until = Timestamptz(null=True, default=None)
@@ -40,14 +42,14 @@ class User(Archivable, Table, tablename="app_user"):
     language = Varchar(length=5, default="sv")
 
 
-class UserMunicipality(Table, tablename="user_municipality"):
+class UserMunicipality(Keyed, Table, tablename="user_municipality"):
     """The municipalities whose records a user may see (scoping in every query)."""
 
     user = ForeignKey(User, on_delete=OnDelete.restrict)
     municipality = ForeignKey(Municipality, on_delete=OnDelete.restrict)
 
 
-class RecoveryCode(Table, tablename="recovery_code"):
+class RecoveryCode(Keyed, Table, tablename="recovery_code"):
     user = ForeignKey(User, on_delete=OnDelete.restrict)
     code_hash = Varchar(length=255, secret=True)
     used_at = Timestamptz(null=True, default=None)

@@ -7,8 +7,10 @@ from __future__ import annotations
 from piccolo.columns import JSON, BigInt, Integer, Timestamptz, Varchar
 from piccolo.table import Table
 
+from gvi.core.columns import Keyed
 
-class AuditEvent(Table, tablename="audit_event"):
+
+class AuditEvent(Keyed, Table, tablename="audit_event"):
     # No foreign keys: the trail must outlive anything it mentions.
     seq = BigInt(unique=True, help_text="Gap-free position in the chain.")
     occurred_at = Timestamptz()

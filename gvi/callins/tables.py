@@ -83,7 +83,9 @@ class Notification(Archivable, Table, tablename="notification"):
     person = ForeignKey(Person, on_delete=OnDelete.restrict)
     municipality = ForeignKey(Municipality, on_delete=OnDelete.restrict)
     delivered_on = Date()
-    delivered_by = Varchar(length=200, help_text="Agencies present, e.g. police and social services.")
+    delivered_by = Varchar(
+        length=200, help_text="Agencies present, e.g. police and social services."
+    )
     outcome = Varchar(length=16, choices=Outcome, default=Outcome.planned)
     offer_made = Text(default="")
     follow_up_due = Date(null=True, default=None)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from piccolo.columns import Integer, Timestamptz
+from piccolo.columns import Integer, Serial, Timestamptz
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 
 
@@ -16,7 +16,13 @@ def utcnow() -> datetime:
     return datetime.now(tz=UTC)
 
 
-class Tracked:
+class Keyed:
+    """The primary key, declared so type checkers know ``row.id`` is an int."""
+
+    id = Serial(primary_key=True)
+
+
+class Tracked(Keyed):
     """Created/updated stamps and the optimistic-lock version."""
 
     created_at = Timestamptz(default=TimestamptzNow())

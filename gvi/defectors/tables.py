@@ -13,7 +13,7 @@ from piccolo.columns.base import OnDelete
 from piccolo.table import Table
 
 from gvi.accounts.tables import User
-from gvi.core.columns import Archivable
+from gvi.core.columns import Archivable, Keyed
 from gvi.municipalities.tables import Municipality, Unit
 from gvi.people.tables import Person
 
@@ -61,8 +61,12 @@ class DefectorCase(Archivable, Table, tablename="defector_case"):
 
     reference = Varchar(length=24, unique=True, help_text="Case number, e.g. AH-2023-0007.")
     person = ForeignKey(Person, on_delete=OnDelete.restrict)
-    municipality = ForeignKey(Municipality, on_delete=OnDelete.restrict, help_text="Home municipality.")
-    unit = ForeignKey(Unit, on_delete=OnDelete.restrict, help_text="Responsible (possibly joint) unit.")
+    municipality = ForeignKey(
+        Municipality, on_delete=OnDelete.restrict, help_text="Home municipality."
+    )
+    unit = ForeignKey(
+        Unit, on_delete=OnDelete.restrict, help_text="Responsible (possibly joint) unit."
+    )
     caseworker = ForeignKey(User, on_delete=OnDelete.restrict, null=True)
     status = Varchar(length=32, choices=CaseStatus, default=CaseStatus.contact)
     referral_source = Varchar(length=32, choices=ReferralSource)
@@ -71,7 +75,9 @@ class DefectorCase(Archivable, Table, tablename="defector_case"):
     opened_on = Date()
     closed_on = Date(null=True, default=None)
     closure_outcome = Varchar(length=16, choices=Outcome, null=True, default=None)
-    social_services_eligible = Boolean(null=True, default=None, help_text="Needs assessment result.")
+    social_services_eligible = Boolean(
+        null=True, default=None, help_text="Needs assessment result."
+    )
     motivated = Boolean(null=True, default=None)
     is_witness = Boolean(default=False)
     threat_level = Varchar(length=16, choices=Threat, default=Threat.unknown)
@@ -83,7 +89,7 @@ class DefectorCase(Archivable, Table, tablename="defector_case"):
     notes = Text(default="")
 
 
-class CaseStatusChange(Table, tablename="case_status_change"):
+class CaseStatusChange(Keyed, Table, tablename="case_status_change"):
     case = ForeignKey(DefectorCase, on_delete=OnDelete.restrict)
     from_status = Varchar(length=32, null=True, default=None)
     to_status = Varchar(length=32)

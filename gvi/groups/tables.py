@@ -13,7 +13,7 @@ from piccolo.columns.base import OnDelete
 from piccolo.table import Table
 
 from gvi.accounts.tables import User
-from gvi.core.columns import Archivable
+from gvi.core.columns import Archivable, Keyed
 from gvi.municipalities.tables import Municipality
 from gvi.people.tables import Person
 
@@ -40,7 +40,7 @@ class Group(Archivable, Table, tablename="criminal_group"):
     recorded_by = ForeignKey(User, on_delete=OnDelete.restrict, null=True)
 
 
-class GroupAlias(Table, tablename="group_alias"):
+class GroupAlias(Keyed, Table, tablename="group_alias"):
     group = ForeignKey(Group, on_delete=OnDelete.restrict)
     alias = Varchar(length=120, index=True)
 
@@ -50,7 +50,9 @@ class _Claim(Archivable):
     confidence = Varchar(length=8, choices=Confidence, default=Confidence.medium)
     valid_from = Date(null=True, default=None)
     valid_to = Date(null=True, default=None)
-    review_by = Date(null=True, default=None, help_text="Claims past this date go to the review queue.")
+    review_by = Date(
+        null=True, default=None, help_text="Claims past this date go to the review queue."
+    )
     recorded_by = ForeignKey(User, on_delete=OnDelete.restrict, null=True)
 
 

@@ -9,7 +9,7 @@ from piccolo.columns.base import OnDelete
 from piccolo.table import Table
 
 from gvi.accounts.tables import User
-from gvi.core.columns import Archivable
+from gvi.core.columns import Archivable, Keyed
 from gvi.groups.tables import Group
 from gvi.municipalities.tables import Municipality
 from gvi.people.tables import Person
@@ -46,7 +46,7 @@ class Incident(Archivable, Table, tablename="incident"):
     recorded_by = ForeignKey(User, on_delete=OnDelete.restrict, null=True)
 
 
-class IncidentGroup(Table, tablename="incident_group"):
+class IncidentGroup(Keyed, Table, tablename="incident_group"):
     class Role(StrEnum):
         suspected = "suspected"
         victim = "victim"
@@ -56,7 +56,7 @@ class IncidentGroup(Table, tablename="incident_group"):
     role = Varchar(length=16, choices=Role)
 
 
-class IncidentPerson(Table, tablename="incident_person"):
+class IncidentPerson(Keyed, Table, tablename="incident_person"):
     class Role(StrEnum):
         suspect = "suspect"
         victim = "victim"

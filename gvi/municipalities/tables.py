@@ -8,7 +8,7 @@ from piccolo.columns import Boolean, ForeignKey, Varchar
 from piccolo.columns.base import OnDelete
 from piccolo.table import Table
 
-from gvi.core.columns import Archivable
+from gvi.core.columns import Archivable, Keyed
 
 
 class Agency(StrEnum):
@@ -42,7 +42,7 @@ class Unit(Archivable, Table, tablename="unit"):
     is_active = Boolean(default=True)
 
 
-class UnitMunicipality(Table, tablename="unit_municipality"):
+class UnitMunicipality(Keyed, Table, tablename="unit_municipality"):
     """A unit serves these municipalities (a joint defector unit serves several)."""
 
     unit = ForeignKey(Unit, on_delete=OnDelete.restrict)

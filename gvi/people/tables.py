@@ -38,6 +38,10 @@ class PersonIdentity(Archivable, Table, tablename="person_identity"):
     address_enc = Bytea(null=True, default=None)
     phone_enc = Bytea(null=True, default=None)
     pin_index = Varchar(
-        length=64, null=True, default=None, index=True, help_text="HMAC blind index of personnummer."
+        length=64,
+        null=True,
+        default=None,
+        index=True,
+        help_text="HMAC blind index of personnummer.",
     )
     key_id = Varchar(length=16, help_text="Which data key encrypted this row.")

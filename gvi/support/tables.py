@@ -10,7 +10,7 @@ from piccolo.table import Table
 
 from gvi.accounts.tables import User
 from gvi.callins.tables import CallIn, Notification
-from gvi.core.columns import Archivable
+from gvi.core.columns import Archivable, Keyed
 from gvi.defectors.tables import DefectorCase
 from gvi.municipalities.tables import Municipality
 from gvi.people.tables import Person
@@ -88,7 +88,7 @@ class SupportOffer(Archivable, Table, tablename="support_offer"):
     recorded_by = ForeignKey(User, on_delete=OnDelete.restrict, null=True)
 
 
-class SupportOfferStatusChange(Table, tablename="support_offer_status_change"):
+class SupportOfferStatusChange(Keyed, Table, tablename="support_offer_status_change"):
     offer = ForeignKey(SupportOffer, on_delete=OnDelete.restrict)
     from_status = Varchar(length=16, null=True, default=None)
     to_status = Varchar(length=16)

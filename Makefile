@@ -1,0 +1,65 @@
+# GVI tracker — everything a newcomer needs is `make run` and `make test`.
+SHELL := /bin/bash
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export PICCOLO_CONF := gvi.piccolo_conf
+
+.PHONY: run test test-sqlite test-postgres lint fmt bench migration clean help
+
+help:
+	@echo "make run        set up (venv, install, migrate, demo data) and serve on http://127.0.0.1:8000"
+	@echo "make test       install dev dependencies and run the whole suite (SQLite, and PostgreSQL if GVI_TEST_POSTGRES_URL is set)"
+	@echo "make lint       ruff and mypy --strict"
+	@echo "make migration  write a migration for changed table classes"
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/gvi init-key
+	$(BIN)/gvi migrate
+	$(BIN)/gvi seed --scale demo
+	@echo ""
+	@echo "Serving on http://127.0.0.1:8000  (Ctrl-C stops)"
+	GVI_SECURE_COOKIES=$${GVI_SECURE_COOKIES:-false} $(BIN)/gvi serve
+
+test: $(STAMP)
+	$(MAKE) test-sqlite
+	@if [ -n "$$GVI_TEST_POSTGRES_URL" ]; then \
+		$(MAKE) test-postgres; \
+	elif [ "$$CI" = "true" ]; then \
+		echo "CI=true but GVI_TEST_POSTGRES_URL is not set: the PostgreSQL run must not be skipped" >&2; exit 1; \
+	else \
+		echo "PostgreSQL run skipped: set GVI_TEST_POSTGRES_URL=postgres://127.0.0.1:5432/test to include it"; \
+	fi
+
+test-sqlite: $(STAMP)
+	@echo "=== test suite on SQLite ==="
+	GVI_TEST_ENGINE=sqlite $(BIN)/pytest $(PYTEST_ARGS)
+
+test-postgres: $(STAMP)
+	@echo "=== test suite on PostgreSQL ==="
+	GVI_TEST_ENGINE=postgres $(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check gvi tests seeds
+	$(BIN)/ruff format --check gvi tests seeds
+	$(BIN)/mypy
+
+fmt: $(STAMP)
+	$(BIN)/ruff format gvi tests seeds
+	$(BIN)/ruff check --fix gvi tests seeds
+
+migration: $(STAMP)
+	GVI_DATABASE_URL=sqlite:///var/migration-scratch.sqlite3 $(BIN)/piccolo migrations forwards gvi
+	GVI_DATABASE_URL=sqlite:///var/migration-scratch.sqlite3 $(BIN)/piccolo migrations new gvi --auto
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

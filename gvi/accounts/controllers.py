@@ -1,0 +1,79 @@
+"""Sign-in pages: password, second factor, sign-out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, get, post
+from litestar.di import NamedDependency
+from litestar.params import URLEncodedBody
+from litestar.response import Redirect, Template
+
+from gvi.access.permissions import Permission
+from gvi.access.principal import Principal
+from gvi.accounts import services
+from gvi.accounts.forms import LoginForm, TotpForm
+from gvi.core.web import page, redirect_with_flash
+from gvi.security.sessions import get_session
+
+PUBLIC = {"permission": Permission.public}
+
+
+@get("/login", opt=PUBLIC, name="accounts.login", include_in_schema=False)
+async def show_login(request: Request[Any, Any, Any]) -> Template:
+    return page(request, "accounts/login.html", {"form": LoginForm()})
+
+
+@post("/login", opt=PUBLIC, name="accounts.login_submit", include_in_schema=False)
+async def submit_login(
+    request: Request[Any, Any, Any], data: URLEncodedBody[LoginForm]
+) -> Template | Redirect:
+    result = await services.password_step(request, data.username, data.password)
+    if not result.ok:
+        # Keep what was typed (not the password) and say what to do.
+        return page(
+            request,
+            "accounts/login.html",
+            {"form": LoginForm(username=data.username), "error": result.message},
+            status_code=400,
+        )
+    if result.needs_totp:
+        return Redirect(path="/login/totp", status_code=303)
+    return redirect_with_flash(request, "/", "Du är inloggad.")
+
+
+@get("/login/totp", opt=PUBLIC, name="accounts.totp", include_in_schema=False)
+async def show_totp(request: Request[Any, Any, Any]) -> Template | Redirect:
+    if not get_session(request).get("pending_user"):
+        return Redirect(path="/login", status_code=303)
+    return page(request, "accounts/totp.html")
+
+
+@post("/login/totp", opt=PUBLIC, name="accounts.totp_submit", include_in_schema=False)
+async def submit_totp(
+    request: Request[Any, Any, Any], data: URLEncodedBody[TotpForm]
+) -> Template | Redirect:
+    try:
+        ok = await services.totp_step(request, data.code)
+    except services.AccountError as exc:
+        get_session(request).flash(str(exc), "error")
+        return Redirect(path="/login", status_code=303)
+    if not ok:
+        return page(request, "accounts/totp.html", {"error": services.TOTP_FAILED}, status_code=400)
+    return redirect_with_flash(request, "/", "Du är inloggad.")
+
+
+@post(
+    "/logout",
+    opt={"permission": Permission.authenticated},
+    name="accounts.logout",
+    include_in_schema=False,
+)
+async def submit_logout(
+    request: Request[Any, Any, Any], principal: NamedDependency[Principal]
+) -> Redirect:
+    await services.logout(request, principal)
+    return Redirect(path="/login", status_code=303)
+
+
+ACCOUNT_ROUTES = [show_login, submit_login, show_totp, submit_totp, submit_logout]

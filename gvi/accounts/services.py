@@ -1,0 +1,332 @@
+"""Accounts: signing in (password, then second factor), the session's principal,
+creating and changing users. The one place that knows these queries and audit rows.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from litestar.connection import ASGIConnection
+from litestar.stores.base import Store
+
+from gvi.access.permissions import ROLES_NEEDING_TOTP
+from gvi.access.principal import Principal
+from gvi.accounts import passwords, totp
+from gvi.accounts.tables import Role, User, UserMunicipality
+from gvi.accounts.throttle import LoginThrottle
+from gvi.audit.events import AuditAction
+from gvi.audit.services import record
+from gvi.core.web import client_ip, user_agent
+from gvi.db import write_transaction
+from gvi.municipalities.tables import Municipality, Unit
+from gvi.security.sessions import Session, get_session
+from gvi.settings import get_settings
+
+# A second factor must follow the password within this many seconds.
+PENDING_TOTP_SECONDS = 300
+
+LOGIN_FAILED = (
+    "Inloggningen misslyckades. Kontrollera användarnamn och lösenord. "
+    "Efter flera misslyckade försök spärras inloggningen en stund."
+)
+TOTP_FAILED = "Koden stämde inte eller har redan använts. Vänta på nästa kod och försök igen."
+
+
+class AccountError(Exception):
+    """A problem a person can act on; the message is safe to show."""
+
+
+@dataclass(frozen=True)
+class PasswordStep:
+    ok: bool
+    needs_totp: bool = False
+    message: str = ""
+
+
+def _throttle(connection: ASGIConnection[Any, Any, Any, Any]) -> LoginThrottle:
+    store: Store = connection.app.stores.get("throttle")
+    return LoginThrottle(store, key_secret=get_settings().secret_key.encode())
+
+
+def _anonymous_actor(
+    connection: ASGIConnection[Any, Any, Any, Any], user: User | None
+) -> Principal | None:
+    if user is None:
+        return None
+    return Principal(
+        user_id=user.id,
+        username=user.username,
+        role=Role(user.role),
+        ip=client_ip(connection),
+        user_agent=user_agent(connection),
+    )
+
+
+def _engine() -> Any:
+    return User._meta.db
+
+
+async def _find_active_user(username: str) -> User | None:
+    user: User | None = (
+        await User.objects()
+        .where(
+            (User.username == username.strip().lower())
+            & (User.is_active == True)  # noqa: E712 (Piccolo needs ==)
+            & (User.archived_at.is_null())
+        )
+        .first()
+    )
+    return user
+
+
+async def password_step(
+    connection: ASGIConnection[Any, Any, Any, Any], username: str, password: str
+) -> PasswordStep:
+    """First step of signing in. The same answer, in similar time, whether or not
+    the account exists."""
+    throttle = _throttle(connection)
+    ip = client_ip(connection)
+    decision = await throttle.check(username, ip, reserve=False)
+    user = await _find_active_user(username)
+    if not decision.allowed:
+        await passwords.verify_dummy_async()
+        async with write_transaction(_engine()):
+            await record(
+                AuditAction.auth_login_failed,
+                actor=_anonymous_actor(connection, user),
+                target_type="user",
+                target_id=user.id if user else "",
+                details={"reason": "throttled", "by": decision.reason or ""},
+            )
+        return PasswordStep(ok=False, message=LOGIN_FAILED)
+    if user is None:
+        ok = await passwords.verify_dummy_async(password)
+    else:
+        ok = await passwords.verify_password_async(user.password_hash, password)
+    if not ok:
+        after = await throttle.record_failure(username, ip)
+        async with write_transaction(_engine()):
+            await record(
+                AuditAction.auth_login_failed,
+                actor=_anonymous_actor(connection, user),
+                target_type="user",
+                target_id=user.id if user else "",
+                details={"reason": "password"},
+            )
+            if after.locked_now:
+                await record(
+                    AuditAction.auth_lockout,
+                    actor=_anonymous_actor(connection, user),
+                    target_type="user",
+                    target_id=user.id if user else "",
+                    details={"by": after.reason or "", "seconds": after.retry_after_seconds},
+                )
+        return PasswordStep(ok=False, message=LOGIN_FAILED)
+    assert user is not None
+    if passwords.needs_rehash(user.password_hash):
+        await User.update(
+            {User.password_hash: await passwords.hash_password_async(password)}
+        ).where(User.id == user.id)
+    session = get_session(connection)
+    if Role(user.role) in ROLES_NEEDING_TOTP or user.totp_secret_enc:
+        session.clear()
+        session["pending_user"] = user.id
+        session["pending_at"] = time.time()
+        return PasswordStep(ok=True, needs_totp=True)
+    await _complete_login(connection, user, throttle)
+    return PasswordStep(ok=True)
+
+
+async def totp_step(connection: ASGIConnection[Any, Any, Any, Any], code: str) -> bool:
+    """Second step: a TOTP code (single use) or a recovery code."""
+    session = get_session(connection)
+    user_id = session.get("pending_user")
+    started = float(session.get("pending_at") or 0)
+    if not user_id or time.time() - started > PENDING_TOTP_SECONDS:
+        session.clear()
+        raise AccountError("Inloggningen tog för lång tid. Börja om med användarnamn och lösenord.")
+    user = await User.objects().where((User.id == user_id) & (User.is_active == True)).first()  # noqa: E712
+    if user is None or not user.totp_secret_enc:
+        session.clear()
+        raise AccountError("Kontot kan inte logga in. Kontakta en administratör.")
+    throttle = _throttle(connection)
+    ip = client_ip(connection)
+    decision = await throttle.check(user.username, ip, reserve=False)
+    used_totp = False
+    used_recovery = False
+    if decision.allowed:
+        if "".join(code.split()).isdigit():
+            # Checks and spends the code in one conditional update: single use.
+            used_totp = await totp.use_totp_code(user.id, code)
+        else:
+            used_recovery = await totp.use_recovery_code(user.id, code)
+    if not used_totp and not used_recovery:
+        after = await throttle.record_failure(user.username, ip)
+        async with write_transaction(_engine()):
+            await record(
+                AuditAction.auth_totp_failed,
+                actor=_anonymous_actor(connection, user),
+                target_type="user",
+                target_id=user.id,
+            )
+            if after.locked_now:
+                await record(
+                    AuditAction.auth_lockout,
+                    actor=_anonymous_actor(connection, user),
+                    target_type="user",
+                    target_id=user.id,
+                    details={"by": after.reason or "", "seconds": after.retry_after_seconds},
+                )
+        return False
+    await _complete_login(connection, user, throttle, recovery=used_recovery)
+    return True
+
+
+async def _complete_login(
+    connection: ASGIConnection[Any, Any, Any, Any],
+    user: User,
+    throttle: LoginThrottle,
+    *,
+    recovery: bool = False,
+) -> None:
+    session: Session = get_session(connection)
+    # A fresh id at the moment of authentication: whatever id the browser held before is dead.
+    session.clear()
+    session["user_id"] = user.id
+    session["epoch"] = user.session_epoch
+    session["lang"] = user.language
+    await throttle.record_success(user.username, client_ip(connection))
+    async with write_transaction(_engine()):
+        await User.update({User.last_login_at: datetime.now(tz=UTC), User.failed_logins: 0}).where(
+            User.id == user.id
+        )
+        await record(
+            AuditAction.auth_login,
+            actor=_anonymous_actor(connection, user),
+            target_type="user",
+            target_id=user.id,
+            details={"recovery_code": recovery},
+        )
+
+
+async def logout(
+    connection: ASGIConnection[Any, Any, Any, Any], principal: Principal | None
+) -> None:
+    get_session(connection).clear()
+    if principal is not None:
+        await record(
+            AuditAction.auth_logout,
+            actor=principal,
+            target_type="user",
+            target_id=principal.user_id,
+        )
+
+
+async def load_principal(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal | None:
+    """The signed-in user for this request, or None. A disabled, archived or
+    epoch-bumped account ends the session here, on its next request."""
+    session = get_session(connection)
+    user_id = session.get("user_id")
+    if not user_id:
+        return None
+    user = await User.objects().where(User.id == user_id).first()
+    if (
+        user is None
+        or not user.is_active
+        or user.archived_at is not None
+        or user.session_epoch != session.get("epoch")
+    ):
+        session.clear()
+        return None
+    municipality_ids = await UserMunicipality.select(UserMunicipality.municipality).where(
+        UserMunicipality.user == user.id
+    )
+    return Principal(
+        user_id=user.id,
+        username=user.username,
+        role=Role(user.role),
+        unit_id=user.unit,
+        municipality_ids=frozenset(row["municipality"] for row in municipality_ids),
+        unit_ids=frozenset({user.unit}) if user.unit else frozenset(),
+        ip=client_ip(connection),
+        user_agent=user_agent(connection),
+    )
+
+
+@dataclass(frozen=True)
+class NewUser:
+    user: User
+    totp_secret: str | None
+    totp_uri: str | None
+    recovery_codes: list[str]
+
+
+async def create_user(
+    *,
+    username: str,
+    display_name: str,
+    role: Role,
+    password: str,
+    municipality_codes: list[str],
+    unit_name: str | None = None,
+    actor: Principal | None = None,
+    totp_secret: str | None = None,
+) -> NewUser:
+    """Create an account; roles that read person data get a TOTP secret and recovery codes."""
+    username = username.strip().lower()
+    problems = passwords.check_password_policy(password, username=username)
+    if problems:
+        raise AccountError("; ".join(p.message_sv for p in problems))
+    if await User.exists().where(User.username == username):
+        raise AccountError(f"Användarnamnet {username!r} är upptaget.")
+    municipalities = await Municipality.select(Municipality.id, Municipality.code).where(
+        Municipality.code.is_in(municipality_codes or ["-"])
+    )
+    missing = set(municipality_codes) - {m["code"] for m in municipalities}
+    if missing:
+        raise AccountError(f"Okända kommunkoder: {', '.join(sorted(missing))}")
+    unit_id = None
+    if unit_name:
+        unit = await Unit.select(Unit.id).where(Unit.name == unit_name).first()
+        if unit is None:
+            raise AccountError(f"Okänd enhet: {unit_name}")
+        unit_id = unit["id"]
+    needs_totp = role in ROLES_NEEDING_TOTP
+    secret = totp_secret or (totp.new_secret() if needs_totp else None)
+    codes = totp.generate_recovery_codes() if secret else []
+    # Hash before the transaction: argon2 takes a while and SQLite's write lock is shared.
+    password_hash = await passwords.hash_password_async(password)
+    async with write_transaction(_engine()):
+        user = User(
+            username=username,
+            display_name=display_name,
+            role=role.value,
+            unit=unit_id,
+            password_hash=password_hash,
+            password_changed_at=datetime.now(tz=UTC),
+        )
+        await user.save()
+        if secret:
+            await User.update({User.totp_secret_enc: totp.seal_secret(secret, user.id)}).where(
+                User.id == user.id
+            )
+        for m in municipalities:
+            await UserMunicipality(user=user.id, municipality=m["id"]).save()
+        if codes:
+            await totp.store_recovery_codes(user.id, codes)
+        await record(
+            AuditAction.user_create,
+            actor=actor,
+            target_type="user",
+            target_id=user.id,
+            details={"role": role.value, "municipalities": len(municipalities)},
+        )
+    return NewUser(
+        user=user,
+        totp_secret=secret,
+        totp_uri=totp.provisioning_uri(secret, username) if secret else None,
+        recovery_codes=codes,
+    )

@@ -1,0 +1,147 @@
+"""``create_app()``: the one place the Litestar application is assembled."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
+from litestar import Litestar, Router
+from litestar.config.allowed_hosts import AllowedHostsConfig
+from litestar.di import Provide
+from litestar.openapi.config import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.static_files import create_static_files_router
+from litestar.stores.base import Store
+from litestar.stores.file import FileStore
+from litestar.stores.memory import MemoryStore
+from litestar.template.config import TemplateConfig
+
+from gvi.access.guards import current_principal, require_permission
+from gvi.access.permissions import Permission
+from gvi.core.errors import EXCEPTION_HANDLERS
+from gvi.db import lifespan_pool
+from gvi.security.csrf import csrf_token
+from gvi.security.headers import SecurityHeadersMiddleware, csp_nonce
+from gvi.security.sessions import SessionMiddleware, session_settings
+from gvi.settings import ROOT, Settings, get_settings
+
+log = logging.getLogger("gvi")
+
+STATIC_DIR = ROOT / "gvi" / "static"
+TEMPLATE_DIR = ROOT / "templates"
+
+
+def _store(settings: Settings, namespace: str) -> Store:
+    if settings.redis_url:
+        from litestar.stores.redis import RedisStore
+
+        return RedisStore.with_client(url=settings.redis_url, namespace=f"gvi:{namespace}")
+    if settings.env == "test":
+        return MemoryStore()
+    return FileStore(path=settings.var_dir / namespace, create_directories=True)
+
+
+def _template_config() -> TemplateConfig[JinjaTemplateEngine]:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATE_DIR),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
+    env.globals["P"] = Permission
+
+    @pass_context
+    def csrf_field_value(ctx: Any) -> str:
+        return csrf_token(ctx["request"])
+
+    @pass_context
+    def nonce(ctx: Any) -> str:
+        return csp_nonce(ctx["request"])
+
+    env.globals["csrf_field_value"] = csrf_field_value
+    env.globals["csp_nonce"] = nonce
+    return TemplateConfig(instance=JinjaTemplateEngine.from_environment(env))
+
+
+def _route_handlers() -> list[Any]:
+    from gvi.accounts.controllers import ACCOUNT_ROUTES
+    from gvi.core.health import healthz, readyz
+    from gvi.core.home import home
+    from gvi.defectors.controllers import CASE_ROUTES
+    from gvi.incidents.controllers import INCIDENT_ROUTES
+    from gvi.people.controllers import PEOPLE_ROUTES
+
+    return [
+        healthz,
+        readyz,
+        home,
+        *ACCOUNT_ROUTES,
+        *PEOPLE_ROUTES,
+        *CASE_ROUTES,
+        *INCIDENT_ROUTES,
+        create_static_files_router(
+            path="/static",
+            directories=[STATIC_DIR],
+            opt={"permission": Permission.public},
+            name="static",
+        ),
+    ]
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or get_settings()
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
+
+    from piccolo.engine import engine_finder
+
+    engine = engine_finder()
+    if engine is None:
+        raise RuntimeError("no database engine: is PICCOLO_CONF=gvi.piccolo_conf set?")
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        async with lifespan_pool(engine, settings):
+            yield
+
+    stores = {"sessions": _store(settings, "sessions"), "throttle": _store(settings, "throttle")}
+    openapi = OpenAPIConfig(
+        title="GVI tracker API",
+        version="1",
+        render_plugins=[JsonRenderPlugin()],
+        openapi_router=Router(
+            path="/api/v1/schema",
+            route_handlers=[],
+            opt={"permission": Permission.authenticated},
+        ),
+    )
+    return Litestar(
+        route_handlers=_route_handlers(),
+        guards=[require_permission],
+        dependencies={"principal": Provide(current_principal, sync_to_thread=False)},
+        middleware=[
+            SecurityHeadersMiddleware(hsts=settings.secure_cookies),
+            SessionMiddleware(
+                store=stores["sessions"],
+                settings=session_settings(
+                    secure=settings.secure_cookies,
+                    idle_minutes=settings.session_idle_minutes,
+                    max_hours=settings.session_max_hours,
+                ),
+            ),
+        ],
+        stores=stores,
+        template_config=_template_config(),
+        allowed_hosts=AllowedHostsConfig(allowed_hosts=list(settings.allowed_hosts)),
+        exception_handlers=EXCEPTION_HANDLERS,
+        openapi_config=openapi,
+        lifespan=[lifespan],
+        debug=False,
+    )

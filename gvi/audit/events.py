@@ -1,0 +1,118 @@
+"""The audit tags: one ``AuditAction`` per kind of event, named ``domain:thing:verb``.
+
+A tag is stored as text in ``audit_event.action`` and is part of each row's hash,
+so a tag's value must never change once released; add new tags instead.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class AuditAction(StrEnum):
+    # Pseudonymous person records (tier 2).
+    person_list = "person:list"
+    person_read = "person:read"
+    person_create = "person:create"
+    person_write = "person:write"
+    person_archive = "person:archive"
+
+    # Identity (tier 3): every read is audited, and so is an exact lookup, since a
+    # hit on the blind index tells the searcher that the person is on file.
+    person_identity_read = "person:identity:read"
+    person_identity_search = "person:identity:search"
+    person_identity_write = "person:identity:write"
+
+    # Protected identity and defector whereabouts (tier 4).
+    break_glass_grant = "break_glass:grant"
+    break_glass_read = "break_glass:read"
+    break_glass_expire = "break_glass:expire"
+
+    # Crossing between the social-services and police partitions.
+    disclosure_create = "disclosure:create"
+    disclosure_read = "disclosure:read"
+
+    # Groups and the people in them.
+    membership_write = "membership:write"
+    network_read = "network:read"
+
+    # Police records about people.
+    incident_read = "incident:read"
+    incident_write = "incident:write"
+    enforcement_read = "enforcement:read"
+    enforcement_write = "enforcement:write"
+
+    # Call-ins: inviting and notifying named people.
+    invitation_write = "invitation:write"
+    notification_read = "notification:read"
+    notification_write = "notification:write"
+
+    # Social services' records.
+    case_list = "case:list"
+    case_read = "case:read"
+    case_write = "case:write"
+    offer_list = "offer:list"
+    offer_read = "offer:read"
+    offer_write = "offer:write"
+
+    export_create = "export:create"
+
+    # Authentication and sessions.
+    auth_login = "auth:login"
+    auth_login_failed = "auth:login_failed"
+    auth_lockout = "auth:lockout"
+    auth_logout = "auth:logout"
+    auth_logout_everywhere = "auth:logout_everywhere"
+    auth_totp_enrolled = "auth:totp_enrolled"
+    auth_totp_failed = "auth:totp_failed"
+    auth_recovery_code_used = "auth:recovery_code_used"
+    auth_password_changed = "auth:password_changed"  # noqa: S105 - an event tag, not a secret
+    session_rotated = "session:rotated"
+
+    # Administration.
+    user_create = "user:create"
+    user_update = "user:update"
+    user_role_change = "user:role_change"
+    user_disable = "user:disable"
+    user_enable = "user:enable"
+    user_unlock = "user:unlock"
+    alert_acknowledge = "alert:acknowledge"
+
+    # Watching the watchers: reading the trail is itself recorded.
+    audit_read = "audit:read"
+    audit_verify = "audit:verify"
+
+
+A = AuditAction
+
+READ_ACTIONS: frozenset[AuditAction] = frozenset(
+    {
+        A.person_list,
+        A.person_read,
+        A.person_identity_read,
+        A.person_identity_search,
+        A.break_glass_read,
+        A.disclosure_read,
+        A.network_read,
+        A.incident_read,
+        A.enforcement_read,
+        A.notification_read,
+        A.case_list,
+        A.case_read,
+        A.offer_list,
+        A.offer_read,
+        A.export_create,
+    }
+)
+"""Actions that count as reading person-level data ("what did this user read",
+"unusual reading")."""
+
+IDENTITY_ACTIONS: frozenset[AuditAction] = frozenset(
+    {
+        A.person_identity_read,
+        A.person_identity_search,
+        A.person_identity_write,
+        A.break_glass_read,
+    }
+)
+"""Actions that touch tier-3 or tier-4 identity data."""

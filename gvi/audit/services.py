@@ -1,0 +1,630 @@
+"""Writing, checking and reading the audit trail (DESIGN §4).
+
+``record`` appends one hash-chained row in the caller's transaction; ``verify``
+walks the chain and reports edited rows, missing rows and a rewritten history;
+``who_accessed_person``, ``what_user_read`` and ``unusual_reading`` are the views
+admins use. The database refuses UPDATE and DELETE on ``audit_event`` (a trigger,
+see the "audit trail is append-only" migration); the chain is what shows that
+someone with the power to bypass the trigger used it.
+
+A hash chain alone cannot tell a trail whose newest rows were deleted (or whose
+whole history was recomputed) from an honest shorter trail. ``verify_command``
+therefore keeps an anchor, the last verified ``(seq, hash)``, in
+``<var>/audit.anchor`` and checks it on the next run; copy it off the machine to
+make it worth more than the database it vouches for.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import re
+import sys
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from gvi.access.principal import SYSTEM, Principal
+from gvi.audit.events import READ_ACTIONS, AuditAction
+from gvi.audit.tables import AuditEvent
+from gvi.db import write_transaction
+from gvi.settings import get_settings
+
+GENESIS_HASH = "0" * 64
+"""The ``prev_hash`` of the first row."""
+
+HASH_VERSION = 1
+"""Part of every hashed payload, so the serialisation can change without ambiguity."""
+
+# Every writer must take the same key, whatever process it runs in; the value only
+# has to be unique among the advisory locks this database uses ("gvi_audt").
+_PG_CHAIN_LOCK = 0x6776695F61756474
+
+_MAX_DETAIL_STRING = 64
+# Strings are machine tokens: no spaces (free text), no "@" (e-mail addresses).
+_TOKEN = re.compile(r"[A-Za-z0-9_.:/+-]*")
+_MAX_DETAILS_CHARS = 2048
+_MAX_DETAILS_DEPTH = 3
+
+# Key words that announce identity or free text; details carry ids and counts only.
+# ("reason" is allowed: auth events use it for tokens such as "throttled"; the
+# token rule on values keeps a break-the-glass reason out.)
+_FORBIDDEN_KEY_WORDS = frozenset(
+    {
+        "name",
+        "names",
+        "firstname",
+        "lastname",
+        "fullname",
+        "displayname",
+        "username",
+        "personnummer",
+        "samordningsnummer",
+        "pnr",
+        "pin",
+        "ssn",
+        "address",
+        "phone",
+        "email",
+        "mail",
+        "note",
+        "notes",
+        "summary",
+        "comment",
+        "comments",
+    }
+)
+
+# Personnummer or samordningsnummer (day + 60), with or without century and separator.
+_PERSONAL_NUMBER = re.compile(
+    r"\b(?:19|20)?\d{2}(?:0[1-9]|1[0-2])(?:[0-2]\d|3[01]|[6-8]\d|9[01])[-+]?\d{4}\b"
+)
+
+
+class AuditDetailsError(ValueError):
+    """``details`` looked like it carried personal data or free text."""
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One row of the trail as the services hand it out."""
+
+    seq: int
+    occurred_at: datetime
+    actor_id: int | None
+    actor_username: str
+    # Plain text, not AuditAction: old rows may carry tags this code no longer knows.
+    action: str
+    target_type: str
+    target_id: str
+    person_id: int | None
+    details: dict[str, Any]
+    ip: str
+    user_agent: str
+    prev_hash: str
+    hash: str
+
+
+def _canonical_json(value: Any) -> str:
+    return json.dumps(
+        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    )
+
+
+def _iso_utc(moment: datetime) -> str:
+    # Fixed precision: SQLite stores "…:05+00:00" when microseconds are zero.
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def chain_hash(entry: AuditEntry) -> str:
+    """The hash a row must carry: sha256 over its content and the previous hash."""
+    payload = {
+        "v": HASH_VERSION,
+        "seq": entry.seq,
+        "occurred_at": _iso_utc(entry.occurred_at),
+        "actor_id": entry.actor_id,
+        "actor_username": entry.actor_username,
+        "action": entry.action,
+        "target_type": entry.target_type,
+        "target_id": entry.target_id,
+        "person_id": entry.person_id,
+        "details": entry.details,
+        "ip": entry.ip,
+        "user_agent": entry.user_agent,
+        "prev_hash": entry.prev_hash,
+    }
+    return hashlib.sha256(_canonical_json(payload).encode("utf-8")).hexdigest()
+
+
+def _check_details(value: Any, depth: int = 0) -> None:
+    if depth > _MAX_DETAILS_DEPTH:
+        raise AuditDetailsError("audit details nest too deeply")
+    if value is None or isinstance(value, bool):
+        return
+    if isinstance(value, int):
+        if _PERSONAL_NUMBER.search(str(value)):
+            raise AuditDetailsError("audit details hold what looks like a personal number")
+        return
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise AuditDetailsError("audit details hold a non-finite number")
+        return
+    if isinstance(value, str):
+        if len(value) > _MAX_DETAIL_STRING or not _TOKEN.fullmatch(value):
+            raise AuditDetailsError(
+                f"audit detail strings are tokens (letters, digits, _ . : / + -) "
+                f"of at most {_MAX_DETAIL_STRING} characters"
+            )
+        if _PERSONAL_NUMBER.search(value):
+            raise AuditDetailsError("audit details hold what looks like a personal number")
+        return
+    if isinstance(value, list | tuple):
+        for item in value:
+            _check_details(item, depth + 1)
+        return
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise AuditDetailsError("audit detail keys must be strings")
+            words = re.split(r"[^a-z0-9]+", key.lower())
+            if _FORBIDDEN_KEY_WORDS.intersection(words):
+                raise AuditDetailsError(
+                    f"audit details may not have a key {key!r}: ids and counts only"
+                )
+            _check_details(item, depth + 1)
+        return
+    raise AuditDetailsError(f"audit details cannot hold a {type(value).__name__}")
+
+
+def _clean_details(details: dict[str, Any] | None) -> dict[str, Any]:
+    """Checked and normalised through JSON, so what is hashed is what is stored."""
+    if not details:
+        return {}
+    _check_details(details)
+    text = _canonical_json(details)
+    if len(text) > _MAX_DETAILS_CHARS:
+        raise AuditDetailsError(f"audit details exceed {_MAX_DETAILS_CHARS} characters")
+    cleaned: dict[str, Any] = json.loads(text)
+    return cleaned
+
+
+def _fits(field: str, value: str, length: int) -> str:
+    if len(value) > length:
+        raise ValueError(f"audit {field} is longer than {length} characters")
+    return value
+
+
+async def _append(
+    *,
+    action: AuditAction,
+    actor: Principal | None,
+    target_type: str,
+    target_id: str,
+    person_id: int | None,
+    details: dict[str, Any],
+    ip: str,
+    user_agent: str,
+) -> AuditEntry:
+    """Append under the chain lock; the caller provides the transaction."""
+    engine = AuditEvent._meta.db
+    if engine.engine_type == "postgres":
+        # Held to the end of the transaction, so the next writer reads our row as
+        # the last one. On SQLite the immediate transaction already serialises.
+        await AuditEvent.raw("SELECT pg_advisory_xact_lock({})", _PG_CHAIN_LOCK)
+    last = (
+        await AuditEvent.select(AuditEvent.seq, AuditEvent.hash)
+        .order_by(AuditEvent.seq, ascending=False)
+        .first()
+    )
+    entry = AuditEntry(
+        seq=(last["seq"] + 1) if last else 1,
+        occurred_at=datetime.now(tz=UTC),
+        actor_id=actor.user_id if actor else None,
+        actor_username=actor.username if actor else "",
+        action=str(action),
+        target_type=target_type,
+        target_id=target_id,
+        person_id=person_id,
+        details=details,
+        ip=ip,
+        user_agent=user_agent,
+        prev_hash=last["hash"] if last else GENESIS_HASH,
+        hash="",
+    )
+    entry = replace(entry, hash=chain_hash(entry))
+    await AuditEvent.insert(
+        AuditEvent(
+            seq=entry.seq,
+            occurred_at=entry.occurred_at,
+            actor_id=entry.actor_id,
+            actor_username=entry.actor_username,
+            action=entry.action,
+            target_type=entry.target_type,
+            target_id=entry.target_id,
+            person_id=entry.person_id,
+            details=_canonical_json(entry.details),
+            ip=entry.ip,
+            user_agent=entry.user_agent,
+            prev_hash=entry.prev_hash,
+            hash=entry.hash,
+        )
+    )
+    return entry
+
+
+async def record(
+    action: AuditAction,
+    *,
+    actor: Principal | None,
+    target_type: str = "",
+    target_id: str | int = "",
+    person_id: int | None = None,
+    details: dict[str, Any] | None = None,
+    ip: str | None = None,
+    user_agent: str | None = None,
+) -> AuditEntry:
+    """Append one event to the trail and return it.
+
+    Runs in the caller's Piccolo transaction when one is active, so the event and
+    the work it describes commit or roll back together: let an exception from
+    here propagate, never swallow it. Open that transaction with
+    :func:`gvi.db.write_transaction` (on SQLite a deferred transaction that has
+    already read can fail to upgrade to a writer). Without a transaction the
+    event gets its own. On PostgreSQL the chain lock is then held until the
+    caller commits, so keep audited transactions short.
+
+    ``actor`` is None only for events without a signed-in user (a failed login
+    for an unknown account); ``ip`` and ``user_agent`` then come from the
+    arguments, otherwise from the principal unless given.
+
+    ``details`` carries ids, counts, booleans and short machine tokens only:
+    never names, personal identity numbers, addresses, phone numbers or free
+    text (a break-the-glass reason lives in its own table; the event points at
+    its id). The trail cannot be corrected, so what goes in stays. Keys such as
+    ``name`` or ``phone``, strings with spaces or ``@``, and values shaped like a
+    personnummer are refused with :class:`AuditDetailsError`; that check is a
+    safety net (a lone first name still passes it), not permission to pass
+    anything else. Times go in as ISO strings: a 10-digit epoch can look like a
+    personnummer and be refused.
+    """
+    cleaned = _clean_details(details)
+    ip_value = ip if ip is not None else (actor.ip if actor else "")
+    agent_value = user_agent if user_agent is not None else (actor.user_agent if actor else "")
+    fields: dict[str, Any] = {
+        "action": action,
+        "actor": actor,
+        "target_type": _fits("target_type", target_type, 32),
+        "target_id": _fits("target_id", str(target_id), 64),
+        "person_id": person_id,
+        "details": cleaned,
+        # Client-supplied, so clipped rather than refused.
+        "ip": ip_value[:64],
+        "user_agent": agent_value[:255],
+    }
+    engine = AuditEvent._meta.db
+    if engine.current_transaction.get() is not None:
+        return await _append(**fields)
+    async with write_transaction(engine):
+        return await _append(**fields)
+
+
+# --- verification -------------------------------------------------------------
+
+
+class ProblemKind(StrEnum):
+    gap = "gap"  # rows are missing: deleted
+    edited = "edited"  # a row's content no longer matches its hash
+    broken_link = "broken_link"  # a row's prev_hash is not the previous row's hash
+    anchor_mismatch = "anchor_mismatch"  # the anchored row now has another hash
+    truncated = "truncated"  # the trail ends before the anchored row
+
+
+@dataclass(frozen=True)
+class Problem:
+    seq: int
+    kind: ProblemKind
+    message: str
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """A ``(seq, hash)`` seen in a verified trail, kept outside the database."""
+
+    seq: int
+    hash: str
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    checked: int
+    head_seq: int
+    head_hash: str
+    problems: tuple[Problem, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def first_broken_seq(self) -> int | None:
+        return min((p.seq for p in self.problems), default=None)
+
+
+_VERIFY_COLUMNS = (
+    AuditEvent.seq,
+    AuditEvent.occurred_at,
+    AuditEvent.actor_id,
+    AuditEvent.actor_username,
+    AuditEvent.action,
+    AuditEvent.target_type,
+    AuditEvent.target_id,
+    AuditEvent.person_id,
+    AuditEvent.details,
+    AuditEvent.ip,
+    AuditEvent.user_agent,
+    AuditEvent.prev_hash,
+    AuditEvent.hash,
+)
+
+
+def _entry(row: dict[str, Any]) -> AuditEntry:
+    details = row["details"]
+    if isinstance(details, str):
+        details = json.loads(details)
+    return AuditEntry(
+        seq=row["seq"],
+        occurred_at=row["occurred_at"],
+        actor_id=row["actor_id"],
+        actor_username=row["actor_username"],
+        action=row["action"],
+        target_type=row["target_type"],
+        target_id=row["target_id"],
+        person_id=row["person_id"],
+        details=details,
+        ip=row["ip"],
+        user_agent=row["user_agent"],
+        prev_hash=row["prev_hash"],
+        hash=row["hash"],
+    )
+
+
+async def verify(
+    *, from_seq: int = 1, anchor: Anchor | None = None, batch_size: int = 1000
+) -> VerifyResult:
+    """Walk the chain in ``seq`` order, ``batch_size`` rows at a time, recomputing
+    every hash.
+
+    ``from_seq`` > 1 checks only the tail from there, trusting the row before it.
+    ``anchor`` (from an earlier verified run) also catches a deleted tail and a
+    history recomputed from scratch, which the chain alone cannot.
+    """
+    if from_seq < 1 or batch_size < 1:
+        raise ValueError("from_seq and batch_size must be positive")
+    problems: list[Problem] = []
+    prev_hash: str | None = GENESIS_HASH
+    if from_seq > 1:
+        before = (
+            await AuditEvent.select(AuditEvent.hash).where(AuditEvent.seq == from_seq - 1).first()
+        )
+        # Without the row before, the first link cannot be checked (the gap still is).
+        prev_hash = before["hash"] if before else None
+    expected_seq = from_seq
+    head_hash = prev_hash or ""
+    checked = 0
+    while True:
+        rows = (
+            await AuditEvent.select(*_VERIFY_COLUMNS)
+            .where(AuditEvent.seq >= expected_seq)
+            .order_by(AuditEvent.seq)
+            .limit(batch_size)
+        )
+        if not rows:
+            break
+        for row in rows:
+            entry = _entry(row)
+            if entry.seq != expected_seq:
+                missing = f"{expected_seq}" + (
+                    f"..{entry.seq - 1}" if entry.seq - 1 > expected_seq else ""
+                )
+                problems.append(
+                    Problem(expected_seq, ProblemKind.gap, f"seq {missing} missing (deleted)")
+                )
+            elif prev_hash is not None and entry.prev_hash != prev_hash:
+                problems.append(
+                    Problem(
+                        entry.seq,
+                        ProblemKind.broken_link,
+                        f"seq {entry.seq} does not follow the hash of seq {entry.seq - 1}",
+                    )
+                )
+            if chain_hash(entry) != entry.hash:
+                problems.append(
+                    Problem(entry.seq, ProblemKind.edited, f"seq {entry.seq} was edited")
+                )
+            if anchor is not None and entry.seq == anchor.seq and entry.hash != anchor.hash:
+                problems.append(
+                    Problem(
+                        entry.seq,
+                        ProblemKind.anchor_mismatch,
+                        f"seq {entry.seq} differs from the anchor: history was rewritten",
+                    )
+                )
+            prev_hash = head_hash = entry.hash
+            expected_seq = entry.seq + 1
+            checked += 1
+    head_seq = expected_seq - 1
+    if anchor is not None and anchor.seq > head_seq:
+        problems.append(
+            Problem(
+                head_seq + 1,
+                ProblemKind.truncated,
+                f"the trail ends at seq {head_seq} but the anchor saw seq {anchor.seq}",
+            )
+        )
+    return VerifyResult(
+        checked=checked, head_seq=head_seq, head_hash=head_hash, problems=tuple(problems)
+    )
+
+
+def default_anchor_path() -> Path:
+    return get_settings().var_dir / "audit.anchor"
+
+
+def read_anchor(path: Path) -> Anchor | None:
+    """The stored anchor, None when there is none yet; ValueError when unreadable."""
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    try:
+        data = json.loads(raw)
+        anchor = Anchor(seq=int(data["seq"]), hash=str(data["hash"]))
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ValueError(f"audit anchor {path} is unreadable") from exc
+    if anchor.seq < 0 or not re.fullmatch(r"[0-9a-f]{64}", anchor.hash):
+        raise ValueError(f"audit anchor {path} is unreadable")
+    return anchor
+
+
+def write_anchor(path: Path, anchor: Anchor) -> None:
+    """Replace the anchor atomically: a crash leaves the old one or the new one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(_canonical_json({"seq": anchor.seq, "hash": anchor.hash}) + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+
+
+async def verify_command(anchor_path: Path | None = None) -> int:
+    """``gvi audit verify``: check the whole trail against the anchor, print a
+    summary, record that the check ran, and move the anchor on when all is well.
+
+    Returns the exit code: 0 intact, 1 tampered (or the anchor is unreadable).
+    """
+    path = anchor_path or default_anchor_path()
+    try:
+        anchor = read_anchor(path)
+    except ValueError as exc:
+        print(f"audit trail NOT VERIFIED: {exc}; investigate before removing it", file=sys.stderr)
+        return 1
+    result = await verify(anchor=anchor)
+    if result.ok:
+        print(
+            f"audit trail intact: {result.checked} events, head seq {result.head_seq} "
+            f"({result.head_hash[:16]}…)"
+        )
+        if anchor is None:
+            print(f"no anchor yet; wrote {path}")
+    else:
+        print(
+            f"audit trail TAMPERED: {len(result.problems)} problem(s), "
+            f"first at seq {result.first_broken_seq}",
+            file=sys.stderr,
+        )
+        for problem in result.problems[:50]:
+            print(f"  {problem.kind}: {problem.message}", file=sys.stderr)
+        if len(result.problems) > 50:
+            print(f"  … and {len(result.problems) - 50} more", file=sys.stderr)
+    await record(
+        AuditAction.audit_verify,
+        actor=SYSTEM,
+        details={
+            "ok": result.ok,
+            "checked": result.checked,
+            "problems": len(result.problems),
+            "first_broken_seq": result.first_broken_seq,
+        },
+    )
+    if result.ok:
+        write_anchor(path, Anchor(seq=result.head_seq, hash=result.head_hash))
+        return 0
+    return 1
+
+
+# --- views ----------------------------------------------------------------------
+
+
+async def who_accessed_person(person_id: int, *, limit: int = 200) -> list[AuditEntry]:
+    """Every event naming the person, reads and writes, newest first."""
+    rows = (
+        await AuditEvent.select(*_VERIFY_COLUMNS)
+        .where(AuditEvent.person_id == person_id)
+        .order_by(AuditEvent.seq, ascending=False)
+        .limit(limit)
+    )
+    return [_entry(row) for row in rows]
+
+
+async def what_user_read(
+    user_id: int, *, since: datetime | None = None, limit: int = 200
+) -> list[AuditEntry]:
+    """The user's reads of person-level data (``READ_ACTIONS``), newest first."""
+    query = AuditEvent.select(*_VERIFY_COLUMNS).where(
+        (AuditEvent.actor_id == user_id) & AuditEvent.action.is_in(sorted(READ_ACTIONS))
+    )
+    if since is not None:
+        query = query.where(AuditEvent.occurred_at >= since.astimezone(UTC))
+    rows = await query.order_by(AuditEvent.seq, ascending=False).limit(limit)
+    return [_entry(row) for row in rows]
+
+
+@dataclass(frozen=True)
+class UnusualReading:
+    actor_id: int
+    actor_username: str
+    hour: datetime  # start of the clock hour, UTC
+    persons: int  # distinct persons read in that hour
+
+
+async def unusual_reading(
+    threshold: int = 50, *, since: datetime | None = None
+) -> list[UnusualReading]:
+    """Users who read more than ``threshold`` distinct persons within one clock
+    hour (UTC), most persons first. Counted in the database, per actor and hour."""
+    engine = AuditEvent._meta.db
+    if engine.engine_type == "postgres":
+        hour = "date_trunc('hour', occurred_at AT TIME ZONE 'UTC')"
+    else:
+        # Piccolo stores timestamptz as "YYYY-MM-DD HH:MM:SS.ffffff+00:00"; SQLite reads that.
+        hour = "strftime('%Y-%m-%d %H:00:00', occurred_at)"
+    actions = sorted(READ_ACTIONS)
+    args: list[Any] = list(actions)
+    since_clause = ""
+    if since is not None:
+        since_clause = "AND occurred_at >= {}"
+        args.append(since.astimezone(UTC))
+    args.append(threshold)
+    # Only fixed text is formatted in; every value is a bound parameter.
+    sql = (
+        "SELECT actor_id, MAX(actor_username) AS actor_username, "  # noqa: S608
+        f"{hour} AS hour, COUNT(DISTINCT person_id) AS persons "
+        "FROM audit_event "
+        f"WHERE action IN ({', '.join('{}' for _ in actions)}) "
+        "AND person_id IS NOT NULL AND actor_id IS NOT NULL "
+        f"{since_clause} "
+        f"GROUP BY actor_id, {hour} "
+        "HAVING COUNT(DISTINCT person_id) > {} "
+        "ORDER BY persons DESC, hour, actor_id"
+    )
+    rows = await AuditEvent.raw(sql, *args)
+    result = []
+    for row in rows:
+        bucket = row["hour"]
+        if isinstance(bucket, str):
+            bucket = datetime.fromisoformat(bucket)
+        result.append(
+            UnusualReading(
+                actor_id=row["actor_id"],
+                actor_username=row["actor_username"],
+                hour=bucket.replace(tzinfo=UTC),
+                persons=row["persons"],
+            )
+        )
+    return result

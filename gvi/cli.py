@@ -1,0 +1,219 @@
+"""The ``gvi`` command line: serve, migrate, seed, create-user, audit, keys.
+
+Run ``gvi --help`` or ``gvi COMMAND --help``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from collections.abc import Coroutine
+from typing import Any, TypeVar
+
+import click
+
+# Piccolo finds its configuration through this variable; set it before any table import.
+os.environ.setdefault("PICCOLO_CONF", "gvi.piccolo_conf")
+
+T = TypeVar("T")
+
+
+def _run(coro: Coroutine[Any, Any, T]) -> T:
+    return asyncio.run(coro)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """GVI-stöd: operations tracker for Group Violence Intervention (Sluta skjut).
+
+    Configuration comes from GVI_* environment variables (see README). With no
+    GVI_DATABASE_URL the embedded SQLite database var/gvi.sqlite3 is used.
+    """
+
+
+@main.command()
+@click.option("--host", default=None, help="Address to bind (default GVI_HOST, 127.0.0.1).")
+@click.option("--port", default=None, type=int, help="Port to bind (default GVI_PORT, 8000).")
+@click.option("--workers", default=1, show_default=True, help="Worker processes.")
+def serve(host: str | None, port: int | None, workers: int) -> None:
+    """Serve the web app and the API with uvicorn."""
+    import uvicorn
+
+    from gvi.settings import get_settings
+
+    settings = get_settings()
+    _refuse_unsafe_production(settings)
+    uvicorn.run(
+        "gvi.app:create_app",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers,
+        proxy_headers=True,
+        server_header=False,
+        # Access logs carry paths only; query strings are dropped below.
+        access_log=False,
+        log_level=settings.log_level.lower(),
+    )
+
+
+def _refuse_unsafe_production(settings: Any) -> None:
+    if not settings.is_production:
+        return
+    problems = []
+    if not settings.secure_cookies:
+        problems.append("GVI_SECURE_COOKIES must be true in production")
+    if not settings.secret_key or "test" in settings.secret_key or len(settings.secret_key) < 32:
+        problems.append("GVI_SECRET_KEY must be set to a random value of 32+ characters")
+    if not settings.data_key:
+        problems.append("GVI_DATA_KEY must be set in production (not a key file under var/)")
+    if problems:
+        raise click.ClickException("Refusing to start: " + "; ".join(problems))
+    from gvi.accounts.demo_guard import demo_accounts_present
+
+    if _run(demo_accounts_present()):
+        raise click.ClickException(
+            "Refusing to start: demo accounts with known passwords or TOTP secrets exist. "
+            "Disable them (`gvi disable-user USERNAME`) before running in production."
+        )
+
+
+@main.command()
+def migrate() -> None:
+    """Apply every pending database migration (safe to run repeatedly)."""
+    from gvi.core.migrate import migrate as run_migrate
+
+    _run(run_migrate())
+    click.echo("Migrations are current.")
+
+
+@main.command("init-key")
+def init_key() -> None:
+    """Create the local data-key file under var/ if no key is configured (development only)."""
+    from gvi.security.crypto import ensure_local_key_file
+    from gvi.settings import get_settings
+
+    settings = get_settings()
+    if settings.is_production:
+        raise click.ClickException("In production, set GVI_DATA_KEY from your secret store.")
+    path = ensure_local_key_file(settings)
+    click.echo(f"Data key: {'GVI_DATA_KEY' if settings.data_key else path}")
+
+
+@main.command()
+@click.option("--demo/--no-demo", default=True, show_default=True, help="Load the demo data set.")
+@click.option(
+    "--scale",
+    type=click.Choice(["demo", "national"]),
+    default="demo",
+    show_default=True,
+    help="national: ~62,000 people, 300 groups, 200,000 ties (fictional).",
+)
+@click.option("--seed", "seed_value", default=1, show_default=True, help="Random seed (national).")
+@click.option("--print-logins/--no-print-logins", default=True, show_default=True)
+def seed(demo: bool, scale: str, seed_value: int, print_logins: bool) -> None:
+    """Load fictional data. Idempotent: loading twice adds nothing."""
+    from gvi.settings import get_settings
+
+    if get_settings().is_production:
+        raise click.ClickException("Demo data is refused in production.")
+    if scale == "national":
+        from seeds.national import load_national
+
+        def progress(stage: str, done: int, total: int) -> None:
+            click.echo(f"\r  {stage}: {done}/{total}", nl=done >= total)
+
+        counts = _run(load_national(seed=seed_value, progress=progress))
+    else:
+        from seeds.demo import load_demo
+
+        counts = _run(load_demo(progress=lambda msg: click.echo(f"  {msg}")))
+    created = sum(counts.values())
+    click.echo(
+        f"Seed done: {created} rows created." if created else "Seed: already loaded, nothing to do."
+    )
+    if print_logins and scale == "demo":
+        _print_demo_logins()
+
+
+def _print_demo_logins() -> None:
+    from gvi.accounts.totp import provisioning_uri
+    from seeds.demo import DEMO_PASSWORD, DEMO_USERS
+
+    click.echo("\nDemo logins (fictional data; all share the password below):")
+    click.echo(f"  password: {DEMO_PASSWORD}")
+    for u in DEMO_USERS:
+        click.echo(f"  {u.username:<20} role={u.role:<12} totp={u.totp_secret}")
+        click.echo(f"      {provisioning_uri(u.totp_secret, u.username)}")
+    click.echo(
+        "  Get a current code with: "
+        ".venv/bin/python -c \"import pyotp; print(pyotp.TOTP('SECRET').now())\""
+    )
+
+
+@main.command("create-user")
+@click.option("--username", required=True, help="Login name (lower case).")
+@click.option("--name", "display_name", required=True, help="Display name.")
+@click.option(
+    "--role",
+    required=True,
+    type=click.Choice(["admin", "coordinator", "outreach", "police", "analyst"]),
+)
+@click.option(
+    "--municipality",
+    "municipalities",
+    multiple=True,
+    help="Kommunkod the user may see; repeat for several (e.g. --municipality 0123).",
+)
+@click.option("--unit", default=None, help="Name of the user's unit.")
+@click.password_option(help="At least 12 characters; prompted if not given.")
+def create_user(
+    username: str,
+    display_name: str,
+    role: str,
+    municipalities: tuple[str, ...],
+    unit: str | None,
+    password: str,
+) -> None:
+    """Create an account. Prints the TOTP secret and recovery codes once."""
+    from gvi.accounts.services import AccountError
+    from gvi.accounts.services import create_user as do_create
+    from gvi.accounts.tables import Role
+
+    try:
+        new = _run(
+            do_create(
+                username=username,
+                display_name=display_name,
+                role=Role(role),
+                password=password,
+                municipality_codes=list(municipalities),
+                unit_name=unit,
+            )
+        )
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Created {new.user.username} ({role}).")
+    if new.totp_uri:
+        click.echo(f"TOTP secret: {new.totp_secret}\n  {new.totp_uri}")
+        click.echo("Recovery codes (store them safely; shown once):")
+        for code in new.recovery_codes:
+            click.echo(f"  {code}")
+
+
+@main.group()
+def audit() -> None:
+    """The audit trail."""
+
+
+@audit.command("verify")
+def audit_verify() -> None:
+    """Walk the hash chain; exit 1 if any row was edited or deleted."""
+    from gvi.audit.services import verify_command
+
+    sys.exit(_run(verify_command()))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,139 @@
+"""Exception handlers: answers people can act on, and nothing personal in them.
+
+Forbidden and missing share one 404 body. Validation errors name fields, never
+echo values (a value may be a name typed into the wrong box). Server errors
+show an error id that the log also carries, and the log carries no request
+data.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from typing import Any
+
+from litestar import MediaType, Request, Response
+from litestar.exceptions import (
+    HTTPException,
+    NotAuthorizedException,
+    NotFoundException,
+    PermissionDeniedException,
+    ValidationException,
+)
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+from gvi.core.web import wants_json
+
+log = logging.getLogger("gvi.errors")
+
+NOT_FOUND_DETAIL = "Hittades inte"
+
+
+def _html(request: Request[Any, Any, Any], status: int, title: str, message: str) -> Template:
+    return Template(
+        template_name="error.html",
+        context={
+            "status": status,
+            "title": title,
+            "message": message,
+            "principal": getattr(request.state, "principal", None),
+            "flashes": [],
+        },
+        status_code=status,
+    )
+
+
+def not_found(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    if wants_json(request):
+        return Response(
+            {"status_code": 404, "detail": NOT_FOUND_DETAIL},
+            status_code=404,
+            media_type=MediaType.JSON,
+        )
+    return _html(
+        request,
+        404,
+        "Sidan finns inte",
+        "Det du letar efter finns inte, eller så har du inte tillgång till det.",
+    )
+
+
+def not_authorized(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    if wants_json(request):
+        return Response(
+            {"status_code": 401, "detail": "Logga in för att fortsätta."},
+            status_code=401,
+            media_type=MediaType.JSON,
+        )
+    redirect: Response[Any] = Redirect(path="/login", status_code=303)
+    return redirect
+
+
+def permission_denied(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    detail = str(exc.detail) if isinstance(exc, HTTPException) else "Åtgärden är inte tillåten."
+    if wants_json(request):
+        return Response({"status_code": 403, "detail": detail}, status_code=403)
+    return _html(request, 403, "Åtgärden stoppades", detail)
+
+
+def validation_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    errors: list[dict[str, str]] = []
+    extra = getattr(exc, "extra", None)
+    if isinstance(extra, list):
+        for item in extra:
+            if isinstance(item, dict):
+                errors.append(
+                    {"field": str(item.get("key", "")), "message": str(item.get("message", ""))}
+                )
+    detail = "Uppgifterna kunde inte tas emot: kontrollera fälten."
+    if wants_json(request):
+        return Response({"status_code": 400, "detail": detail, "errors": errors}, status_code=400)
+    return _html(request, 400, "Felaktiga uppgifter", detail)
+
+
+def http_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    assert isinstance(exc, HTTPException)
+    if wants_json(request):
+        return Response(
+            {"status_code": exc.status_code, "detail": exc.detail},
+            status_code=exc.status_code,
+            headers=exc.headers,
+        )
+    return _html(request, exc.status_code, "Något gick fel", exc.detail)
+
+
+def server_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    error_id = secrets.token_hex(6)
+    # Type and id only: exception messages can quote database values.
+    log.error(
+        "unhandled %s error_id=%s route=%s",
+        type(exc).__name__,
+        error_id,
+        request.scope.get("path_template", "?"),
+    )
+    if os.environ.get("GVI_ENV") == "test":
+        log.error("test traceback", exc_info=exc)
+    message = (
+        "Ett oväntat fel inträffade. Försök igen; om felet kvarstår, "
+        f"ge felkoden {error_id} till den som förvaltar systemet."
+    )
+    if wants_json(request):
+        return Response(
+            {"status_code": 500, "detail": message, "error_id": error_id},
+            status_code=HTTP_500_INTERNAL_SERVER_ERROR,
+        )
+    return _html(request, 500, "Tekniskt fel", message)
+
+
+EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
+    NotFoundException: not_found,
+    404: not_found,
+    NotAuthorizedException: not_authorized,
+    PermissionDeniedException: permission_denied,
+    ValidationException: validation_error,
+    HTTPException: http_error,
+    HTTP_500_INTERNAL_SERVER_ERROR: server_error,
+    Exception: server_error,
+}

@@ -1,0 +1,311 @@
+"""People: pseudonymous records, encrypted identities, break-the-glass.
+
+Scoping is in every query (the user's municipalities), reads of person data
+write their audit row in the same transaction, and a person under protected
+personal data needs an active break-the-glass grant before identity is shown.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from litestar.exceptions import NotFoundException
+
+from gvi.access.permissions import Permission
+from gvi.access.principal import Principal
+from gvi.access.tables import Alert, BreakGlass
+from gvi.audit.events import AuditAction
+from gvi.audit.services import record
+from gvi.db import write_transaction
+from gvi.municipalities.tables import Municipality
+from gvi.people.tables import Person, PersonIdentity, Protection
+from gvi.security.crypto import aad, get_keyring
+
+BREAK_GLASS_MINUTES = 30
+CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud on the phone
+IDENTITY_FIELDS = ("name", "pin", "address", "phone")
+
+
+class PersonError(Exception):
+    """A problem a person can act on; safe to show."""
+
+
+@dataclass(frozen=True)
+class PersonSummary:
+    id: int
+    code: str
+    municipality: str
+    birth_year: int | None
+    protected: bool
+
+
+@dataclass(frozen=True)
+class Identity:
+    name: str | None
+    pin: str | None
+    address: str | None
+    phone: str | None
+
+
+def _engine() -> Any:
+    return Person._meta.db
+
+
+def _scope(principal: Principal) -> Any:
+    return Person.home_municipality.is_in(list(principal.municipality_ids) or [-1]) & (
+        Person.archived_at.is_null()
+    )
+
+
+def new_code() -> str:
+    return "P-" + "".join(secrets.choice(CODE_ALPHABET) for _ in range(4))
+
+
+def _summary(row: dict[str, Any], principal: Principal) -> PersonSummary:
+    protected = row["protection"] != Protection.none
+    return PersonSummary(
+        id=row["id"],
+        code=row["code"],
+        municipality=row["home_municipality.name"],
+        # A protected person's birth year narrows who they are; hide it.
+        birth_year=None if protected else row["birth_year"],
+        protected=protected,
+    )
+
+
+async def list_people(
+    principal: Principal, *, code_prefix: str = "", limit: int = 50, offset: int = 0
+) -> tuple[list[PersonSummary], int]:
+    if not principal.can(Permission.people_read):
+        raise NotFoundException()
+    where = _scope(principal)
+    if code_prefix:
+        where = where & Person.code.ilike(code_prefix.strip().upper() + "%")
+    async with write_transaction(_engine()):
+        rows = (
+            await Person.select(
+                Person.id,
+                Person.code,
+                Person.birth_year,
+                Person.protection,
+                Person.home_municipality.name,
+            )
+            .where(where)
+            .order_by(Person.code)
+            .limit(limit)
+            .offset(offset)
+        )
+        total = await Person.count().where(where)
+        await record(
+            AuditAction.person_list,
+            actor=principal,
+            target_type="person",
+            details={"count": len(rows), "offset": offset},
+        )
+    return [_summary(r, principal) for r in rows], total
+
+
+async def get_person(principal: Principal, person_id: int) -> PersonSummary:
+    if not principal.can(Permission.people_read):
+        raise NotFoundException()
+    async with write_transaction(_engine()):
+        row = (
+            await Person.select(
+                Person.id,
+                Person.code,
+                Person.birth_year,
+                Person.protection,
+                Person.home_municipality.name,
+            )
+            .where(_scope(principal) & (Person.id == person_id))
+            .first()
+        )
+        if row is None:
+            raise NotFoundException()
+        await record(
+            AuditAction.person_read,
+            actor=principal,
+            target_type="person",
+            target_id=person_id,
+            person_id=person_id,
+        )
+    return _summary(row, principal)
+
+
+async def _active_break_glass(principal: Principal, person_id: int) -> bool:
+    return bool(
+        await BreakGlass.exists().where(
+            (BreakGlass.user == principal.user_id)
+            & (BreakGlass.person == person_id)
+            & (BreakGlass.expires_at > datetime.now(tz=UTC))
+        )
+    )
+
+
+async def read_identity(principal: Principal, person_id: int) -> Identity:
+    """Decrypt a person's identity. Audited in the same transaction: if the audit
+    row cannot be written, nothing is returned."""
+    if not principal.can(Permission.identity_read):
+        raise NotFoundException()
+    async with write_transaction(_engine()):
+        person = (
+            await Person.select(Person.id, Person.protection)
+            .where(_scope(principal) & (Person.id == person_id))
+            .first()
+        )
+        if person is None:
+            raise NotFoundException()
+        protected = person["protection"] != Protection.none
+        if protected and not await _active_break_glass(principal, person_id):
+            raise BreakGlassRequired()
+        row = await PersonIdentity.objects().where(PersonIdentity.person == person_id).first()
+        await record(
+            AuditAction.break_glass_read if protected else AuditAction.person_identity_read,
+            actor=principal,
+            target_type="person",
+            target_id=person_id,
+            person_id=person_id,
+        )
+    if row is None:
+        return Identity(None, None, None, None)
+    keyring = get_keyring()
+
+    def dec(field: str) -> str | None:
+        blob = getattr(row, f"{field}_enc")
+        return keyring.decrypt(blob, aad("person_identity", field, person_id)) if blob else None
+
+    return Identity(*(dec(f) for f in IDENTITY_FIELDS))
+
+
+class BreakGlassRequired(Exception):
+    """The person is under protected personal data: a reasoned, time-boxed grant is needed."""
+
+
+async def break_glass(principal: Principal, person_id: int, reason: str) -> datetime:
+    """Grant this user time-boxed access to a protected person's identity; admins are alerted."""
+    if not principal.can(Permission.identity_read):
+        raise NotFoundException()
+    reason = reason.strip()
+    if len(reason) < 15:
+        raise PersonError("Skriv ett skäl på minst 15 tecken: varför behöver du uppgifterna nu?")
+    now = datetime.now(tz=UTC)
+    expires = now + timedelta(minutes=BREAK_GLASS_MINUTES)
+    async with write_transaction(_engine()):
+        exists = await Person.exists().where(_scope(principal) & (Person.id == person_id))
+        if not exists:
+            raise NotFoundException()
+        grant = BreakGlass(
+            user=principal.user_id,
+            person=person_id,
+            reason=reason,
+            granted_at=now,
+            expires_at=expires,
+        )
+        await grant.save()
+        await Alert(
+            kind=Alert.Kind.break_glass,
+            raised_at=now,
+            subject_user=principal.user_id,
+            details={"person_id": person_id, "grant_id": grant.id, "minutes": BREAK_GLASS_MINUTES},
+        ).save()
+        await record(
+            AuditAction.break_glass_grant,
+            actor=principal,
+            target_type="person",
+            target_id=person_id,
+            person_id=person_id,
+            details={"grant_id": grant.id, "minutes": BREAK_GLASS_MINUTES},
+        )
+    return expires
+
+
+async def find_by_pin(principal: Principal, pin: str) -> PersonSummary | None:
+    """Exact lookup by personnummer through the blind index; the number is never stored plain."""
+    if not principal.can(Permission.identity_read):
+        raise NotFoundException()
+    index = get_keyring().blind_index(pin)
+    async with write_transaction(_engine()):
+        row = (
+            await Person.select(
+                Person.id,
+                Person.code,
+                Person.birth_year,
+                Person.protection,
+                Person.home_municipality.name,
+            )
+            .where(
+                _scope(principal)
+                & Person.id.is_in(
+                    PersonIdentity.select(PersonIdentity.person).where(
+                        PersonIdentity.pin_index == index
+                    )
+                )
+            )
+            .first()
+        )
+        await record(
+            AuditAction.person_identity_search,
+            actor=principal,
+            target_type="person",
+            target_id=row["id"] if row else "",
+            person_id=row["id"] if row else None,
+            details={"found": row is not None},
+        )
+    return _summary(row, principal) if row else None
+
+
+async def create_person(
+    principal: Principal,
+    *,
+    municipality_id: int,
+    birth_year: int | None = None,
+    protection: Protection = Protection.none,
+    identity: Identity | None = None,
+    code: str | None = None,
+) -> Person:
+    if not principal.can(Permission.people_write):
+        raise NotFoundException()
+    if municipality_id not in principal.municipality_ids:
+        raise NotFoundException()
+    keyring = get_keyring()
+    async with write_transaction(_engine()):
+        if not await Municipality.exists().where(Municipality.id == municipality_id):
+            raise NotFoundException()
+        for _ in range(20):
+            candidate = code or new_code()
+            if not await Person.exists().where(Person.code == candidate):
+                break
+            if code:
+                raise PersonError("Koden finns redan.")
+        else:
+            raise PersonError("Kunde inte skapa en ledig kod; försök igen.")
+        person = Person(
+            code=candidate,
+            home_municipality=municipality_id,
+            birth_year=birth_year,
+            protection=protection.value,
+        )
+        await person.save()
+        if identity is not None:
+            values: dict[str, Any] = {"person": person.id, "key_id": keyring.active_id}
+            for field in IDENTITY_FIELDS:
+                plain = getattr(identity, field)
+                values[f"{field}_enc"] = (
+                    keyring.encrypt(plain, aad("person_identity", field, person.id))
+                    if plain
+                    else None
+                )
+            values["pin_index"] = keyring.blind_index(identity.pin) if identity.pin else None
+            await PersonIdentity(**values).save()
+        await record(
+            AuditAction.person_create,
+            actor=principal,
+            target_type="person",
+            target_id=person.id,
+            person_id=person.id,
+            details={"identity": identity is not None},
+        )
+    return person

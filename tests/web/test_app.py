@@ -1,0 +1,83 @@
+"""The assembled app: health, readiness, headers, default deny, uniform 404."""
+
+from __future__ import annotations
+
+import re
+
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from gvi.access.guards import route_permission
+
+
+async def test_healthz_and_readyz(client: AsyncTestClient) -> None:  # type: ignore[type-arg]
+    live = await client.get("/healthz")
+    assert live.status_code == 200
+    assert live.json() == {"status": "ok"}
+    ready = await client.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json() == {"status": "ready"}
+
+
+async def test_security_headers_and_fresh_nonce(client: AsyncTestClient) -> None:  # type: ignore[type-arg]
+    first = await client.get("/login")
+    second = await client.get("/login")
+    for r in (first, second):
+        csp = r.headers["content-security-policy"]
+        assert "frame-ancestors 'none'" in csp
+        assert "default-src 'self'" in csp
+        assert "unsafe-inline" not in csp
+        assert r.headers["x-content-type-options"] == "nosniff"
+        assert r.headers["referrer-policy"] == "no-referrer"
+        assert r.headers["cache-control"] == "no-store"
+        assert "max-age=" in r.headers["strict-transport-security"]
+    nonce = re.compile(r"'nonce-([^']+)'")
+    n1 = nonce.search(first.headers["content-security-policy"])
+    n2 = nonce.search(second.headers["content-security-policy"])
+    assert n1
+    assert n2
+    assert n1.group(1) != n2.group(1)
+
+
+async def test_every_route_declares_a_permission(app: Litestar, client: AsyncTestClient) -> None:  # type: ignore[type-arg]
+    """Default deny: a route without a declared permission fails this test. Litestar
+    adds an OPTIONS handler per path by itself; those carry no permission, so the
+    guard must refuse them, which is checked by calling each one."""
+    missing = []
+    auto_options = []
+    for route in app.routes:
+        for handler in getattr(route, "route_handlers", []):
+            if route_permission(handler) is not None:
+                continue
+            if set(getattr(handler, "http_methods", ())) == {"OPTIONS"}:
+                auto_options.append(route.path)
+            else:
+                missing.append(f"{route.path} {sorted(getattr(handler, 'http_methods', []))}")
+    assert missing == []
+    assert auto_options
+    for path in auto_options:
+        concrete = re.sub(r"\{[^}]+\}", "1", path)
+        r = await client.options(concrete)
+        assert r.status_code == 404, path
+
+
+async def test_unknown_host_is_refused(app: Litestar) -> None:
+    async with AsyncTestClient(app=app, base_url="https://evil.example") as c:
+        r = await c.get("/healthz")
+    assert r.status_code == 400
+
+
+async def test_anonymous_page_redirects_to_login_and_api_says_401(client: AsyncTestClient) -> None:  # type: ignore[type-arg]
+    r = await client.get("/", follow_redirects=False)
+    assert r.status_code == 303
+    assert r.headers["location"] == "/login"
+    api = await client.get("/api/v1/schema/openapi.json")
+    assert api.status_code == 401
+
+
+async def test_missing_page_is_404_without_detail(client: AsyncTestClient) -> None:  # type: ignore[type-arg]
+    r = await client.get("/no/such/page")
+    assert r.status_code == 404
+    api = await client.get("/api/v1/no-such-thing")
+    assert api.status_code == 404
+    assert api.json() == {"status_code": 404, "detail": "Hittades inte"}
