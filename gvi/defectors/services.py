@@ -116,3 +116,92 @@ async def get_case(principal: Principal, case_id: int) -> CaseView:
             notes=row["notes"],
         )
     return CaseView(**base)
+
+
+class DisclosureError(Exception):
+    """A disclosure that cannot be made; the message says why."""
+
+
+async def record_disclosure(
+    principal: Principal,
+    case_id: int,
+    *,
+    to_user_id: int,
+    legal_ground: LegalGround,
+    summary: str,
+    valid_days: int | None = 30,
+) -> int:
+    """Social services disclose a case's facts to one police officer.
+
+    The crossing is explicit: who assessed it, on what legal ground, what was
+    disclosed, to whom and until when. With consent as the ground, the person's
+    consent to the police must be in force; withdrawing it later ends the
+    sharing at once (see :func:`case_scope`).
+    """
+    from datetime import timedelta
+
+    from gvi.accounts.tables import User
+    from gvi.defectors.tables import CaseConsent, ConsentAgency
+
+    if principal.role is not Role.outreach or not principal.can(Permission.disclosures_write):
+        raise NotFoundException()
+    summary = summary.strip()
+    if len(summary) < 10:
+        raise DisclosureError("Beskriv vad som lämnas ut (minst 10 tecken).")
+    now = datetime.now(tz=UTC)
+    async with write_transaction(_engine()):
+        case = (
+            await DefectorCase.select(
+                DefectorCase.id, DefectorCase.person, DefectorCase.police_track_active
+            )
+            .where(case_scope(principal) & (DefectorCase.id == case_id))
+            .first()
+        )
+        if case is None:
+            raise NotFoundException()
+        officer = (
+            await User.select(User.id)
+            .where(
+                (User.id == to_user_id) & (User.role == Role.police) & (User.is_active == True)  # noqa: E712
+            )
+            .first()
+        )
+        if officer is None:
+            raise DisclosureError("Mottagaren måste vara en aktiv användare hos polisen.")
+        if legal_ground is LegalGround.consent:
+            consent = await CaseConsent.exists().where(
+                (CaseConsent.case == case_id)
+                & (CaseConsent.agency == ConsentAgency.police)
+                & CaseConsent.withdrawn_on.is_null()
+            )
+            if not consent or not case["police_track_active"]:
+                raise DisclosureError(
+                    "Samtycke till polisen saknas eller är återkallat: välj en annan "
+                    "rättslig grund (OSL-bestämmelse) eller avstå."
+                )
+        disclosure = Disclosure(
+            from_agency=Agency.social_services,
+            to_agency=Agency.police,
+            person=case["person"],
+            defector_case=case_id,
+            legal_ground=legal_ground,
+            assessed_by=principal.user_id,
+            disclosed_to=to_user_id,
+            summary=summary,
+            disclosed_at=now,
+            expires_at=now + timedelta(days=valid_days) if valid_days else None,
+        )
+        await disclosure.save()
+        await record(
+            AuditAction.disclosure_create,
+            actor=principal,
+            target_type="defector_case",
+            target_id=case_id,
+            person_id=case["person"],
+            details={
+                "disclosure_id": disclosure.id,
+                "legal_ground": legal_ground.value,
+                "to_user_id": to_user_id,
+            },
+        )
+    return disclosure.id

@@ -1,0 +1,273 @@
+"""The role × route matrix, built from the app's route table.
+
+Every non-public route is called by each of the five roles against five kinds
+of target: own municipality, other municipality, the other agency partition,
+a person under protected personal data, and a missing id. What may succeed is
+listed in ``ALLOWED`` by route name; everything else must answer 404 (the same
+body as a missing record) and leak no identity. A new route that is not listed
+here fails the test until someone decides who may use it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from gvi.access.guards import route_permission
+from gvi.access.permissions import Permission
+from gvi.access.principal import Principal
+from gvi.accounts.tables import Role
+from gvi.defectors.tables import DefectorCase
+from gvi.incidents.tables import Incident
+from gvi.municipalities.tables import Agency, Municipality, Unit
+from gvi.people.services import Identity, create_person
+from gvi.people.tables import Protection
+from tests.support import csrf_from, login, make_user
+
+BASE = "https://testserver.local"
+ROLES = ("admin", "coordinator", "outreach", "police", "analyst")
+TARGETS = ("own", "other_municipality", "other_partition", "protected", "missing")
+MISSING = 987654
+
+OWN_NAME = "Matrisa Ägandesson"
+OWN_PIN = "19900101-2383"
+OTHER_NAME = "Annanstad Främlingsdotter"
+OTHER_PIN = "19910202-2382"
+PROT_NAME = "Skyddad Hemligsson"
+PROT_PIN = "19920303-2381"
+PROT_ADDRESS = "Gömdavägen 7, 000 00 Ingenstans"
+SECRETS = (OWN_NAME, OTHER_NAME, PROT_NAME, PROT_ADDRESS, OTHER_PIN, PROT_PIN)
+
+# route name → {role: targets that may succeed}. Routes without path ids use "own".
+ALL = set(TARGETS) - {"missing"}
+IN_SCOPE = {"own", "other_partition", "protected"}
+ALLOWED: dict[str, dict[str, set[str]]] = {
+    "home": {r: {"own"} for r in ROLES},
+    "api.people.list": {r: {"own"} for r in ("coordinator", "outreach", "police")},
+    "people.list": {r: {"own"} for r in ("coordinator", "outreach", "police")},
+    "api.people.show": {r: IN_SCOPE for r in ("coordinator", "outreach", "police")},
+    "people.show": {r: IN_SCOPE for r in ("coordinator", "outreach", "police")},
+    # Protected people answer with the break-the-glass prompt, never the identity.
+    "api.people.identity": {r: IN_SCOPE for r in ("outreach", "police")},
+    "people.identity": {r: IN_SCOPE for r in ("outreach", "police")},
+    "api.people.break_glass": {r: IN_SCOPE for r in ("outreach", "police")},
+    "people.break_glass": {r: IN_SCOPE for r in ("outreach", "police")},
+    "api.people.search_pin": {r: {"own"} for r in ("outreach", "police")},
+    # Social services see their unit's cases; police only through a disclosure (none
+    # here). The "other partition" case is the police's view of a social-services case,
+    # which for social services themselves is their own.
+    "api.cases.show": {"outreach": IN_SCOPE},
+    "api.cases.disclose": {"outreach": IN_SCOPE},
+    # Likewise the "other partition" incident is social services' view of a police record.
+    "api.incidents.show": {"police": IN_SCOPE},
+}
+# Routes that change the caller's own session are exercised elsewhere.
+SKIP = {"accounts.logout"}
+
+
+@dataclass
+class World:
+    person: dict[str, int]
+    case: dict[str, int]
+    incident: dict[str, int]
+    police_id: int
+    secrets: dict[str, str | None]
+
+
+async def _build_world() -> World:
+    own = Municipality(name="Egenby", code="9901")
+    other = Municipality(name="Annanby", code="9902")
+    await own.save()
+    await other.save()
+    units = {}
+    for name, kind, agency, muni in (
+        ("Socialtjänst Egenby", Unit.Kind.social_services, Agency.social_services, own),
+        ("Polis Egenby", Unit.Kind.police, Agency.police, own),
+        ("Socialtjänst Annanby", Unit.Kind.social_services, Agency.social_services, other),
+    ):
+        unit = Unit(name=name, kind=kind, agency=agency, municipality=muni.id)
+        await unit.save()
+        units[name] = unit.id
+    secrets: dict[str, str | None] = {}
+    ids: dict[str, int] = {}
+    for role, unit in (
+        ("admin", None),
+        ("coordinator", None),
+        ("outreach", "Socialtjänst Egenby"),
+        ("police", "Polis Egenby"),
+        ("analyst", None),
+    ):
+        ids[role], secrets[role] = await make_user(
+            f"m-{role}", role, municipality_codes=["9901"], unit_name=unit
+        )
+    writer = Principal(
+        user_id=ids["police"],
+        username="m-police",
+        role=Role.police,
+        municipality_ids=frozenset({own.id, other.id}),
+    )
+    p_own = await create_person(
+        writer, municipality_id=own.id, identity=Identity(OWN_NAME, OWN_PIN, None, None)
+    )
+    p_other = await create_person(
+        writer, municipality_id=other.id, identity=Identity(OTHER_NAME, OTHER_PIN, None, None)
+    )
+    p_prot = await create_person(
+        writer,
+        municipality_id=own.id,
+        protection=Protection.skyddad_folkbokforing,
+        identity=Identity(PROT_NAME, PROT_PIN, PROT_ADDRESS, None),
+    )
+    cases = {}
+    for key, person, muni, unit in (
+        ("own", p_own, own, "Socialtjänst Egenby"),
+        ("other", p_other, other, "Socialtjänst Annanby"),
+        ("protected", p_prot, own, "Socialtjänst Egenby"),
+    ):
+        case = DefectorCase(
+            reference=f"AH-T-{key}",
+            person=person.id,
+            municipality=muni.id,
+            unit=units[unit],
+            referral_source=DefectorCase.ReferralSource.self_referral,
+            opened_on=date(2024, 1, 10),
+            notes="Fritext som bara socialtjänsten får se",
+        )
+        await case.save()
+        cases[key] = case.id
+    incidents = {}
+    for key, muni in (("own", own), ("other", other)):
+        inc = Incident(
+            occurred_at=datetime(2024, 2, 1, 21, 0, tzinfo=UTC),
+            municipality=muni.id,
+            kind=Incident.Kind.shooting,
+        )
+        await inc.save()
+        incidents[key] = inc.id
+    return World(
+        person={
+            "own": p_own.id,
+            "other_municipality": p_other.id,
+            "other_partition": p_own.id,
+            "protected": p_prot.id,
+            "missing": MISSING,
+        },
+        case={
+            "own": cases["own"],
+            "other_municipality": cases["other"],
+            # For police, a social-services case in their own municipality is the other partition.
+            "other_partition": cases["own"],
+            "protected": cases["protected"],
+            "missing": MISSING,
+        },
+        incident={
+            "own": incidents["own"],
+            "other_municipality": incidents["other"],
+            # For social services, a police incident is the other partition.
+            "other_partition": incidents["own"],
+            "protected": incidents["own"],
+            "missing": MISSING,
+        },
+        police_id=ids["police"],
+        secrets=secrets,
+    )
+
+
+def _target_id(world: World, path: str, target: str) -> dict[str, int]:
+    params = re.findall(r"\{(\w+):int\}", path)
+    out = {}
+    for p in params:
+        table = {"person_id": world.person, "case_id": world.case, "incident_id": world.incident}
+        out[p] = table[p][target]
+    return out
+
+
+def _body(name: str, world: World) -> dict[str, Any]:
+    return {
+        "api.people.break_glass": {"reason": "Akut hotbild mot personen, behöver adress nu"},
+        "people.break_glass": {"reason": "Akut hotbild mot personen, behöver adress nu"},
+        "api.people.search_pin": {"pin": OWN_PIN},
+        "api.cases.disclose": {
+            "to_user_id": world.police_id,
+            "legal_ground": "osl_10_18a",
+            "summary": "Uppgift om pågående hotbild lämnad",
+        },
+    }.get(name, {})
+
+
+@pytest.mark.parametrize("role", ROLES)
+async def test_role_route_matrix(app: Litestar, role: str) -> None:
+    world = await _build_world()
+    unauthorised_successes: list[str] = []
+    missing_expectations: list[str] = []
+    async with AsyncTestClient(app=app, base_url=BASE) as c:
+        await login(c, f"m-{role}", world.secrets[role])
+        token = csrf_from((await c.get("/")).text)
+        calls = []
+        for route in app.routes:
+            for handler in getattr(route, "route_handlers", []):
+                permission = route_permission(handler)
+                methods = set(getattr(handler, "http_methods", ())) - {"OPTIONS", "HEAD"}
+                if permission is None or permission is Permission.public or not methods:
+                    continue
+                name = handler.name or route.path
+                if name in SKIP or route.path.startswith("/api/v1/schema"):
+                    continue
+                if name not in ALLOWED and not name.startswith(("admin.", "api.admin.")):
+                    missing_expectations.append(name)
+                    continue
+                calls.append((route.path, handler, name, methods.pop()))
+        assert missing_expectations == [], "routes without a matrix entry"
+        # Reads before writes: a break-the-glass grant changes later answers.
+        calls.sort(key=lambda c: c[3] != "GET")
+        for path, _handler, name, method in calls:
+            has_ids = "{" in path
+            if name.startswith(("admin.", "api.admin.")):
+                allowed = {"admin": ALL} if role == "admin" else {}
+                if role == "admin" and method != "GET":
+                    continue  # admin actions change accounts; tests/admin covers them
+            else:
+                allowed = ALLOWED[name]
+            for target in TARGETS if has_ids else ("own",):
+                url = path
+                for param, value in _target_id(world, path, target).items():
+                    url = re.sub(r"\{" + param + r":int\}", str(value), url)
+                if method == "GET":
+                    r = await c.get(url, follow_redirects=False)
+                elif path.startswith("/api/"):
+                    r = await c.post(url, json=_body(name, world), headers={"X-CSRF-Token": token})
+                else:
+                    data = {**_body(name, world), "csrf_token": token}
+                    r = await c.post(url, data=data, follow_redirects=False)
+                may = target in allowed.get(role, set())
+                label = f"{role} {method} {url} ({name}, {target}) → {r.status_code}"
+                if may:
+                    assert r.status_code < 400 or (
+                        target == "protected" and r.status_code == 403
+                    ), label
+                elif r.status_code < 400 and r.status_code != 303:
+                    unauthorised_successes.append(label)
+                else:
+                    assert r.status_code == 404, label
+                    if path.startswith("/api/"):
+                        assert r.json() == {"status_code": 404, "detail": "Hittades inte"}, label
+                # No identity leaks except the one the route is for.
+                body = r.text
+                allowed_identity = (
+                    may
+                    and name in ("api.people.identity", "people.identity")
+                    and target != "protected"
+                )
+                for secret in SECRETS:
+                    if secret in body:
+                        assert allowed_identity and secret in (OWN_NAME,), label
+                if role == "analyst":
+                    assert OWN_NAME not in body and OWN_PIN not in body, label
+                    assert "Fritext" not in body, label
+    assert unauthorised_successes == []
