@@ -20,14 +20,16 @@ Use::
     decision = await throttle.check(username, ip)      # before verifying
     if not decision.allowed: refuse (429, generic message)
     ... verify password / second factor ...
-    await throttle.record_success(username, ip)        # or:
+    await throttle.record_success(username, ip)        # signed in; or
     decision = await throttle.record_failure(username, ip)
     if decision.locked_now: audit "auth:lockout"
+    # or, password right but a second factor to come (never record_success yet):
+    await throttle.release(username, ip)
 
 Concurrency. Without care, a burst of parallel guesses would all pass
 ``check`` before any failure is recorded. So ``check`` reserves the attempt:
-in-flight attempts count against the limit until ``record_failure`` or
-``record_success`` settles them (or ``policy.reservation_seconds`` pass, for a
+in-flight attempts count against the limit until ``record_failure``,
+``record_success`` or ``release`` settles them (or ``policy.reservation_seconds`` pass, for a
 request that died). Call ``check`` once per attempt, right before verifying,
 and settle it; ``check(..., reserve=False)`` only looks. Of 20 parallel guesses
 at one account, 5 are verified and exactly one failure reports the lockout.
@@ -238,6 +240,20 @@ class LoginThrottle:
             self.account_key(username),
             now,
             lambda c: self._settle(c, self._account, now, clear=True),
+        )
+        await self._update(self.ip_key(ip), now, lambda c: self._settle(c, self._ip, now))
+
+    async def release(self, username: str, ip: str) -> None:
+        """Settle a reservation as neither failure nor success.
+
+        For an attempt that ended undecided: the password was right but the
+        second factor is still to come (``record_success`` would clear the
+        failures before the second factor is proven, letting someone who has
+        the password guess codes for ever), or the form was invalid.
+        """
+        now = self._now()
+        await self._update(
+            self.account_key(username), now, lambda c: self._settle(c, self._account, now)
         )
         await self._update(self.ip_key(ip), now, lambda c: self._settle(c, self._ip, now))
 

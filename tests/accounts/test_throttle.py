@@ -260,6 +260,23 @@ async def test_an_unsettled_reservation_expires(throttle: LoginThrottle, clock: 
     assert (await throttle.check("anna", IP)).allowed
 
 
+async def test_release_settles_without_counting(throttle: LoginThrottle) -> None:
+    for _ in range(4):
+        await attempt(throttle, "anna")
+    # Password right, second factor still to come: the failures stay.
+    assert (await throttle.check("anna", IP)).allowed
+    await throttle.release("anna", IP)
+    # The second factor is wrong: that is the 5th failure.
+    assert (await throttle.check("anna", IP)).allowed
+    assert (await throttle.record_failure("anna", IP)).account_locked_now
+
+
+async def test_released_reservations_do_not_pile_up(throttle: LoginThrottle) -> None:
+    for _ in range(20):
+        assert (await throttle.check("anna", IP)).allowed
+        await throttle.release("anna", IP)
+
+
 async def test_looking_does_not_reserve(throttle: LoginThrottle) -> None:
     for _ in range(10):
         assert (await throttle.check("anna", IP, reserve=False)).allowed
