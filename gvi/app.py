@@ -108,6 +108,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        from gvi.accounts.passwords import verify_dummy_async
+
+        # Build the dummy hash now, so the first unknown-user login is not slower.
+        await verify_dummy_async()
         async with lifespan_pool(engine, settings):
             yield
 

@@ -84,6 +84,16 @@ def engines_only(*engines: str) -> pytest.MarkDecorator:
     return pytest.mark.skipif(ENGINE not in engines, reason=f"only on {', '.join(engines)}")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_hashing() -> None:
+    """Argon2 at production cost makes every login in a test take 0.1 s; the
+    parameters are tested on their own in tests/accounts."""
+    from gvi.accounts import passwords, totp
+
+    passwords.configure_hasher(passwords.TEST_PARAMETERS)
+    totp.configure_recovery_hasher(passwords.TEST_PARAMETERS)
+
+
 @pytest.fixture(scope="session")
 async def migrated() -> AsyncIterator[None]:
     from gvi.core.migrate import migrate

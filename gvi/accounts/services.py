@@ -89,7 +89,7 @@ async def password_step(
     the account exists."""
     throttle = _throttle(connection)
     ip = client_ip(connection)
-    decision = await throttle.check(username, ip, reserve=False)
+    decision = await throttle.check(username, ip)
     user = await _find_active_user(username)
     if not decision.allowed:
         await passwords.verify_dummy_async()
@@ -132,6 +132,9 @@ async def password_step(
         ).where(User.id == user.id)
     session = get_session(connection)
     if Role(user.role) in ROLES_NEEDING_TOTP or user.totp_secret_enc:
+        # Settle this attempt without clearing earlier failures: the second factor
+        # counts against the same limit, so knowing the password buys no extra guesses.
+        await throttle.release(username, ip)
         session.clear()
         session["pending_user"] = user.id
         session["pending_at"] = time.time()
@@ -154,7 +157,7 @@ async def totp_step(connection: ASGIConnection[Any, Any, Any, Any], code: str) -
         raise AccountError("Kontot kan inte logga in. Kontakta en administratör.")
     throttle = _throttle(connection)
     ip = client_ip(connection)
-    decision = await throttle.check(user.username, ip, reserve=False)
+    decision = await throttle.check(user.username, ip)
     used_totp = False
     used_recovery = False
     if decision.allowed:
