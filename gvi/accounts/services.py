@@ -23,7 +23,7 @@ from gvi.core.web import client_ip, user_agent
 from gvi.db import write_transaction
 from gvi.municipalities.tables import Municipality, Unit
 from gvi.security.sessions import Session, get_session
-from gvi.settings import get_settings
+from gvi.security.app_secret import app_secret
 
 # A second factor must follow the password within this many seconds.
 PENDING_TOTP_SECONDS = 300
@@ -48,7 +48,7 @@ class PasswordStep:
 
 def _throttle(connection: ASGIConnection[Any, Any, Any, Any]) -> LoginThrottle:
     store: Store = connection.app.stores.get("throttle")
-    return LoginThrottle(store, key_secret=get_settings().secret_key.encode())
+    return LoginThrottle(store, key_secret=app_secret())
 
 
 def _anonymous_actor(

@@ -64,7 +64,12 @@ def case_scope(principal: Principal) -> Any:
     """The WHERE clause of every case query for this principal."""
     live = DefectorCase.archived_at.is_null()
     if principal.role is Role.outreach:
-        return live & DefectorCase.unit.is_in(list(principal.unit_ids) or [-1])
+        # The unit's cases, and any case the user is caseworker for (a social
+        # secretary who also works in a joint defector unit).
+        return live & (
+            DefectorCase.unit.is_in(list(principal.unit_ids) or [-1])
+            | (DefectorCase.caseworker == principal.user_id)
+        )
     if principal.role is Role.police:
         return (
             live
