@@ -71,6 +71,7 @@ def _template_config() -> TemplateConfig[JinjaTemplateEngine]:
 
 def _route_handlers() -> list[Any]:
     from gvi.accounts.controllers import ACCOUNT_ROUTES
+    from gvi.admin.controllers import ADMIN_ROUTES
     from gvi.core.health import healthz, readyz
     from gvi.core.home import home
     from gvi.defectors.controllers import CASE_ROUTES
@@ -82,6 +83,7 @@ def _route_handlers() -> list[Any]:
         readyz,
         home,
         *ACCOUNT_ROUTES,
+        *ADMIN_ROUTES,
         *PEOPLE_ROUTES,
         *CASE_ROUTES,
         *INCIDENT_ROUTES,
@@ -92,6 +94,13 @@ def _route_handlers() -> list[Any]:
             name="static",
         ),
     ]
+
+
+def _allowed_hosts(settings: Settings) -> list[str]:
+    # Litestar compares the whole Host header; browsers add the port when it is
+    # not the default, as on a local `make run` (127.0.0.1:8000).
+    hosts = list(settings.allowed_hosts)
+    return hosts + [f"{h}:{settings.port}" for h in hosts if not h.startswith("*")]
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -143,7 +152,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
         stores=stores,
         template_config=_template_config(),
-        allowed_hosts=AllowedHostsConfig(allowed_hosts=list(settings.allowed_hosts)),
+        allowed_hosts=AllowedHostsConfig(allowed_hosts=_allowed_hosts(settings)),
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=openapi,
         lifespan=[lifespan],

@@ -215,5 +215,146 @@ def audit_verify() -> None:
     sys.exit(_run(verify_command()))
 
 
+@main.command("rotate-key")
+@click.option(
+    "--new-key-id",
+    default=None,
+    help="Id for the new key (default: random). Naming the active key resumes without adding one.",
+)
+@click.option(
+    "--retire",
+    "retire_id",
+    default=None,
+    metavar="OLD_ID",
+    help="Remove this key once no row uses it (recomputes the blind index if it changes).",
+)
+@click.option(
+    "--reindex",
+    is_flag=True,
+    help="Only recompute every personnummer blind index with the configured keys.",
+)
+@click.option("--dry-run", is_flag=True, help="Decrypt and count, but write nothing.")
+@click.option(
+    "--batch-size",
+    default=500,
+    show_default=True,
+    type=click.IntRange(1, 100_000),
+    help="Rows per write transaction.",
+)
+def rotate_key(
+    new_key_id: str | None, retire_id: str | None, reindex: bool, dry_run: bool, batch_size: int
+) -> None:
+    """Rotate the identity data key without losing anything.
+
+    \b
+    1. gvi rotate-key                      add a key first in the key file, re-encrypt
+       (restart every app instance so new writes use the new key)
+    2. gvi rotate-key --new-key-id NEW     sweep rows written meanwhile (adds no key)
+    3. gvi rotate-key --retire OLD         refused while any row uses OLD
+       (restart every app instance; then `--reindex` if they wrote in between)
+
+    With GVI_DATA_KEY the new value is printed for you to set; the pass then
+    runs when you start this command again after the restart. Each step is
+    audited and can be interrupted and run again.
+    """
+    from gvi.security import rotation
+    from gvi.settings import get_settings
+
+    if retire_id and (new_key_id or reindex):
+        raise click.UsageError("--retire cannot be combined with --new-key-id or --reindex")
+    if reindex and new_key_id:
+        raise click.UsageError("--reindex cannot be combined with --new-key-id")
+    source = rotation.KeySource.from_settings(get_settings())
+    shown: dict[str, int] = {}
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if shown.get(stage) != done:
+            shown[stage] = done
+            click.echo(f"\r  {stage}: {done}/{total}", nl=False)
+            if done >= total:
+                click.echo()
+
+    def print_env_value(value: str) -> None:
+        click.echo("Set GVI_DATA_KEY to this value in your secret store (a secret):", err=True)
+        click.echo(value)
+
+    prefix = "[dry run] " if dry_run else ""
+    try:
+        if retire_id:
+            retired = _run(
+                rotation.retire(
+                    source, retire_id, batch_size=batch_size, progress=progress, dry_run=dry_run
+                )
+            )
+            click.echo()
+            if retired.reindexed is not None:
+                click.echo(
+                    f"{prefix}Blind index recomputed: {retired.reindexed.updated} of "
+                    f"{retired.reindexed.scanned} rows changed."
+                )
+            if retired.removed_from_file:
+                click.echo(f"Key {retire_id} removed from {source.describe}.")
+            elif dry_run:
+                click.echo(f"{prefix}Key {retire_id} can be retired; nothing was changed.")
+            if retired.new_env_value:
+                print_env_value(retired.new_env_value)
+            if not dry_run:
+                click.echo(
+                    "Restart every app instance now, then run `gvi rotate-key --reindex` "
+                    "if any of them wrote identities in between."
+                    if retired.index_changed
+                    else "Restart every app instance now."
+                )
+            return
+        if reindex:
+            indexed = _run(
+                rotation.reindex(source, batch_size=batch_size, progress=progress, dry_run=dry_run)
+            )
+            click.echo(f"\n{prefix}Blind index: {indexed.updated} of {indexed.scanned} changed.")
+            return
+        rotated = _run(
+            rotation.rotate(
+                source,
+                new_key_id=new_key_id,
+                batch_size=batch_size,
+                progress=progress,
+                dry_run=dry_run,
+            )
+        )
+    except rotation.RotationError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if rotated.new_env_value:
+        click.echo(f"New key {rotated.active_key_id} made; nothing re-encrypted yet.")
+        print_env_value(rotated.new_env_value)
+        click.echo(
+            "Restart every app instance with it, then run "
+            f"`gvi rotate-key --new-key-id {rotated.active_key_id}` to re-encrypt."
+        )
+        return
+    result = rotated.reencrypted
+    assert result is not None
+    if rotated.key_added:
+        where = "(not written: dry run)" if dry_run else f"first in {source.describe}"
+        click.echo(f"\n{prefix}New key {rotated.active_key_id} {where}.")
+    click.echo(
+        f"\n{prefix}Re-encrypted under {result.active_key_id}: "
+        f"{result.identities_reencrypted} identities, {result.totp_reencrypted} TOTP secrets; "
+        f"{result.skipped} rows already on it."
+    )
+    if result.failures:
+        click.echo(f"{len(result.failures)} ciphertext(s) did not decrypt and were left:", err=True)
+        for failure in result.failures[:50]:
+            click.echo(
+                f"  {failure.table} id={failure.row_id} {failure.column}: {failure.reason}",
+                err=True,
+            )
+        sys.exit(1)
+    if rotated.key_added and not dry_run:
+        click.echo(
+            "Restart every app instance so new writes use the new key, then run "
+            f"`gvi rotate-key --new-key-id {rotated.active_key_id}` once more before retiring."
+        )
+
+
 if __name__ == "__main__":
     main()

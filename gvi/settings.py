@@ -27,7 +27,10 @@ ENV_VARS: dict[str, tuple[str, str]] = {
     "GVI_VAR_DIR": ("var", "where the embedded database, key files and session files live"),
     "GVI_DATA_KEY": ("", "base64 data-encryption key(s) for identities; else GVI_DATA_KEY_FILE"),
     "GVI_DATA_KEY_FILE": ("", "file holding the data key(s); default <var>/data.key"),
-    "GVI_SECRET_KEY": ("", "keys the login-throttle counters (HMAC); locally <var>/secret.key is created"),
+    "GVI_SECRET_KEY": (
+        "",
+        "keys the login-throttle counters (HMAC); locally <var>/secret.key is created",
+    ),
     "GVI_HOST": ("127.0.0.1", "address `gvi serve` binds"),
     "GVI_PORT": ("8000", "port `gvi serve` binds"),
     "GVI_ALLOWED_HOSTS": ("127.0.0.1,localhost", "comma-separated host names the app answers to"),

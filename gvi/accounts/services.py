@@ -22,8 +22,8 @@ from gvi.audit.services import record
 from gvi.core.web import client_ip, user_agent
 from gvi.db import write_transaction
 from gvi.municipalities.tables import Municipality, Unit
-from gvi.security.sessions import Session, get_session
 from gvi.security.app_secret import app_secret
+from gvi.security.sessions import Session, get_session
 
 # A second factor must follow the password within this many seconds.
 PENDING_TOTP_SECONDS = 300
@@ -333,3 +333,9 @@ async def create_user(
         totp_uri=totp.provisioning_uri(secret, username) if secret else None,
         recovery_codes=codes,
     )
+
+
+def login_throttle(connection: ASGIConnection[Any, Any, Any, Any]) -> LoginThrottle:
+    """The sign-in throttle for administrators (lock status, unlock): the same store
+    and key secret as signing in uses, so the same counters."""
+    return _throttle(connection)

@@ -22,6 +22,7 @@ class AuditAction(StrEnum):
     person_identity_read = "person:identity:read"
     person_identity_search = "person:identity:search"
     person_identity_write = "person:identity:write"
+    data_key_rotate = "data_key:rotate"  # re-encryption, retirement or re-indexing of identities
 
     # Protected identity and defector whereabouts (tier 4).
     break_glass_grant = "break_glass:grant"

@@ -108,6 +108,15 @@ class Keyring:
     def key_id_of(blob: bytes) -> str:
         return blob[2 : 2 + blob[1]].decode()
 
+    @property
+    def key_ids(self) -> tuple[str, ...]:
+        return tuple(kid for kid, _ in self.keys)
+
+    @property
+    def index_key_id(self) -> str:
+        """The key the blind index is derived from (the oldest); retiring it changes the index."""
+        return self.keys[-1][0]
+
     def blind_index(self, value: str) -> str:
         return hmac.new(self._index_key, normalise_pin(value).encode(), hashlib.sha256).hexdigest()
 
@@ -120,6 +129,26 @@ def normalise_pin(value: str) -> str:
 
 def aad(table: str, column: str, row_id: int | str) -> str:
     return f"{table}.{column}.{row_id}"
+
+
+def ciphertext_key_id(blob: bytes) -> str | None:
+    """The key id a ciphertext names, or None if *blob* is not a well-formed gvi ciphertext."""
+    if len(blob) < 2 or blob[:1] != _VERSION or len(blob) < 2 + blob[1] + _NONCE_BYTES:
+        return None
+    try:
+        return blob[2 : 2 + blob[1]].decode()
+    except UnicodeDecodeError:
+        return None
+
+
+def parse_keyring(text: str) -> Keyring:
+    """A keyring from ``id:base64`` entries (comma or line separated); the first is active."""
+    return Keyring(tuple(_parse_keys(text)))
+
+
+def load_key_file(path: Path) -> Keyring:
+    """The keyring in *path*, read now (no cache): key rotation passes an explicit file."""
+    return parse_keyring(path.read_text())
 
 
 def load_keyring(settings: Settings) -> Keyring:

@@ -184,7 +184,11 @@ def _target_id(world: World, path: str, target: str) -> dict[str, int]:
     out = {}
     for p in params:
         table = {"person_id": world.person, "case_id": world.case, "incident_id": world.incident}
-        out[p] = table[p][target]
+        if p in table:
+            out[p] = table[p][target]
+        else:
+            # Other ids (users, alerts…): a real row for "own", nothing otherwise.
+            out[p] = world.police_id if target != "missing" else MISSING
     return out
 
 

@@ -81,3 +81,10 @@ async def test_missing_page_is_404_without_detail(client: AsyncTestClient) -> No
     api = await client.get("/api/v1/no-such-thing")
     assert api.status_code == 404
     assert api.json() == {"status_code": 404, "detail": "Hittades inte"}
+
+
+async def test_host_with_the_served_port_is_allowed(app: Litestar) -> None:
+    async with AsyncTestClient(app=app, base_url="https://localhost:8000") as c:
+        assert (await c.get("/healthz")).status_code == 200
+    async with AsyncTestClient(app=app, base_url="https://localhost:8999") as c:
+        assert (await c.get("/healthz")).status_code == 400

@@ -1,0 +1,53 @@
+"""API shapes for user administration under /api/v1/admin."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import msgspec
+
+from gvi.accounts.tables import Role
+
+
+class UserOut(msgspec.Struct):
+    id: int
+    username: str
+    display_name: str
+    role: Role
+    unit_id: int | None
+    unit: str | None
+    municipality_ids: list[int]
+    municipalities: list[str]
+    is_active: bool
+    locked: bool
+    last_login_at: datetime | None
+    version: int
+
+
+class UserPage(msgspec.Struct):
+    items: list[UserOut]
+    total: int
+    page: int
+    page_size: int
+
+
+class UserCreateIn(msgspec.Struct):
+    username: str
+    display_name: str
+    role: Role
+    password: str
+    unit_id: int | None = None
+    municipality_ids: list[int] = []
+
+
+class UserCreatedOut(msgspec.Struct):
+    """The second factor is in this answer only: it is never shown again."""
+
+    user: UserOut
+    totp_secret: str | None
+    totp_uri: str | None
+    recovery_codes: list[str]
+
+
+class VersionIn(msgspec.Struct):
+    version: int

@@ -1,0 +1,41 @@
+"""Production refuses unsafe settings and known demo accounts."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+
+import click
+import pytest
+
+from gvi.cli import _refuse_unsafe_production
+from gvi.municipalities.tables import Municipality
+from gvi.settings import get_settings
+from tests.support import make_user
+
+GOOD = {
+    "env": "production",
+    "secure_cookies": True,
+    "secret_key": "q" * 48,
+    "data_key": "k9:" + "A" * 43 + "=",
+}
+
+
+async def test_production_refuses_insecure_settings(db: None) -> None:
+    base = dataclasses.replace(get_settings(), **GOOD)
+    await asyncio.to_thread(_refuse_unsafe_production, base)  # all good: no exception
+    for change, words in (
+        ({"secure_cookies": False}, "GVI_SECURE_COOKIES"),
+        ({"secret_key": ""}, "GVI_SECRET_KEY"),
+        ({"data_key": ""}, "GVI_DATA_KEY"),
+    ):
+        with pytest.raises(click.ClickException, match=words):
+            await asyncio.to_thread(_refuse_unsafe_production, dataclasses.replace(base, **change))
+
+
+async def test_production_refuses_demo_accounts(db: None) -> None:
+    await Municipality(name="Prodby", code="9951").save()
+    await make_user("samordnare", "coordinator", municipality_codes=["9951"])
+    settings = dataclasses.replace(get_settings(), **GOOD)
+    with pytest.raises(click.ClickException, match="demo accounts"):
+        await asyncio.to_thread(_refuse_unsafe_production, settings)
