@@ -84,7 +84,7 @@ async def test_missing_page_is_404_without_detail(client: AsyncTestClient) -> No
 
 
 async def test_host_with_the_served_port_is_allowed(app: Litestar) -> None:
-    async with AsyncTestClient(app=app, base_url="https://localhost:8000") as c:
+    async with AsyncTestClient(app=app, base_url="https://testserver.local:8000") as c:
         assert (await c.get("/healthz")).status_code == 200
-    async with AsyncTestClient(app=app, base_url="https://localhost:8999") as c:
+    async with AsyncTestClient(app=app, base_url="https://testserver.local:8999") as c:
         assert (await c.get("/healthz")).status_code == 400
