@@ -12,6 +12,7 @@ help:
 	@echo "make run        set up (venv, install, migrate, demo data) and serve on http://127.0.0.1:8000"
 	@echo "make test       install dev dependencies and run the whole suite (SQLite, and PostgreSQL if GVI_TEST_POSTGRES_URL is set)"
 	@echo "make lint       ruff and mypy --strict"
+	@echo "make bench      benchmarks: each figure beside its baseline and bound"
 	@echo "make migration  write a migration for changed table classes"
 
 $(BIN)/python:
@@ -56,6 +57,9 @@ lint: $(STAMP)
 fmt: $(STAMP)
 	$(BIN)/ruff format gvi tests seeds
 	$(BIN)/ruff check --fix gvi tests seeds
+
+bench: $(STAMP)
+	$(BIN)/python -m tests.bench
 
 migration: $(STAMP)
 	GVI_DATABASE_URL=sqlite:///var/migration-scratch.sqlite3 $(BIN)/piccolo migrations forwards gvi
