@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
-
 import msgspec
 from litestar import Controller, get, post
 from litestar.di import NamedDependency
@@ -14,20 +12,6 @@ from gvi.access.permissions import Permission
 from gvi.access.principal import Principal
 from gvi.access.tables import LegalGround
 from gvi.defectors import services
-
-
-class CaseOut(msgspec.Struct):
-    id: int
-    reference: str
-    status: str
-    municipality: str
-    person_code: str
-    threat_level: str
-    police_track_active: bool
-    referral_source: str | None = None
-    environment: str | None = None
-    is_child: bool | None = None
-    notes: str | None = None
 
 
 class DisclosureIn(msgspec.Struct):
@@ -49,8 +33,8 @@ class CasesApi(Controller):
     @get("/{case_id:int}", opt={"permission": Permission.people_read}, name="api.cases.show")
     async def show_case(
         self, principal: NamedDependency[Principal], case_id: FromPath[int]
-    ) -> CaseOut:
-        return CaseOut(**asdict(await services.get_case(principal, case_id)))
+    ) -> services.CaseView:
+        return await services.get_case(principal, case_id)
 
     @post(
         "/{case_id:int}/disclosures",

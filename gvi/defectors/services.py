@@ -8,10 +8,10 @@ also needs the police track active (withdrawn consent ends it at once).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import msgspec
 from litestar.exceptions import NotFoundException
 
 from gvi.access.permissions import Permission
@@ -25,8 +25,9 @@ from gvi.defectors.tables import DefectorCase
 from gvi.municipalities.tables import Agency
 
 
-@dataclass(frozen=True)
-class CaseView:
+class CaseView(msgspec.Struct, frozen=True):
+    """A case as one user may see it; also the API's output shape."""
+
     id: int
     reference: str
     status: str
