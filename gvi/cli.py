@@ -9,6 +9,7 @@ import asyncio
 import os
 import sys
 from collections.abc import Coroutine
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -200,6 +201,51 @@ def create_user(
         click.echo("Recovery codes (store them safely; shown once):")
         for code in new.recovery_codes:
             click.echo(f"  {code}")
+
+
+@main.command("backup")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Backup file (default var/backups/gvi-<engine>-<time>.gvibak).",
+)
+def backup_command(out: Path | None) -> None:
+    """Write an encrypted backup (SQLite online backup or pg_dump), sealed with the data key."""
+    from datetime import UTC, datetime
+
+    from gvi.ops.backup import BackupError, backup
+    from gvi.security.crypto import get_keyring
+    from gvi.settings import get_settings
+
+    settings = get_settings()
+    engine = "postgres" if settings.is_postgres else "sqlite"
+    stamp = datetime.now(tz=UTC).strftime("%Y%m%dT%H%M%SZ")
+    target = out or settings.var_dir / "backups" / f"gvi-{engine}-{stamp}.gvibak"
+    try:
+        header = backup(settings, get_keyring(), target)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Backup written: {target} ({engine}, data key {header.key_id}).")
+
+
+@main.command("restore")
+@click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Confirm: the configured database is replaced.")
+def restore_command(source: Path, yes: bool) -> None:
+    """Replace the configured database with an encrypted backup. Stop the app first."""
+    from gvi.ops.backup import BackupError, restore
+    from gvi.security.crypto import get_keyring
+    from gvi.settings import get_settings
+
+    if not yes:
+        raise click.ClickException("Restoring replaces the whole database: add --yes to confirm.")
+    try:
+        header = restore(get_settings(), get_keyring(), source)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Restored the {header.engine} backup made {header.created}.")
+    click.echo("Check it with `gvi audit verify` before starting the app.")
 
 
 @main.group()
