@@ -248,6 +248,31 @@ def restore_command(source: Path, yes: bool) -> None:
     click.echo("Check it with `gvi audit verify` before starting the app.")
 
 
+@main.command("retention")
+@click.option("--apply", "apply_", is_flag=True, help="Anonymise for real (default: dry run).")
+@click.option(
+    "--years", default=5, show_default=True, help="Years after a closed case's last entry."
+)
+@click.option(
+    "--as-of", "as_of", default=None, help="Date to count from (YYYY-MM-DD; default today)."
+)
+def retention_command(apply_: bool, years: int, as_of: str | None) -> None:
+    """Retention (gallring): list or anonymise closed cases past the retention period."""
+    from datetime import date
+
+    from gvi.ops.retention import run
+
+    day = date.fromisoformat(as_of) if as_of else date.today()
+    report = _run(run(as_of=day, years=years, dry_run=not apply_))
+    verb = "Anonymised" if report.applied else "Would anonymise"
+    click.echo(f"{verb} {len(report.candidates)} closed case(s) with no entry since {years} years:")
+    for c in report.candidates:
+        person = "person kept (recent activity elsewhere)" if c.person_kept else "identity deleted"
+        click.echo(f"  case {c.case_id}: last entry {c.last_entry}; {person}")
+    if not report.applied and report.candidates:
+        click.echo("Nothing was changed. Run again with --apply to anonymise.")
+
+
 @main.group()
 def audit() -> None:
     """The audit trail."""

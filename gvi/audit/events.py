@@ -36,6 +36,12 @@ class AuditAction(StrEnum):
     # Groups and the people in them.
     membership_write = "membership:write"
     network_read = "network:read"
+    # The group register and relations hold no person data, but who changed a claim matters.
+    group_create = "group:create"
+    group_write = "group:write"
+    group_archive = "group:archive"
+    relation_write = "relation:write"
+    group_import = "group:import"  # a CSV group audit: one event, counts only
 
     # Police records about people.
     incident_read = "incident:read"
@@ -55,6 +61,7 @@ class AuditAction(StrEnum):
     offer_list = "offer:list"
     offer_read = "offer:read"
     offer_write = "offer:write"
+    provider_write = "provider:write"  # the provider register: no person data, but who changed it
 
     export_create = "export:create"
 
@@ -82,6 +89,10 @@ class AuditAction(StrEnum):
     # Watching the watchers: reading the trail is itself recorded.
     audit_read = "audit:read"
     audit_verify = "audit:verify"
+
+    # Retention (gallring): what was deleted or anonymised, and when.
+    retention_dry_run = "retention:dry_run"
+    retention_apply = "retention:apply"
 
 
 A = AuditAction
