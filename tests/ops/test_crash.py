@@ -1,0 +1,152 @@
+"""Crash safety: the server is killed with SIGKILL in the middle of a stream of
+writes; every write it acknowledged is in the database afterwards, the audit
+chain is intact and (on SQLite) PRAGMA integrity_check says ok."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx
+
+from gvi.access.tables import BreakGlass
+from gvi.audit.services import verify
+from gvi.municipalities.tables import Municipality
+from gvi.people.services import Identity, create_person
+from gvi.people.tables import Protection
+from gvi.settings import get_settings
+from tests.support import PASSWORD, csrf_from, fresh_code, make_user
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _start_server(port: int) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "GVI_SECURE_COOKIES": "false",
+        "GVI_ALLOWED_HOSTS": "127.0.0.1",
+        "GVI_PORT": str(port),
+    }
+    cmd = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "gvi.app:create_app",
+        "--factory",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+    ]
+    proc = subprocess.Popen(cmd, env=env, cwd=Path(__file__).resolve().parents[2])
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError("server did not start")
+
+
+def _login(base: str, username: str, secret: str) -> httpx.Client:
+    c = httpx.Client(base_url=base, timeout=10)
+    page = c.get("/login")
+    r = c.post(
+        "/login",
+        data={"username": username, "password": PASSWORD, "csrf_token": csrf_from(page.text)},
+    )
+    assert r.status_code == 303, r.text
+    page = c.get("/login/totp")
+    r = c.post("/login/totp", data={"code": fresh_code(secret), "csrf_token": csrf_from(page.text)})
+    assert r.status_code == 303, r.text
+    return c
+
+
+async def test_sigkill_during_writes_loses_no_acknowledged_write(db: None) -> None:
+    m = Municipality(name="Kraschby", code="9971")
+    await m.save()
+    uid, secret = await make_user("krasch-polis", "police", municipality_codes=["9971"])
+    from gvi.access.principal import Principal
+    from gvi.accounts.tables import Role
+
+    writer = Principal(
+        user_id=uid, username="krasch-polis", role=Role.police, municipality_ids=frozenset({m.id})
+    )
+    person = await create_person(
+        writer,
+        municipality_id=m.id,
+        protection=Protection.skyddad_folkbokforing,
+        identity=Identity("Krasch Testsson", None, None, None),
+    )
+    port = _free_port()
+    proc = _start_server(port)
+    acknowledged: list[str] = []
+    lock = threading.Lock()
+    stop = threading.Event()
+    enough = threading.Event()  # set once 40 writes are acknowledged: then kill
+    try:
+        client = _login(f"http://127.0.0.1:{port}", "krasch-polis", secret)
+        token = csrf_from(client.get("/").text)
+
+        def writer_loop(n: int) -> None:
+            with httpx.Client(base_url=client.base_url, cookies=client.cookies, timeout=5) as c:
+                i = 0
+                while not stop.is_set():
+                    reason = f"Krasch-test skrivare {n} nummer {i:05d} akut"
+                    try:
+                        r = c.post(
+                            f"/api/v1/people/{person.id}/break-glass",
+                            json={"reason": reason},
+                            headers={"X-CSRF-Token": token},
+                        )
+                    except httpx.HTTPError:
+                        return  # the server is gone: this write was never acknowledged
+                    if r.status_code == 201:
+                        with lock:
+                            acknowledged.append(reason)
+                            if len(acknowledged) >= 40:
+                                enough.set()
+                    i += 1
+
+        threads = [threading.Thread(target=writer_loop, args=(n,)) for n in range(4)]
+        for t in threads:
+            t.start()
+        await asyncio.to_thread(enough.wait, 20)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+        stop.set()
+        for t in threads:
+            t.join(timeout=10)
+    finally:
+        stop.set()
+        if proc.poll() is None:
+            proc.kill()
+    assert len(acknowledged) >= 40, "too few writes before the kill to mean anything"
+    stored = {r["reason"] for r in await BreakGlass.select(BreakGlass.reason)}
+    missing = [r for r in acknowledged if r not in stored]
+    assert missing == []
+    result = await verify()
+    assert result.ok, result.problems
+    settings = get_settings()
+    if not settings.is_postgres:
+        conn = sqlite3.connect(settings.sqlite_path)
+        try:
+            assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        finally:
+            conn.close()
