@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export PICCOLO_CONF := gvi.piccolo_conf
 
-.PHONY: run test test-sqlite test-postgres lint fmt bench migration clean help
+.PHONY: run test test-sqlite test-postgres lint fmt bench migration screenshots clean help
 
 help:
 	@echo "make run        set up (venv, install, migrate, demo data) and serve on http://127.0.0.1:8000"
@@ -14,6 +14,7 @@ help:
 	@echo "make lint       ruff and mypy --strict"
 	@echo "make bench      benchmarks: each figure beside its baseline and bound"
 	@echo "make migration  write a migration for changed table classes"
+	@echo "make screenshots  PNGs of the main pages (demo data, headless chromium) into docs/screenshots/"
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -64,6 +65,9 @@ bench: $(STAMP)
 migration: $(STAMP)
 	GVI_DATABASE_URL=sqlite:///var/migration-scratch.sqlite3 $(BIN)/piccolo migrations forwards gvi
 	GVI_DATABASE_URL=sqlite:///var/migration-scratch.sqlite3 $(BIN)/piccolo migrations new gvi --auto
+
+screenshots: $(STAMP)
+	$(BIN)/python -m tests.e2e.screenshots
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -20,6 +20,7 @@ from litestar.stores.file import FileStore
 from litestar.stores.memory import MemoryStore
 from litestar.template.config import TemplateConfig
 
+from gvi import i18n
 from gvi.access.guards import current_principal, require_permission
 from gvi.access.permissions import Permission
 from gvi.core.errors import EXCEPTION_HANDLERS
@@ -53,7 +54,14 @@ def _template_config() -> TemplateConfig[JinjaTemplateEngine]:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        i18n.gettext, i18n.ngettext, newstyle=True
+    )
+    env.globals["current_language"] = i18n.current_language
+    env.filters["date"] = i18n.format_date
+    env.filters["datetime"] = i18n.format_datetime
+    env.filters["number"] = i18n.format_number
+    env.filters["percent"] = i18n.format_percent
     env.globals["P"] = Permission
 
     @pass_context
@@ -72,11 +80,18 @@ def _template_config() -> TemplateConfig[JinjaTemplateEngine]:
 def _route_handlers() -> list[Any]:
     from gvi.accounts.controllers import ACCOUNT_ROUTES
     from gvi.admin.controllers import ADMIN_ROUTES
+    from gvi.callins.controllers import CALLIN_ROUTES
     from gvi.core.health import healthz, readyz
     from gvi.core.home import home
     from gvi.defectors.controllers import CASE_ROUTES
+    from gvi.enforcement.controllers import ENFORCEMENT_ROUTES
+    from gvi.groups.controllers import GROUP_ROUTES
     from gvi.incidents.controllers import INCIDENT_ROUTES
+    from gvi.networks.controllers import NETWORK_ROUTES
     from gvi.people.controllers import PEOPLE_ROUTES
+    from gvi.reports.controllers import REPORT_ROUTES
+    from gvi.support.controllers import SUPPORT_ROUTES
+    from gvi.tasks.controllers import TASK_ROUTES
 
     return [
         healthz,
@@ -85,8 +100,16 @@ def _route_handlers() -> list[Any]:
         *ACCOUNT_ROUTES,
         *ADMIN_ROUTES,
         *PEOPLE_ROUTES,
+        *GROUP_ROUTES,
         *CASE_ROUTES,
+        *SUPPORT_ROUTES,
         *INCIDENT_ROUTES,
+        *CALLIN_ROUTES,
+        *ENFORCEMENT_ROUTES,
+        *TASK_ROUTES,
+        *REPORT_ROUTES,
+        # Also /static/vendor/plotly.*, from the plotly package: plain paths win over /static.
+        *NETWORK_ROUTES,
         create_static_files_router(
             path="/static",
             directories=[STATIC_DIR],
@@ -124,6 +147,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         async with lifespan_pool(engine, settings):
             yield
 
+    from gvi.networks.jobs import worker_lifespan
+
     stores = {"sessions": _store(settings, "sessions"), "throttle": _store(settings, "throttle")}
     openapi = OpenAPIConfig(
         title="GVI tracker API",
@@ -149,12 +174,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
                     max_hours=settings.session_max_hours,
                 ),
             ),
+            i18n.LanguageMiddleware(),
         ],
         stores=stores,
         template_config=_template_config(),
         allowed_hosts=AllowedHostsConfig(allowed_hosts=_allowed_hosts(settings)),
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=openapi,
-        lifespan=[lifespan],
+        lifespan=[lifespan, worker_lifespan],
         debug=False,
     )

@@ -6,7 +6,7 @@ from piccolo.conf.apps import AppConfig
 from piccolo.table import Table
 
 from gvi.access.tables import Alert, BreakGlass, Disclosure
-from gvi.accounts.tables import RecoveryCode, User, UserMunicipality
+from gvi.accounts.tables import RecoveryCode, User, UserMunicipality, UserUnit
 from gvi.audit.tables import AuditEvent
 from gvi.callins.tables import CallIn, CallInSpeaker, Invitation, Notification, Promise
 from gvi.defectors.tables import (
@@ -21,6 +21,7 @@ from gvi.enforcement.tables import EnforcementAction
 from gvi.groups.tables import Group, GroupAlias, GroupRelation, Membership
 from gvi.incidents.tables import Incident, IncidentGroup, IncidentPerson
 from gvi.municipalities.tables import Municipality, Unit, UnitMunicipality
+from gvi.networks.tables import AnalysisJob
 from gvi.people.tables import Person, PersonIdentity
 from gvi.support.tables import Provider, ProviderCheck, SupportOffer, SupportOfferStatusChange
 from gvi.tasks.tables import Task
@@ -31,6 +32,7 @@ TABLES: list[type[Table]] = [
     UnitMunicipality,
     User,
     UserMunicipality,
+    UserUnit,
     RecoveryCode,
     Person,
     PersonIdentity,
@@ -61,6 +63,7 @@ TABLES: list[type[Table]] = [
     BreakGlass,
     Alert,
     Task,
+    AnalysisJob,
     AuditEvent,
 ]
 

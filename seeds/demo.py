@@ -36,7 +36,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from piccolo.table import Table
 
 from gvi.access.tables import Disclosure, LegalGround
-from gvi.accounts.tables import RecoveryCode, Role, User, UserMunicipality
+from gvi.accounts.tables import RecoveryCode, Role, User, UserMunicipality, UserUnit
 from gvi.callins.tables import CallIn, CallInSpeaker, Invitation, Notification, Promise
 from gvi.db import write_transaction
 from gvi.defectors.tables import (
@@ -98,8 +98,8 @@ class DemoUser:
     totp_secret: str
     unit: str
     municipality_codes: tuple[str, ...]
-    # Joint units the user also works in. The data model has one unit per user;
-    # the joint unit's cases name this user as caseworker.
+    # Joint units the user also works in (a ``UserUnit`` row each): members see
+    # the joint unit's cases.
     joint_units: tuple[str, ...] = ()
     # Fixed recovery codes; the first of each is stored as already spent.
     recovery_codes: tuple[str, ...] = ()
@@ -627,6 +627,8 @@ async def _users(s: _State) -> None:
             await ld.id_of(
                 UserMunicipality, {"user": user_id, "municipality": s.municipalities[code]}
             )
+        for unit in u.joint_units:
+            await ld.id_of(UserUnit, {"user": user_id, "unit": s.units[unit]})
 
 
 async def _groups(s: _State) -> None:

@@ -12,7 +12,7 @@ from litestar.response import Redirect, Template
 from gvi.access.permissions import Permission
 from gvi.access.principal import Principal
 from gvi.accounts import services
-from gvi.accounts.forms import LoginForm, TotpForm
+from gvi.accounts.forms import LanguageForm, LoginForm, TotpForm
 from gvi.core.web import page, redirect_with_flash
 from gvi.security.sessions import get_session
 
@@ -76,4 +76,15 @@ async def submit_logout(
     return Redirect(path="/login", status_code=303)
 
 
-ACCOUNT_ROUTES = [show_login, submit_login, show_totp, submit_totp, submit_logout]
+@post("/language", opt=PUBLIC, name="accounts.language", include_in_schema=False)
+async def choose_language(
+    request: Request[Any, Any, Any], data: URLEncodedBody[LanguageForm]
+) -> Redirect:
+    """Switch between Swedish and English; remembered on the account when signed in."""
+    await services.set_language(request, data.lang)
+    # Only a path on this site: never an open redirect.
+    target = data.next if data.next.startswith("/") and not data.next.startswith("//") else "/"
+    return Redirect(path=target, status_code=303)
+
+
+ACCOUNT_ROUTES = [choose_language, show_login, submit_login, show_totp, submit_totp, submit_logout]

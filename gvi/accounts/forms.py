@@ -12,3 +12,8 @@ class LoginForm(msgspec.Struct):
 
 class TotpForm(msgspec.Struct):
     code: str = ""
+
+
+class LanguageForm(msgspec.Struct):
+    lang: str = "sv"
+    next: str = "/"

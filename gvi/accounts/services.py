@@ -15,7 +15,7 @@ from litestar.stores.base import Store
 from gvi.access.permissions import ROLES_NEEDING_TOTP
 from gvi.access.principal import Principal
 from gvi.accounts import passwords, totp
-from gvi.accounts.tables import Role, User, UserMunicipality
+from gvi.accounts.tables import Role, User, UserMunicipality, UserUnit
 from gvi.accounts.throttle import LoginThrottle
 from gvi.audit.events import AuditAction
 from gvi.audit.services import record
@@ -247,13 +247,19 @@ async def load_principal(connection: ASGIConnection[Any, Any, Any, Any]) -> Prin
     municipality_ids = await UserMunicipality.select(UserMunicipality.municipality).where(
         UserMunicipality.user == user.id
     )
+    # The own unit and any further unit the user works in (a joint defector unit).
+    unit_ids = {
+        row["unit"] for row in await UserUnit.select(UserUnit.unit).where(UserUnit.user == user.id)
+    }
+    if user.unit:
+        unit_ids.add(user.unit)
     return Principal(
         user_id=user.id,
         username=user.username,
         role=Role(user.role),
         unit_id=user.unit,
         municipality_ids=frozenset(row["municipality"] for row in municipality_ids),
-        unit_ids=frozenset({user.unit}) if user.unit else frozenset(),
+        unit_ids=frozenset(unit_ids),
         ip=client_ip(connection),
         user_agent=user_agent(connection),
     )
@@ -339,3 +345,15 @@ def login_throttle(connection: ASGIConnection[Any, Any, Any, Any]) -> LoginThrot
     """The sign-in throttle for administrators (lock status, unlock): the same store
     and key secret as signing in uses, so the same counters."""
     return _throttle(connection)
+
+
+async def set_language(connection: ASGIConnection[Any, Any, Any, Any], language: str) -> None:
+    from gvi.i18n import LANGUAGES
+
+    if language not in LANGUAGES:
+        return
+    session = get_session(connection)
+    session["lang"] = language
+    user_id = session.get("user_id")
+    if user_id:
+        await User.update({User.language: language}).where(User.id == user_id)

@@ -53,3 +53,11 @@ class RecoveryCode(Keyed, Table, tablename="recovery_code"):
     user = ForeignKey(User, on_delete=OnDelete.restrict)
     code_hash = Varchar(length=255, secret=True)
     used_at = Timestamptz(null=True, default=None)
+
+
+class UserUnit(Keyed, Table, tablename="user_unit"):
+    """A further unit the user works in, besides ``User.unit``: a social secretary
+    who also serves in a joint defector unit sees that unit's cases."""
+
+    user = ForeignKey(User, on_delete=OnDelete.restrict)
+    unit = ForeignKey(Unit, on_delete=OnDelete.restrict)

@@ -51,8 +51,17 @@ class AuditAction(StrEnum):
 
     # Call-ins: inviting and notifying named people.
     invitation_write = "invitation:write"
+    invitation_read = "invitation:read"  # an invite list or attendance sheet: person codes
     notification_read = "notification:read"
     notification_write = "notification:write"
+    # The meeting itself (time, venue, speakers, message) holds no subject's data,
+    # but who changed it matters.
+    callin_write = "callin:write"
+    # Promise ledger: per call-in counts of triggering incidents and enforcement actions.
+    promise_ledger_read = "promise_ledger:read"
+    # Tasks may name a person (by code): listing them is a read, changing them a write.
+    task_list = "task:list"
+    task_write = "task:write"
 
     # Social services' records.
     case_list = "case:list"
@@ -109,6 +118,8 @@ READ_ACTIONS: frozenset[AuditAction] = frozenset(
         A.incident_read,
         A.enforcement_read,
         A.notification_read,
+        A.invitation_read,
+        A.task_list,
         A.case_list,
         A.case_read,
         A.offer_list,

@@ -1,42 +1,592 @@
-"""Incidents: JSON API (the full pages come with the operations feature)."""
+"""Incidents: the JSON API under /api/v1/incidents and the pages under /incidents.
+
+Both faces call :mod:`gvi.incidents.services`, which owns scoping, audit and the
+retaliation-risk assessment. The helpers at the top are shared by the other
+operations controllers (call-ins, notifications, enforcement, tasks).
+"""
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from datetime import datetime
+from typing import Any
 
-import msgspec
-from litestar import Controller, get
+from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath
+from litestar.exceptions import HTTPException
+from litestar.params import FromPath, FromQuery, JSONBody, URLEncodedBody
+from litestar.response import Redirect, Template
 
 from gvi.access.permissions import Permission
 from gvi.access.principal import Principal
+from gvi.core.web import page, redirect_with_flash
 from gvi.incidents import services
+from gvi.incidents.forms import (
+    CONFIRM_MESSAGE,
+    STOCKHOLM,
+    TEMPLATE_HELPERS,
+    ConfirmForm,
+    FormErrors,
+    IncidentForm,
+    LinkPersonForm,
+    ReviewForm,
+    VersionConflict,
+    confirmed,
+    local,
+    local_moment,
+    page_number,
+    read_date,
+    read_id,
+    read_ids,
+    read_line,
+    read_text,
+    read_time,
+    read_version,
+)
+from gvi.incidents.schemas import (
+    CreatedOut,
+    GroupLinkOut,
+    IncidentDetailOut,
+    IncidentIn,
+    IncidentOut,
+    IncidentPage,
+    IncidentUpdateIn,
+    LinkPersonIn,
+    OpenRiskOut,
+    PersonLinkOut,
+    ReviewIn,
+    RiskOut,
+    RiskRowOut,
+)
+
+PAGE_SIZE = 50
+READ = {"permission": Permission.incidents_read}
+WRITE = {"permission": Permission.incidents_write}
+
+AnyRequest = Request[Any, Any, Any]
 
 
-class IncidentOut(msgspec.Struct):
-    id: int
-    occurred_at: str
-    municipality: str
-    kind: str
-    harm: str
-    area: str
-    review_status: str
+# --- shared by the operations controllers ---------------------------------------------
+
+
+def ops_page(
+    request: AnyRequest,
+    template: str,
+    context: dict[str, Any] | None = None,
+    *,
+    status_code: int = 200,
+) -> Template:
+    """A page with the operations vocabulary (labels, local time) in its context."""
+    return page(request, template, {**TEMPLATE_HELPERS, **(context or {})}, status_code=status_code)
+
+
+def api_error(exc: FormErrors | VersionConflict) -> HTTPException:
+    """400 naming the fields (never echoing values), or 409 for a version conflict."""
+    if isinstance(exc, VersionConflict):
+        return HTTPException(status_code=409, detail=str(exc))
+    detail = "; ".join(f"{key}: {message}" for key, message in exc.errors.items())
+    return HTTPException(status_code=400, detail=detail)
+
+
+def pages_count(total: int, size: int = PAGE_SIZE) -> int:
+    return max(1, -(-total // size))
+
+
+def aware(moment: datetime) -> datetime:
+    """API times without an offset are Swedish local time."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=STOCKHOLM)
+
+
+# --- conversions ---------------------------------------------------------------------
+
+
+def _row_out(r: services.IncidentRow) -> IncidentOut:
+    return IncidentOut(
+        id=r.id,
+        occurred_at=r.occurred_at.isoformat(),
+        municipality=r.municipality,
+        kind=r.kind,
+        harm=r.harm,
+        area=r.area,
+        review_status=r.review_status,
+        suspected_groups=r.suspected,
+        victim_groups=r.victims,
+    )
+
+
+def _risk_row_out(r: services.RiskRow) -> RiskRowOut:
+    return RiskRowOut(
+        group_id=r.group_id,
+        name=r.name,
+        municipality=r.municipality,
+        score=r.score,
+        direction=r.direction,
+        position=r.position,
+        positions=list(r.positions),
+        recent_incidents=r.recent_incidents,
+        triads=r.triads,
+    )
+
+
+def _detail_out(d: services.IncidentDetail) -> IncidentDetailOut:
+    return IncidentDetailOut(
+        id=d.id,
+        version=d.version,
+        occurred_at=d.occurred_at.isoformat(),
+        municipality_id=d.municipality_id,
+        municipality=d.municipality,
+        area=d.area,
+        place=d.place,
+        kind=d.kind,
+        harm=d.harm,
+        motive=d.motive,
+        review_status=d.review_status,
+        review_notes=d.review_notes,
+        groups=[GroupLinkOut(g.group_id, g.name, g.role) for g in d.groups],
+        people=[PersonLinkOut(p.link_id, p.person_id, p.code, p.role) for p in d.people],
+        risk=RiskOut(
+            incident_day=d.risk.incident_day,
+            open_until=d.risk.open_until,
+            is_open=d.risk.is_open,
+            ranking=[_risk_row_out(r) for r in d.risk.ranking],
+            proposed_group_ids=d.risk.proposed_groups,
+        )
+        if d.risk
+        else None,
+    )
+
+
+def _api_draft(data: IncidentIn | IncidentUpdateIn) -> services.IncidentDraft:
+    return services.IncidentDraft(
+        occurred_at=aware(data.occurred_at),
+        municipality_id=data.municipality_id,
+        area=" ".join(data.area.split()),
+        place=data.place.strip(),
+        kind=data.kind,
+        harm=data.harm,
+        motive=data.motive.strip(),
+        suspected_group_ids=data.suspected_group_ids,
+        victim_group_ids=data.victim_group_ids,
+    )
+
+
+def _form_draft(form: IncidentForm) -> tuple[services.IncidentDraft, dict[str, str]]:
+    errors: dict[str, str] = {}
+    day = read_date(form.occurred_on, "occurred_on", errors)
+    clock = read_time(form.occurred_time, "occurred_time", errors)
+    municipality = read_id(form.municipality, "municipality", errors, "Välj en av dina kommuner.")
+    suspected = read_ids(form.suspected(), "suspected_groups", errors, "Välj grupper i listan.")
+    victims = read_ids(form.victims(), "victim_groups", errors, "Välj grupper i listan.")
+    draft = services.IncidentDraft(
+        occurred_at=local_moment(day, clock) if day and clock else None,
+        municipality_id=municipality,
+        area=read_line(form.area, "area", errors),
+        place=read_text(form.place, "place", errors),
+        kind=form.kind,
+        harm=form.harm,
+        motive=read_text(form.motive, "motive", errors),
+        suspected_group_ids=suspected,
+        victim_group_ids=victims,
+    )
+    return draft, errors
+
+
+def _form_of(d: services.IncidentDetail) -> IncidentForm:
+    moment = local(d.occurred_at)
+    return IncidentForm(
+        version=str(d.version),
+        occurred_on=moment.date().isoformat(),
+        occurred_time=moment.strftime("%H:%M"),
+        municipality=str(d.municipality_id),
+        area=d.area,
+        place=d.place,
+        kind=d.kind,
+        harm=d.harm,
+        motive=d.motive,
+        suspected_groups=[str(g.group_id) for g in d.groups if g.role == "suspected"],
+        victim_groups=[str(g.group_id) for g in d.groups if g.role == "victim"],
+    )
+
+
+# --- API -------------------------------------------------------------------------------
 
 
 class IncidentsApi(Controller):
     path = "/api/v1/incidents"
     tags = ["incidents"]
 
-    @get(
-        "/{incident_id:int}",
-        opt={"permission": Permission.incidents_read},
-        name="api.incidents.show",
-    )
+    @get("/", opt=READ, name="api.incidents.list")
+    async def list_incidents(
+        self,
+        principal: NamedDependency[Principal],
+        q: FromQuery[str] = "",
+        kind: FromQuery[str] = "",
+        review_status: FromQuery[str] = "",
+        page: FromQuery[int] = 1,
+    ) -> IncidentPage:
+        page = page_number(page)
+        rows, total = await services.list_incidents(
+            principal,
+            search=q,
+            kind=kind,
+            review_status=review_status,
+            limit=PAGE_SIZE,
+            offset=(page - 1) * PAGE_SIZE,
+        )
+        return IncidentPage(
+            items=[_row_out(r) for r in rows], total=total, page=page, page_size=PAGE_SIZE
+        )
+
+    @get("/risks", opt=READ, name="api.incidents.risks")
+    async def open_risks(self, principal: NamedDependency[Principal]) -> list[OpenRiskOut]:
+        return [
+            OpenRiskOut(
+                incident_id=r.incident_id,
+                incident_day=r.incident_day,
+                kind=r.kind,
+                municipality=r.municipality,
+                open_until=r.open_until,
+                top=[_risk_row_out(x) for x in r.top],
+            )
+            for r in await services.open_risks(principal)
+        ]
+
+    @get("/{incident_id:int}", opt=READ, name="api.incidents.show")
     async def show_incident(
         self, principal: NamedDependency[Principal], incident_id: FromPath[int]
-    ) -> IncidentOut:
-        return IncidentOut(**asdict(await services.get_incident(principal, incident_id)))
+    ) -> IncidentDetailOut:
+        return _detail_out(await services.get_incident(principal, incident_id))
+
+    @post("/", opt=WRITE, name="api.incidents.create")
+    async def create_incident(
+        self, principal: NamedDependency[Principal], data: JSONBody[IncidentIn]
+    ) -> CreatedOut:
+        try:
+            incident_id = await services.create_incident(principal, _api_draft(data))
+        except FormErrors as exc:
+            raise api_error(exc) from exc
+        return CreatedOut(id=incident_id)
+
+    @post("/{incident_id:int}", opt=WRITE, name="api.incidents.update", status_code=200)
+    async def update_incident(
+        self,
+        principal: NamedDependency[Principal],
+        incident_id: FromPath[int],
+        data: JSONBody[IncidentUpdateIn],
+    ) -> IncidentDetailOut:
+        try:
+            await services.update_incident(principal, incident_id, data.version, _api_draft(data))
+        except (FormErrors, VersionConflict) as exc:
+            raise api_error(exc) from exc
+        return _detail_out(await services.get_incident(principal, incident_id))
+
+    @post("/{incident_id:int}/review", opt=WRITE, name="api.incidents.review", status_code=200)
+    async def review_incident(
+        self,
+        principal: NamedDependency[Principal],
+        incident_id: FromPath[int],
+        data: JSONBody[ReviewIn],
+    ) -> IncidentDetailOut:
+        try:
+            await services.review_incident(
+                principal, incident_id, data.version, data.review_status, data.review_notes
+            )
+        except (FormErrors, VersionConflict) as exc:
+            raise api_error(exc) from exc
+        return _detail_out(await services.get_incident(principal, incident_id))
+
+    @post("/{incident_id:int}/people", opt=WRITE, name="api.incidents.link_person")
+    async def link_person(
+        self,
+        principal: NamedDependency[Principal],
+        incident_id: FromPath[int],
+        data: JSONBody[LinkPersonIn],
+    ) -> CreatedOut:
+        try:
+            link_id = await services.link_person(principal, incident_id, data.code, data.role)
+        except FormErrors as exc:
+            raise api_error(exc) from exc
+        return CreatedOut(id=link_id)
 
 
-INCIDENT_ROUTES = [IncidentsApi]
+# --- pages -----------------------------------------------------------------------------
+
+
+async def _form_context(principal: Principal) -> dict[str, Any]:
+    return {
+        "municipalities": await services.municipality_choices(principal),
+        "groups": await services.group_choices(principal),
+    }
+
+
+async def _show(
+    request: AnyRequest,
+    principal: Principal,
+    incident_id: int,
+    *,
+    errors: dict[str, str] | None = None,
+    error: str | None = None,
+    review: ReviewForm | None = None,
+    link: LinkPersonForm | None = None,
+    status_code: int = 200,
+) -> Template:
+    incident = await services.get_incident(principal, incident_id)
+    return ops_page(
+        request,
+        "incidents/show.html",
+        {
+            "incident": incident,
+            "errors": errors or {},
+            "error": error,
+            "review": review
+            or ReviewForm(
+                version=str(incident.version),
+                review_status=incident.review_status,
+                review_notes=incident.review_notes,
+            ),
+            "link": link or LinkPersonForm(),
+            "can_write": principal.can(Permission.incidents_write),
+            "window_days": services.RETALIATION_WINDOW_DAYS,
+        },
+        status_code=status_code,
+    )
+
+
+class IncidentPages(Controller):
+    path = "/incidents"
+    include_in_schema = False
+
+    @get("/", opt=READ, name="incidents.list")
+    async def list_incidents(
+        self,
+        request: AnyRequest,
+        principal: NamedDependency[Principal],
+        q: FromQuery[str] = "",
+        kind: FromQuery[str] = "",
+        review_status: FromQuery[str] = "",
+        page: FromQuery[int] = 1,
+    ) -> Template:
+        page_no = page_number(page)
+        rows, total = await services.list_incidents(
+            principal,
+            search=q,
+            kind=kind,
+            review_status=review_status,
+            limit=PAGE_SIZE,
+            offset=(page_no - 1) * PAGE_SIZE,
+        )
+        return ops_page(
+            request,
+            "incidents/list.html",
+            {
+                "incidents": rows,
+                "total": total,
+                "q": q,
+                "kind": kind,
+                "review_status": review_status,
+                "page": page_no,
+                "pages": pages_count(total),
+                "can_write": principal.can(Permission.incidents_write),
+            },
+        )
+
+    @get("/risks", opt=READ, name="incidents.risks")
+    async def open_risks(
+        self, request: AnyRequest, principal: NamedDependency[Principal]
+    ) -> Template:
+        return ops_page(
+            request,
+            "incidents/risks.html",
+            {
+                "risks": await services.open_risks(principal),
+                "window_days": services.RETALIATION_WINDOW_DAYS,
+            },
+        )
+
+    @get("/new", opt=WRITE, name="incidents.new")
+    async def new_incident(
+        self, request: AnyRequest, principal: NamedDependency[Principal]
+    ) -> Template:
+        form = IncidentForm(kind="shooting")
+        if len(principal.municipality_ids) == 1:
+            form.municipality = str(next(iter(principal.municipality_ids)))
+        return ops_page(
+            request,
+            "incidents/form.html",
+            {"form": form, "errors": {}, "incident_id": None, **await _form_context(principal)},
+        )
+
+    @post("/new", opt=WRITE, name="incidents.create")
+    async def create_incident(
+        self,
+        request: AnyRequest,
+        principal: NamedDependency[Principal],
+        data: URLEncodedBody[IncidentForm],
+    ) -> Template | Redirect:
+        draft, errors = _form_draft(data)
+        try:
+            incident_id = await services.create_incident(principal, draft, known_errors=errors)
+        except FormErrors as exc:
+            return ops_page(
+                request,
+                "incidents/form.html",
+                {
+                    "form": data,
+                    "errors": exc.errors,
+                    "incident_id": None,
+                    **await _form_context(principal),
+                },
+                status_code=400,
+            )
+        return redirect_with_flash(
+            request,
+            f"/incidents/{incident_id}",
+            "Händelsen är registrerad. Risken för repressalier är bedömd nedan.",
+        )
+
+    @get("/{incident_id:int}", opt=READ, name="incidents.show")
+    async def show_incident(
+        self,
+        request: AnyRequest,
+        principal: NamedDependency[Principal],
+        incident_id: FromPath[int],
+    ) -> Template:
+        return await _show(request, principal, incident_id)
+
+    @get("/{incident_id:int}/edit", opt=WRITE, name="incidents.edit")
+    async def edit_incident(
+        self,
+        request: AnyRequest,
+        principal: NamedDependency[Principal],
+        incident_id: FromPath[int],
+    ) -> Template:
+        incident = await services.get_incident(principal, incident_id)
+        return ops_page(
+            request,
+            "incidents/form.html",
+            {
+                "form": _form_of(incident),
+                "errors": {},
+                "incident_id": incident_id,
+                **await _form_context(principal),
+            },
+        )
+
+    @post("/{incident_id:int}/edit", opt=WRITE, name="incidents.update")
+    async def update_incident(
+        self,
+        request: AnyRequest,
+        principal: NamedDependency[Principal],
+        incident_id: FromPath[int],
+        data: URLEncodedBody[IncidentForm],
+    ) -> Template | Redirect:
+        draft, errors = _form_draft(data)
+        try:
+            await services.update_incident(
+                principal, incident_id, read_version(data.version), draft, known_errors=errors
+            )
+        except (FormErrors, VersionConflict) as exc:
+            conflict = isinstance(exc, VersionConflict)
+            return ops_page(
+                request,
+                "incidents/form.html",
+                {
+                    "form": data,
+                    "errors": exc.errors if isinstance(exc, FormErrors) else {},
+                    "error": str(exc) if conflict else None,
+                    "incident_id": incident_id,
+                    **await _form_context(principal),
+                },
+                status_code=409 if conflict else 400,
+            )
+        return redirect_with_flash(
+            request,
+            f"/incidents/{incident_id}",
+            "Ändringarna är sparade och risken för repressalier är bedömd på nytt.",
+        )
+
+    @post("/{incident_id:int}/review", opt=WRITE, name="incidents.review")
+    async def review_incident(
+        self,
+        request: AnyRequest,
+        principal: NamedDependency[Principal],
+        incident_id: FromPath[int],
+        data: URLEncodedBody[ReviewForm],
+    ) -> Template | Redirect:
+        try:
+            await services.review_incident(
+                principal,
+                incident_id,
+                read_version(data.version),
+                data.review_status,
+                data.review_notes,
+            )
+        except FormErrors as exc:
+            return await _show(
+                request,
+                principal,
+                incident_id,
+                errors={f"review.{k}": v for k, v in exc.errors.items()},
+                review=data,
+                status_code=400,
+            )
+        except VersionConflict as exc:
+            return await _show(
+                request, principal, incident_id, error=str(exc), review=data, status_code=409
+            )
+        return redirect_with_flash(
+            request, f"/incidents/{incident_id}#review", "Granskningen är sparad."
+        )
+
+    @post("/{incident_id:int}/people", opt=WRITE, name="incidents.link_person")
+    async def link_person(
+        self,
+        request: AnyRequest,
+        principal: NamedDependency[Principal],
+        incident_id: FromPath[int],
+        data: URLEncodedBody[LinkPersonForm],
+    ) -> Template | Redirect:
+        try:
+            await services.link_person(principal, incident_id, data.code, data.role)
+        except FormErrors as exc:
+            # The typed code is not echoed when it was not a code (it may be a name).
+            shown = data if "code" not in exc.errors else LinkPersonForm(role=data.role)
+            return await _show(
+                request,
+                principal,
+                incident_id,
+                errors={f"link.{k}": v for k, v in exc.errors.items()},
+                link=shown,
+                status_code=400,
+            )
+        return redirect_with_flash(
+            request, f"/incidents/{incident_id}#people", "Personen är kopplad till händelsen."
+        )
+
+    @post(
+        "/{incident_id:int}/people/{link_id:int}/remove",
+        opt=WRITE,
+        name="incidents.unlink_person",
+    )
+    async def unlink_person(
+        self,
+        request: AnyRequest,
+        principal: NamedDependency[Principal],
+        incident_id: FromPath[int],
+        link_id: FromPath[int],
+        data: URLEncodedBody[ConfirmForm],
+    ) -> Template | Redirect:
+        if not confirmed(data.confirm):
+            return await _show(
+                request,
+                principal,
+                incident_id,
+                errors={f"unlink-{link_id}.confirm": CONFIRM_MESSAGE},
+                status_code=400,
+            )
+        await services.unlink_person(principal, incident_id, link_id)
+        return redirect_with_flash(
+            request, f"/incidents/{incident_id}#people", "Kopplingen till personen är borttagen."
+        )
+
+
+INCIDENT_ROUTES = [IncidentsApi, IncidentPages]

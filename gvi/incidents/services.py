@@ -1,60 +1,925 @@
-"""Incidents (police partition), scoped to the user's municipalities."""
+"""Incidents (police partition): recording, review, linked groups and people, and the
+retaliation-risk alert each incident raises.
+
+Scope: an incident is seen by users with ``incidents:read`` whose municipalities
+include the incident's; anything else is the same 404 as a missing id. Groups and
+people attached to an incident must be in the user's scope too.
+
+Audit: every read and write writes its row in the same transaction. Reading one
+incident writes one ``incident:read`` row per linked person (so "who looked at
+person X" finds it), or one for the incident when nobody is linked; lists write
+one row with the count.
+
+Retaliation risk: after an incident is recorded (and when its date or groups
+change) the groups are ranked with :func:`gvi.networks.risk.retaliation_risk` on
+the signed graph as of the incident's day, with the groups' incidents of the
+:data:`RECENT_INCIDENT_DAYS` before it. The ranking is kept in one
+``Alert(kind=retaliation_risk)`` per incident, whose details carry ids, scores and
+dates only (never names). The alert is *open* from the incident's day for
+:data:`RETALIATION_WINDOW_DAYS` days (acknowledging it on the admin page does not
+close it). For the :data:`PROPOSAL_LIMIT` highest groups scoring at least
+:data:`PROPOSAL_MIN_SCORE`, a custom-notification task is proposed to the
+coordinators of the group's municipality (once per group and incident).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import networkx as nx
 from litestar.exceptions import NotFoundException
+from piccolo.columns.combination import WhereRaw
 
 from gvi.access.permissions import Permission
 from gvi.access.principal import Principal
+from gvi.access.tables import Alert
+from gvi.audit.events import AuditAction
+from gvi.audit.services import record
 from gvi.db import write_transaction
-from gvi.incidents.tables import Incident
+from gvi.groups.tables import Group
+from gvi.incidents import graphdata
+from gvi.incidents.forms import (
+    HARM_LABELS,
+    INCIDENT_KIND_LABELS,
+    NO_SUCH_PERSON,
+    PERSON_CODE,
+    PERSON_CODE_MESSAGE,
+    PERSON_ROLE_LABELS,
+    REVIEW_LABELS,
+    FormErrors,
+    VersionConflict,
+    local_day,
+    today,
+)
+from gvi.incidents.tables import Incident, IncidentGroup, IncidentPerson
+from gvi.municipalities.tables import Municipality
+from gvi.networks.risk import RiskScore, retaliation_risk
+from gvi.people.tables import Person, Protection
+from gvi.tasks.services import add_task
+from gvi.tasks.tables import Task
+
+RETALIATION_WINDOW_DAYS = 125
+"""How long a retaliation-risk alert stays open after the incident's day."""
+RECENT_INCIDENT_DAYS = 90
+"""The look-back window for "recent incidents" in the risk score."""
+PROPOSAL_LIMIT = 3
+PROPOSAL_MIN_SCORE = 3.0
+PROPOSAL_DUE_DAYS = 3
+"""Custom notifications work best before a retaliation: propose them for within days."""
+RANKING_KEPT = 10
 
 
 @dataclass(frozen=True)
-class IncidentView:
+class Choice:
     id: int
-    occurred_at: str
+    label: str
+
+
+@dataclass(frozen=True)
+class GroupLink:
+    group_id: int
+    name: str
+    role: str
+
+
+@dataclass(frozen=True)
+class PersonLink:
+    link_id: int
+    person_id: int
+    code: str
+    role: str
+    protected: bool
+
+
+@dataclass(frozen=True)
+class RiskRow:
+    group_id: int
+    name: str | None  # None: a group the user may not see by name
     municipality: str
+    score: float
+    direction: str
+    position: str
+    positions: tuple[str, ...]
+    recent_incidents: int
+    triads: int
+
+
+@dataclass(frozen=True)
+class RiskView:
+    alert_id: int
+    raised_at: datetime
+    incident_day: date
+    open_until: date
+    is_open: bool
+    ranking: list[RiskRow]
+    proposed_groups: list[int]
+
+
+@dataclass(frozen=True)
+class IncidentRow:
+    id: int
+    occurred_at: datetime
+    municipality: str
+    area: str
     kind: str
     harm: str
-    area: str
     review_status: str
+    suspected: list[str] = field(default_factory=list)
+    victims: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class IncidentDetail:
+    id: int
+    version: int
+    occurred_at: datetime
+    municipality_id: int
+    municipality: str
+    area: str
+    place: str
+    kind: str
+    harm: str
+    motive: str
+    review_status: str
+    review_notes: str
+    groups: list[GroupLink]
+    people: list[PersonLink]
+    risk: RiskView | None
+
+
+@dataclass(frozen=True)
+class IncidentDraft:
+    """What a police officer typed (page or API), before it is checked."""
+
+    occurred_at: datetime | None
+    municipality_id: int | None
+    area: str
+    place: str
+    kind: str
+    harm: str
+    motive: str
+    suspected_group_ids: Sequence[int]
+    victim_group_ids: Sequence[int]
+
+
+@dataclass(frozen=True)
+class OpenRisk:
+    incident_id: int
+    incident_day: date
+    kind: str
+    municipality: str
+    open_until: date
+    top: list[RiskRow]
+
+
+def _engine() -> Any:
+    return Incident._meta.db
+
+
+def _require(principal: Principal, permission: Permission) -> None:
+    if not principal.can(permission):
+        raise NotFoundException()
+
+
+def _scope_ids(principal: Principal) -> list[int]:
+    return sorted(principal.municipality_ids) or [-1]
 
 
 def incident_scope(principal: Principal) -> Any:
-    return Incident.municipality.is_in(list(principal.municipality_ids) or [-1]) & (
-        Incident.archived_at.is_null()
+    return Incident.municipality.is_in(_scope_ids(principal)) & (Incident.archived_at.is_null())
+
+
+def _details(value: Any) -> dict[str, Any]:
+    if isinstance(value, dict):
+        return value
+    try:
+        parsed = json.loads(value or "{}")
+    except (TypeError, ValueError):
+        return {}
+    return parsed if isinstance(parsed, dict) else {}
+
+
+# --- choices ---------------------------------------------------------------------------
+
+
+async def municipality_choices(principal: Principal) -> list[Choice]:
+    rows = (
+        await Municipality.select(Municipality.id, Municipality.name)
+        .where(Municipality.id.is_in(_scope_ids(principal)) & Municipality.archived_at.is_null())
+        .order_by(Municipality.name)
     )
+    return [Choice(r["id"], r["name"]) for r in rows]
 
 
-async def get_incident(principal: Principal, incident_id: int) -> IncidentView:
-    if not principal.can(Permission.incidents_read):
-        raise NotFoundException()
-    async with write_transaction(Incident._meta.db):
-        row = (
+async def group_choices(principal: Principal) -> list[Choice]:
+    """Groups of the user's municipalities, by name."""
+    rows = (
+        await Group.select(Group.id, Group.name, Group.municipality.name.as_alias("m"))
+        .where(Group.municipality.is_in(_scope_ids(principal)) & Group.archived_at.is_null())
+        .order_by(Group.name)
+    )
+    return [Choice(r["id"], f"{r['name']} ({r['m']})") for r in rows]
+
+
+# --- reading ---------------------------------------------------------------------------
+
+
+async def _group_names(incident_ids: Sequence[int]) -> dict[int, list[tuple[str, str, int]]]:
+    if not incident_ids:
+        return {}
+    rows = (
+        await IncidentGroup.select(
+            IncidentGroup.incident,
+            IncidentGroup.group,
+            IncidentGroup.group.name.as_alias("name"),
+            IncidentGroup.role,
+        )
+        .where(IncidentGroup.incident.is_in(list(incident_ids)))
+        .order_by(IncidentGroup.id)
+    )
+    found: dict[int, list[tuple[str, str, int]]] = {}
+    for r in rows:
+        found.setdefault(r["incident"], []).append((r["role"], r["name"], r["group"]))
+    return found
+
+
+def _like(column: Any, term: str) -> Any:
+    pattern = "%" + term.replace("%", "").replace("_", "") + "%"
+    # SQLite's LIKE already ignores case (for ASCII); Piccolo warns on ilike there.
+    if _engine().engine_type == "postgres":
+        return column.ilike(pattern)
+    return column.like(pattern)
+
+
+async def list_incidents(
+    principal: Principal,
+    *,
+    search: str = "",
+    kind: str = "",
+    review_status: str = "",
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[IncidentRow], int]:
+    """Incidents in the user's municipalities, newest first; search on the area.
+
+    Only the area (a neighbourhood) is searchable: the search sits in the URL, and
+    the place can be an address.
+    """
+    _require(principal, Permission.incidents_read)
+    where = incident_scope(principal)
+    term = search.strip()
+    if term:
+        where = where & _like(Incident.area, term)
+    if kind in INCIDENT_KIND_LABELS:
+        where = where & (Incident.kind == kind)
+    if review_status in REVIEW_LABELS:
+        where = where & (Incident.review_status == review_status)
+    async with write_transaction(_engine()):
+        rows = (
             await Incident.select(
                 Incident.id,
                 Incident.occurred_at,
                 Incident.municipality.name.as_alias("municipality_name"),
+                Incident.area,
                 Incident.kind,
                 Incident.harm,
-                Incident.area,
                 Incident.review_status,
+            )
+            .where(where)
+            .order_by(Incident.occurred_at, ascending=False)
+            .order_by(Incident.id, ascending=False)
+            .limit(limit)
+            .offset(offset)
+        )
+        total: int = await Incident.count().where(where)
+        groups = await _group_names([r["id"] for r in rows])
+        await record(
+            AuditAction.incident_read,
+            actor=principal,
+            target_type="incident",
+            details={"count": len(rows), "offset": offset, "view": "list"},
+        )
+    return [
+        IncidentRow(
+            id=r["id"],
+            occurred_at=r["occurred_at"],
+            municipality=r["municipality_name"],
+            area=r["area"],
+            kind=r["kind"],
+            harm=r["harm"],
+            review_status=r["review_status"],
+            suspected=[n for role, n, _ in groups.get(r["id"], []) if role == "suspected"],
+            victims=[n for role, n, _ in groups.get(r["id"], []) if role == "victim"],
+        )
+        for r in rows
+    ], total
+
+
+def _visible_names(
+    g: nx.Graph, infos: dict[int, graphdata.GroupInfo], principal: Principal
+) -> set[int]:
+    """Groups the user may see by name: those of the user's municipalities and those
+    with a relation to one of them (as the group register shows relations)."""
+    scope = principal.municipality_ids
+    mine = {i for i, info in infos.items() if info.municipality_id in scope}
+    visible = set(mine)
+    for group in mine:
+        if group in g:
+            visible.update(g.adj[group])
+    return visible
+
+
+def _risk_rows(
+    ranking: Iterable[dict[str, Any]],
+    infos: dict[int, graphdata.GroupInfo],
+    visible: set[int],
+) -> list[RiskRow]:
+    rows = []
+    for item in ranking:
+        group_id = item.get("group_id")
+        if not isinstance(group_id, int):
+            continue
+        info = infos.get(group_id)
+        rows.append(
+            RiskRow(
+                group_id=group_id,
+                name=info.name if info and group_id in visible else None,
+                municipality=info.municipality if info else "",
+                score=float(item.get("score", 0.0)),
+                direction=str(item.get("direction", "")),
+                position=str(item.get("position", "")),
+                positions=tuple(str(p) for p in item.get("positions", [])),
+                recent_incidents=int(item.get("recent", 0)),
+                triads=int(item.get("triads", 0)),
+            )
+        )
+    return rows
+
+
+def _detail_field(name: str) -> str:
+    """SQL for one top-level field of ``alert.details`` as text, per engine. ``name``
+    is one of our own constant keys, never input."""
+    if _engine().engine_type == "postgres":
+        return f"(details::jsonb ->> '{name}')"
+    return f"CAST(json_extract(details, '$.{name}') AS TEXT)"
+
+
+async def _risk_alert(incident_id: int) -> dict[str, Any] | None:
+    """The incident's retaliation alert (the newest, should there be several)."""
+    rows = (
+        await Alert.select(Alert.id, Alert.raised_at, Alert.details)
+        .where(
+            (Alert.kind == Alert.Kind.retaliation_risk)
+            & WhereRaw(f"{_detail_field('incident_id')} = {{}}", str(incident_id))
+        )
+        .order_by(Alert.id, ascending=False)
+    )
+    for row in rows:
+        details = _details(row["details"])
+        if details.get("incident_id") == incident_id:
+            return {"id": row["id"], "raised_at": row["raised_at"], "details": details}
+    return None
+
+
+async def _risk_view(principal: Principal, incident_id: int) -> RiskView | None:
+    alert = await _risk_alert(incident_id)
+    if alert is None:
+        return None
+    d = alert["details"]
+    try:
+        incident_day = date.fromisoformat(str(d.get("incident_day")))
+        open_until = date.fromisoformat(str(d.get("open_until")))
+    except ValueError:
+        return None
+    g, infos = await graphdata.signed_graph(incident_day)
+    visible = _visible_names(g, infos, principal)
+    return RiskView(
+        alert_id=alert["id"],
+        raised_at=alert["raised_at"],
+        incident_day=incident_day,
+        open_until=open_until,
+        is_open=today() <= open_until,
+        ranking=_risk_rows(d.get("ranking", []), infos, visible),
+        proposed_groups=[g for g in d.get("proposed", []) if isinstance(g, int)],
+    )
+
+
+async def get_incident(principal: Principal, incident_id: int) -> IncidentDetail:
+    _require(principal, Permission.incidents_read)
+    async with write_transaction(_engine()):
+        row = (
+            await Incident.select(
+                Incident.id,
+                Incident.version,
+                Incident.occurred_at,
+                Incident.municipality,
+                Incident.municipality.name.as_alias("municipality_name"),
+                Incident.area,
+                Incident.place,
+                Incident.kind,
+                Incident.harm,
+                Incident.motive,
+                Incident.review_status,
+                Incident.review_notes,
             )
             .where(incident_scope(principal) & (Incident.id == incident_id))
             .first()
         )
-    if row is None:
-        raise NotFoundException()
-    return IncidentView(
+        if row is None:
+            raise NotFoundException()
+        groups = (await _group_names([incident_id])).get(incident_id, [])
+        people = (
+            await IncidentPerson.select(
+                IncidentPerson.id,
+                IncidentPerson.person,
+                IncidentPerson.person.code.as_alias("code"),
+                IncidentPerson.person.protection.as_alias("protection"),
+                IncidentPerson.role,
+            )
+            .where(
+                (IncidentPerson.incident == incident_id)
+                & IncidentPerson.person.archived_at.is_null()
+            )
+            .order_by(IncidentPerson.id)
+        )
+        risk = await _risk_view(principal, incident_id)
+        if people:
+            for p in people:
+                await record(
+                    AuditAction.incident_read,
+                    actor=principal,
+                    target_type="incident",
+                    target_id=incident_id,
+                    person_id=p["person"],
+                    details={"role": p["role"]},
+                )
+        else:
+            await record(
+                AuditAction.incident_read,
+                actor=principal,
+                target_type="incident",
+                target_id=incident_id,
+            )
+    return IncidentDetail(
         id=row["id"],
-        occurred_at=row["occurred_at"].isoformat(),
+        version=row["version"],
+        occurred_at=row["occurred_at"],
+        municipality_id=row["municipality"],
         municipality=row["municipality_name"],
+        area=row["area"],
+        place=row["place"],
         kind=row["kind"],
         harm=row["harm"],
-        area=row["area"],
+        motive=row["motive"],
         review_status=row["review_status"],
+        review_notes=row["review_notes"],
+        groups=[GroupLink(gid, name, role) for role, name, gid in groups],
+        people=[
+            PersonLink(
+                link_id=p["id"],
+                person_id=p["person"],
+                code=p["code"],
+                role=p["role"],
+                protected=p["protection"] != Protection.none,
+            )
+            for p in people
+        ],
+        risk=risk,
     )
+
+
+async def open_risks(principal: Principal) -> list[OpenRisk]:
+    """Retaliation-risk alerts still open for incidents in the user's municipalities."""
+    _require(principal, Permission.incidents_read)
+    on = today()
+    async with write_transaction(_engine()):
+        # ISO dates compare as text: open_until >= today is a string comparison.
+        rows = (
+            await Alert.select(Alert.id, Alert.details)
+            .where(
+                (Alert.kind == Alert.Kind.retaliation_risk)
+                & WhereRaw(f"{_detail_field('open_until')} >= {{}}", on.isoformat())
+            )
+            .order_by(Alert.id, ascending=False)
+        )
+        latest: dict[int, dict[str, Any]] = {}
+        for row in rows:
+            d = _details(row["details"])
+            incident_id = d.get("incident_id")
+            if not isinstance(incident_id, int) or incident_id in latest:
+                continue
+            try:
+                open_until = date.fromisoformat(str(d.get("open_until")))
+            except ValueError:
+                continue
+            if open_until >= on:
+                latest[incident_id] = d
+        incidents = (
+            await Incident.select(
+                Incident.id,
+                Incident.occurred_at,
+                Incident.kind,
+                Incident.municipality.name.as_alias("municipality_name"),
+            )
+            .where(incident_scope(principal) & Incident.id.is_in(sorted(latest) or [-1]))
+            .order_by(Incident.occurred_at, ascending=False)
+        )
+        g, infos = await graphdata.signed_graph(on)
+        await record(
+            AuditAction.incident_read,
+            actor=principal,
+            target_type="incident",
+            details={"count": len(incidents), "view": "risks"},
+        )
+    visible = _visible_names(g, infos, principal)
+    return [
+        OpenRisk(
+            incident_id=r["id"],
+            incident_day=local_day(r["occurred_at"]),
+            kind=r["kind"],
+            municipality=r["municipality_name"],
+            open_until=date.fromisoformat(str(latest[r["id"]]["open_until"])),
+            top=_risk_rows(latest[r["id"]].get("ranking", [])[:3], infos, visible),
+        )
+        for r in incidents
+    ]
+
+
+# --- writing ---------------------------------------------------------------------------
+
+
+async def _check_draft(principal: Principal, draft: IncidentDraft, errors: dict[str, str]) -> None:
+    if draft.occurred_at is not None and draft.occurred_at > datetime.now(tz=UTC) + timedelta(
+        minutes=5
+    ):
+        errors["occurred_on"] = "Händelsen kan inte ligga i framtiden."
+    if draft.municipality_id is None or draft.municipality_id not in principal.municipality_ids:
+        errors.setdefault("municipality", "Välj en av dina kommuner.")
+    if draft.kind not in INCIDENT_KIND_LABELS:
+        errors.setdefault("kind", "Välj typ av händelse.")
+    if draft.harm not in HARM_LABELS:
+        errors.setdefault("harm", "Välj skada.")
+    if len(draft.area) > 200:
+        errors.setdefault("area", "Högst 200 tecken.")
+    for key, value in (("place", draft.place), ("motive", draft.motive)):
+        if len(value) > 4000:
+            errors.setdefault(key, "Högst 4000 tecken.")
+    wanted = set(draft.suspected_group_ids) | set(draft.victim_group_ids)
+    if wanted:
+        found = {
+            r["id"]
+            for r in await Group.select(Group.id).where(
+                Group.id.is_in(sorted(wanted))
+                & Group.municipality.is_in(_scope_ids(principal))
+                & Group.archived_at.is_null()
+            )
+        }
+        if set(draft.suspected_group_ids) - found:
+            errors.setdefault("suspected_groups", "Välj grupper i listan.")
+        if set(draft.victim_group_ids) - found:
+            errors.setdefault("victim_groups", "Välj grupper i listan.")
+
+
+async def _set_groups(incident_id: int, draft: IncidentDraft) -> None:
+    await IncidentGroup.delete().where(IncidentGroup.incident == incident_id)
+    rows = [
+        IncidentGroup(incident=incident_id, group=g, role=IncidentGroup.Role.suspected)
+        for g in dict.fromkeys(draft.suspected_group_ids)
+    ] + [
+        IncidentGroup(incident=incident_id, group=g, role=IncidentGroup.Role.victim)
+        for g in dict.fromkeys(draft.victim_group_ids)
+    ]
+    if rows:
+        await IncidentGroup.insert(*rows)
+
+
+async def _recent_counts(incident_id: int, occurred_at: datetime) -> dict[int, int]:
+    """Per group, the other incidents it was involved in during the look-back window.
+
+    All municipalities count: a group's conflicts do not stop at a border, and only
+    the count leaves this function.
+    """
+    since = occurred_at - timedelta(days=RECENT_INCIDENT_DAYS)
+    rows = await IncidentGroup.select(IncidentGroup.group, IncidentGroup.incident).where(
+        (IncidentGroup.incident != incident_id)
+        & (IncidentGroup.incident.occurred_at >= since.astimezone(UTC))
+        & (IncidentGroup.incident.occurred_at <= occurred_at.astimezone(UTC))
+        & IncidentGroup.incident.archived_at.is_null()
+    )
+    seen: dict[int, set[int]] = {}
+    for r in rows:
+        seen.setdefault(r["group"], set()).add(r["incident"])
+    return {group: len(incidents) for group, incidents in seen.items()}
+
+
+def _ranking_details(ranking: Sequence[RiskScore]) -> list[dict[str, Any]]:
+    return [
+        {
+            "group_id": s.group_id,
+            "score": s.score,
+            "direction": s.direction,
+            "position": s.position,
+            "positions": list(s.positions),
+            "recent": s.recent_incidents,
+            "triads": s.triads,
+        }
+        for s in ranking[:RANKING_KEPT]
+    ]
+
+
+async def assess_retaliation(principal: Principal, incident_id: int) -> list[RiskScore]:
+    """Rank the groups after an incident, keep the ranking in the incident's alert and
+    propose custom-notification tasks. Runs in the caller's write transaction."""
+    row = (
+        await Incident.select(Incident.id, Incident.occurred_at, Incident.municipality)
+        .where(Incident.id == incident_id)
+        .first()
+    )
+    if row is None:
+        raise NotFoundException()
+    day = local_day(row["occurred_at"])
+    links = await IncidentGroup.select(IncidentGroup.group, IncidentGroup.role).where(
+        IncidentGroup.incident == incident_id
+    )
+    victims = [r["group"] for r in links if r["role"] == IncidentGroup.Role.victim]
+    suspected = [r["group"] for r in links if r["role"] == IncidentGroup.Role.suspected]
+    g, infos = await graphdata.signed_graph(day)
+    counts = await _recent_counts(incident_id, row["occurred_at"])
+    ranking = retaliation_risk(g, victims, suspected, counts)
+    existing = await _risk_alert(incident_id)
+    details: dict[str, Any] = dict(existing["details"]) if existing else {}
+    proposed: list[int] = [p for p in details.get("proposed", []) if isinstance(p, int)]
+    task_ids: list[int] = [t for t in details.get("task_ids", []) if isinstance(t, int)]
+    open_until = day + timedelta(days=RETALIATION_WINDOW_DAYS)
+    candidates = [s for s in ranking if s.score >= PROPOSAL_MIN_SCORE][:PROPOSAL_LIMIT]
+    for score in candidates:
+        info = infos.get(score.group_id)
+        if info is None or score.group_id in proposed or open_until < today():
+            continue
+        direction = "risk att utsättas" if score.direction == "target" else "risk att hämnas"
+        task_ids.append(
+            await add_task(
+                principal,
+                title=f"Överväg individuella underrättelser: {info.name}",
+                kind=Task.Kind.custom_notification,
+                due_on=max(today(), day) + timedelta(days=PROPOSAL_DUE_DAYS),
+                municipality_id=info.municipality_id,
+                notes=(
+                    f"Föreslagen efter händelsen {day.isoformat()} (nr {incident_id}): "
+                    f"{direction}, poäng {score.score}."
+                ),
+                source="incident",
+            )
+        )
+        proposed.append(score.group_id)
+    details.update(
+        {
+            "incident_id": incident_id,
+            "municipality_id": row["municipality"],
+            "incident_day": day.isoformat(),
+            "open_until": open_until.isoformat(),
+            "window_days": RETALIATION_WINDOW_DAYS,
+            "ranking": _ranking_details(ranking),
+            "proposed": proposed,
+            "task_ids": task_ids,
+        }
+    )
+    if existing:
+        await Alert.update({Alert.details: details}).where(Alert.id == existing["id"])
+    else:
+        await Alert(
+            kind=Alert.Kind.retaliation_risk,
+            raised_at=datetime.now(tz=UTC),
+            subject_user=None,
+            details=details,
+        ).save()
+    return ranking
+
+
+async def create_incident(
+    principal: Principal, draft: IncidentDraft, *, known_errors: dict[str, str] | None = None
+) -> int:
+    """Record an incident and its groups; rank the retaliation risk in the same
+    transaction. :class:`FormErrors` says what to fix, field by field."""
+    _require(principal, Permission.incidents_write)
+    errors = dict(known_errors or {})
+    if draft.occurred_at is None:
+        errors.setdefault("occurred_on", "Ange datum och tid.")
+    async with write_transaction(_engine()):
+        await _check_draft(principal, draft, errors)
+        if errors or draft.occurred_at is None:
+            raise FormErrors(errors)
+        incident = Incident(
+            occurred_at=draft.occurred_at.astimezone(UTC),
+            municipality=draft.municipality_id,
+            area=draft.area,
+            place=draft.place,
+            kind=draft.kind,
+            harm=draft.harm,
+            motive=draft.motive,
+            recorded_by=principal.user_id,
+        )
+        await incident.save()
+        await _set_groups(incident.id, draft)
+        await record(
+            AuditAction.incident_write,
+            actor=principal,
+            target_type="incident",
+            target_id=incident.id,
+            details={
+                "op": "create",
+                "suspected_groups": sorted(set(draft.suspected_group_ids)),
+                "victim_groups": sorted(set(draft.victim_group_ids)),
+            },
+        )
+        await assess_retaliation(principal, incident.id)
+    return incident.id
+
+
+async def _for_write(principal: Principal, incident_id: int) -> dict[str, Any]:
+    row: dict[str, Any] | None = (
+        await Incident.select(Incident.id, Incident.version, Incident.occurred_at)
+        .where(incident_scope(principal) & (Incident.id == incident_id))
+        .first()
+    )
+    if row is None:
+        raise NotFoundException()
+    return row
+
+
+async def _bump(incident_id: int, version: int, values: dict[Any, Any]) -> None:
+    changed = (
+        await Incident.update({**values, Incident.version: Incident.version + 1})
+        .where((Incident.id == incident_id) & (Incident.version == version))
+        .returning(Incident.id)
+    )
+    if not changed:
+        raise VersionConflict()
+
+
+async def update_incident(
+    principal: Principal,
+    incident_id: int,
+    version: int,
+    draft: IncidentDraft,
+    *,
+    known_errors: dict[str, str] | None = None,
+) -> None:
+    """Change what was recorded; the retaliation ranking is redone on the new facts."""
+    _require(principal, Permission.incidents_write)
+    errors = dict(known_errors or {})
+    if draft.occurred_at is None:
+        errors.setdefault("occurred_on", "Ange datum och tid.")
+    async with write_transaction(_engine()):
+        await _for_write(principal, incident_id)
+        await _check_draft(principal, draft, errors)
+        if errors or draft.occurred_at is None:
+            raise FormErrors(errors)
+        await _bump(
+            incident_id,
+            version,
+            {
+                Incident.occurred_at: draft.occurred_at.astimezone(UTC),
+                Incident.municipality: draft.municipality_id,
+                Incident.area: draft.area,
+                Incident.place: draft.place,
+                Incident.kind: draft.kind,
+                Incident.harm: draft.harm,
+                Incident.motive: draft.motive,
+            },
+        )
+        await _set_groups(incident_id, draft)
+        await record(
+            AuditAction.incident_write,
+            actor=principal,
+            target_type="incident",
+            target_id=incident_id,
+            details={
+                "op": "update",
+                "suspected_groups": sorted(set(draft.suspected_group_ids)),
+                "victim_groups": sorted(set(draft.victim_group_ids)),
+            },
+        )
+        await assess_retaliation(principal, incident_id)
+
+
+async def review_incident(
+    principal: Principal, incident_id: int, version: int, status: str, notes: str
+) -> None:
+    _require(principal, Permission.incidents_write)
+    errors: dict[str, str] = {}
+    if status not in REVIEW_LABELS:
+        errors["review_status"] = "Välj granskningsstatus."
+    notes = notes.strip()
+    if len(notes) > 4000:
+        errors["review_notes"] = "Högst 4000 tecken."
+    async with write_transaction(_engine()):
+        await _for_write(principal, incident_id)
+        if errors:
+            raise FormErrors(errors)
+        await _bump(
+            incident_id, version, {Incident.review_status: status, Incident.review_notes: notes}
+        )
+        await record(
+            AuditAction.incident_write,
+            actor=principal,
+            target_type="incident",
+            target_id=incident_id,
+            details={"op": "review", "status": status},
+        )
+
+
+async def link_person(principal: Principal, incident_id: int, code: str, role: str) -> int:
+    """Attach a person (by code, in the user's scope) to an incident."""
+    _require(principal, Permission.incidents_write)
+    errors: dict[str, str] = {}
+    code = code.strip().upper()
+    if not PERSON_CODE.fullmatch(code):
+        errors["code"] = PERSON_CODE_MESSAGE
+    if role not in PERSON_ROLE_LABELS:
+        errors["role"] = "Välj en roll."
+    async with write_transaction(_engine()):
+        await _for_write(principal, incident_id)
+        person = None
+        if "code" not in errors:
+            person = (
+                await Person.select(Person.id)
+                .where(
+                    (Person.code == code)
+                    & Person.home_municipality.is_in(_scope_ids(principal))
+                    & Person.archived_at.is_null()
+                )
+                .first()
+            )
+            if person is None:
+                errors["code"] = NO_SUCH_PERSON
+        if errors or person is None:
+            raise FormErrors(errors)
+        if await IncidentPerson.exists().where(
+            (IncidentPerson.incident == incident_id)
+            & (IncidentPerson.person == person["id"])
+            & (IncidentPerson.role == role)
+        ):
+            raise FormErrors({"code": "Personen är redan kopplad till händelsen med den rollen."})
+        link = IncidentPerson(incident=incident_id, person=person["id"], role=role)
+        await link.save()
+        await record(
+            AuditAction.incident_write,
+            actor=principal,
+            target_type="incident",
+            target_id=incident_id,
+            person_id=person["id"],
+            details={"op": "link_person", "role": role},
+        )
+    return link.id
+
+
+async def unlink_person(principal: Principal, incident_id: int, link_id: int) -> None:
+    _require(principal, Permission.incidents_write)
+    async with write_transaction(_engine()):
+        await _for_write(principal, incident_id)
+        link = (
+            await IncidentPerson.select(
+                IncidentPerson.id, IncidentPerson.person, IncidentPerson.role
+            )
+            .where((IncidentPerson.id == link_id) & (IncidentPerson.incident == incident_id))
+            .first()
+        )
+        if link is None:
+            raise NotFoundException()
+        await IncidentPerson.delete().where(IncidentPerson.id == link_id)
+        await record(
+            AuditAction.incident_write,
+            actor=principal,
+            target_type="incident",
+            target_id=incident_id,
+            person_id=link["person"],
+            details={"op": "unlink_person", "role": link["role"]},
+        )
+
+
+async def incident_choices(principal: Principal, *, limit: int = 200) -> list[Choice]:
+    """Recent incidents in scope, for choosing an enforcement action's trigger."""
+    rows = (
+        await Incident.select(
+            Incident.id,
+            Incident.occurred_at,
+            Incident.kind,
+            Incident.municipality.name.as_alias("m"),
+        )
+        .where(incident_scope(principal))
+        .order_by(Incident.occurred_at, ascending=False)
+        .limit(limit)
+    )
+    return [
+        Choice(
+            r["id"],
+            f"{local_day(r['occurred_at']).isoformat()} "
+            f"{INCIDENT_KIND_LABELS.get(r['kind'], r['kind'])} ({r['m']}, nr {r['id']})",
+        )
+        for r in rows
+    ]

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict
+from datetime import date
 from typing import Any
 
+import msgspec
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import HTTPException, NotFoundException
@@ -14,6 +17,8 @@ from litestar.response import Redirect, Template
 from gvi.access.permissions import Permission
 from gvi.access.principal import Principal
 from gvi.core.web import page, redirect_with_flash
+from gvi.groups import forms as group_forms
+from gvi.groups import services as group_services
 from gvi.people import services
 from gvi.people.schemas import (
     BreakGlassIn,
@@ -23,8 +28,27 @@ from gvi.people.schemas import (
     PersonPage,
     PinSearchIn,
 )
+from gvi.people.tables import Protection
 
 PAGE_SIZE = 50
+PROTECTION_LABELS = {
+    Protection.none: "Inga",
+    Protection.sekretessmarkering: "Sekretessmarkering",
+    Protection.skyddad_folkbokforing: "Skyddad folkbokföring",
+    Protection.fingerade_personuppgifter: "Fingerade personuppgifter",
+}
+# Personnummer or samordningsnummer, with or without century and separator.
+_PIN = re.compile(r"(\d{6}|\d{8})[-+]?\d{4}")
+
+
+class NewPersonForm(msgspec.Struct):
+    municipality: str = ""
+    birth_year: str = ""
+    protection: str = "none"
+    name: str = ""
+    pin: str = ""
+    address: str = ""
+    phone: str = ""
 
 
 class BreakGlassNeeded(HTTPException):
@@ -144,6 +168,55 @@ class PeoplePages(Controller):
             },
         )
 
+    @get("/new", opt={"permission": Permission.people_write}, name="people.new")
+    async def new_person(
+        self, request: Request[Any, Any, Any], principal: NamedDependency[Principal]
+    ) -> Template:
+        choices = await group_services.municipality_choices(principal)
+        form = NewPersonForm(municipality=str(choices[0].id) if len(choices) == 1 else "")
+        return await _new_person_page(request, principal, form)
+
+    @post("/new", opt={"permission": Permission.people_write}, name="people.create")
+    async def create_person(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        data: URLEncodedBody[NewPersonForm],
+    ) -> Template | Redirect:
+        errors: dict[str, str] = {}
+        municipality_id = _municipality_id(data.municipality, principal, errors)
+        birth_year = _birth_year(data.birth_year, errors)
+        try:
+            protection = Protection(data.protection)
+        except ValueError:
+            errors["protection"] = "Välj skyddsnivå i listan."
+            protection = Protection.none
+        pin = data.pin.strip()
+        if pin and not _PIN.fullmatch(pin):
+            errors["pin"] = (
+                "Skriv personnumret som ÅÅMMDD-NNNN eller ÅÅÅÅMMDDNNNN, eller lämna fältet tomt."
+            )
+        if errors or municipality_id is None:
+            return await _new_person_page(request, principal, data, errors=errors, status_code=400)
+        fields = [" ".join(v.split()) or None for v in (data.name, pin, data.address, data.phone)]
+        identity = services.Identity(*fields) if any(fields) else None
+        try:
+            person = await services.create_person(
+                principal,
+                municipality_id=municipality_id,
+                birth_year=birth_year,
+                protection=protection,
+                identity=identity,
+            )
+        except services.PersonError as exc:
+            return await _new_person_page(request, principal, data, error=str(exc), status_code=400)
+        return redirect_with_flash(
+            request,
+            f"/people/{person.id}",
+            f"Personen är upplagd med koden {person.code}. Använd koden, aldrig namnet, "
+            "när du hänvisar till personen.",
+        )
+
     @get("/{person_id:int}", opt={"permission": Permission.people_read}, name="people.show")
     async def show_person(
         self,
@@ -152,10 +225,21 @@ class PeoplePages(Controller):
         person_id: FromPath[int],
     ) -> Template:
         person = await services.get_person(principal, person_id)
+        memberships = None
+        if principal.can(Permission.groups_read):
+            # Group intelligence: police and coordinators, not social services.
+            memberships = await group_services.person_memberships(principal, person_id)
         return page_(
             request,
             "people/show.html",
-            {"person": person, "can_identity": principal.can(Permission.identity_read)},
+            {
+                "person": person,
+                "can_identity": principal.can(Permission.identity_read),
+                "memberships": memberships,
+                "role_labels": group_forms.ROLE_LABELS,
+                "confidence_labels": group_forms.CONFIDENCE_LABELS,
+                "today": group_services.today(),
+            },
         )
 
     @get(
@@ -206,6 +290,51 @@ class PeoplePages(Controller):
             "Administratörerna har fått en avisering.",
             "warning",
         )
+
+
+async def _new_person_page(
+    request: Request[Any, Any, Any],
+    principal: Principal,
+    form: NewPersonForm,
+    *,
+    errors: dict[str, str] | None = None,
+    error: str | None = None,
+    status_code: int = 200,
+) -> Template:
+    return page_(
+        request,
+        "people/new.html",
+        {
+            "form": form,
+            "errors": errors or {},
+            "error": error,
+            "municipalities": await group_services.municipality_choices(principal),
+            "protection_labels": PROTECTION_LABELS,
+            "can_identity": principal.can(Permission.identity_read),
+        },
+        status_code=status_code,
+    )
+
+
+def _municipality_id(value: str, principal: Principal, errors: dict[str, str]) -> int | None:
+    try:
+        municipality_id = int(value)
+    except ValueError:
+        municipality_id = None
+    if municipality_id is None or municipality_id not in principal.municipality_ids:
+        errors["municipality"] = "Välj en av dina kommuner i listan."
+        return None
+    return municipality_id
+
+
+def _birth_year(value: str, errors: dict[str, str]) -> int | None:
+    value = value.strip()
+    if not value:
+        return None
+    if value.isdigit() and 1900 <= int(value) <= date.today().year:
+        return int(value)
+    errors["birth_year"] = "Ange födelseåret med fyra siffror, till exempel 2006, eller lämna tomt."
+    return None
 
 
 page_ = page

@@ -23,8 +23,13 @@ HEADER = "x-csrf-token"
 
 
 def csrf_token(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
-    """The session's token, created on first use (templates call this)."""
-    session = get_session(connection)
+    """The session's token, created on first use (templates call this). Pages
+    rendered before any middleware ran (a 404 for an unknown path) have no
+    session: their forms get no token and would be refused, which is right."""
+    try:
+        session = get_session(connection)
+    except KeyError:
+        return ""
     token: str | None = session.get("csrf")
     if not token:
         token = secrets.token_urlsafe(32)

@@ -28,7 +28,14 @@ from gvi.incidents.tables import Incident
 from gvi.municipalities.tables import Agency, Municipality, Unit
 from gvi.people.services import Identity, create_person
 from gvi.people.tables import Protection
+from tests.groups.targets import MULTIPART_ROUTES, GroupTargets, build_group_targets
+from tests.groups.targets import PARAMS as GROUP_PARAMS
+from tests.operations.targets import ALLOWED as OPERATIONS_ALLOWED
+from tests.operations.targets import PARAMS as OPERATIONS_PARAMS
+from tests.operations.targets import OpsTargets, build_ops_targets
 from tests.support import csrf_from, login, make_user
+from tests.support_offers.targets import PARAMS as SUPPORT_PARAMS
+from tests.support_offers.targets import SupportTargets, build_support_targets
 
 BASE = "https://testserver.local"
 ROLES = ("admin", "coordinator", "outreach", "police", "analyst")
@@ -43,6 +50,21 @@ PROT_NAME = "Skyddad Hemligsson"
 PROT_PIN = "19920303-2381"
 PROT_ADDRESS = "Gömdavägen 7, 000 00 Ingenstans"
 SECRETS = (OWN_NAME, OTHER_NAME, PROT_NAME, PROT_ADDRESS, OTHER_PIN, PROT_PIN)
+
+# Which roles' dashboards carry each figure (gvi/reports/services.py SECTIONS).
+REPORT_SECTIONS: dict[str, tuple[str, ...]] = {
+    "cases": ("outreach", "analyst"),
+    "grants": ("outreach", "analyst"),
+    "applicants": ("outreach", "analyst"),
+    "offers": ("outreach", "analyst"),
+    "outcomes": ("outreach", "analyst"),
+    "callins": ("coordinator", "analyst"),
+    "notifications": ("coordinator", "analyst"),
+    "promises": ("coordinator", "police", "analyst"),
+    "incidents": ("coordinator", "police"),
+    "incident_groups": ("coordinator", "police"),
+    "offer_lead": ("outreach", "coordinator", "analyst"),
+}
 
 # route name → {role: targets that may succeed}. Routes without path ids use "own".
 ALL = set(TARGETS) - {"missing"}
@@ -66,6 +88,187 @@ ALLOWED: dict[str, dict[str, set[str]]] = {
     "api.cases.disclose": {"outreach": IN_SCOPE},
     # Likewise the "other partition" incident is social services' view of a police record.
     "api.incidents.show": {"police": IN_SCOPE},
+    # Offers, providers and the defector-case pages are social services' alone: police
+    # reach a case only through api.cases.show and a disclosure; coordinators and
+    # analysts nothing. Providers are a register without person data: every outreach
+    # worker reads all of it, and changes only their own municipality's.
+    **{
+        name: {"outreach": {"own"}}
+        for name in (
+            "offers.list",
+            "api.offers.list",
+            "offers.new",
+            "offers.create",
+            "api.offers.create",
+            "providers.list",
+            "api.providers.list",
+            "providers.new",
+            "providers.create",
+            "api.providers.create",
+            "cases.list",
+            "api.cases.list",
+            "cases.new",
+            "cases.create",
+            "api.cases.create",
+        )
+    },
+    **{
+        name: {"outreach": IN_SCOPE}
+        for name in (
+            "offers.show",
+            "api.offers.show",
+            "offers.update",
+            "api.offers.update",
+            "offers.status",
+            "api.offers.status",
+            "providers.update",
+            "api.providers.update",
+            "providers.check",
+            "api.providers.check",
+            "cases.show",
+            "api.cases.timeline",
+            "cases.update",
+            "api.cases.update",
+            "cases.status",
+            "api.cases.status",
+            "cases.consent",
+            "api.cases.consent",
+            "cases.consent_withdraw",
+            "api.cases.consent_withdraw",
+            "cases.need",
+            "api.cases.need",
+            "cases.need_met",
+            "api.cases.need_met",
+            "cases.grant",
+            "api.cases.grant",
+            "cases.grant_decision",
+            "api.cases.grant_decision",
+            "cases.follow_up",
+            "api.cases.follow_up",
+        )
+    },
+    "providers.show": {"outreach": ALL},
+    "api.providers.show": {"outreach": ALL},
+    # The group register. Coordinators, police and analysts read groups (analysts never
+    # free text: checked below); coordinators write groups; police write memberships and
+    # relations. Groups and relations have no partition or protection: those targets point
+    # outside the scope. "protected" memberships belong to the protected person.
+    **{
+        name: {r: {"own"} for r in ("coordinator", "police", "analyst")}
+        for name in (
+            "groups.list",
+            "api.groups.list",
+            "groups.show",
+            "api.groups.show",
+            "api.memberships.list",
+            "api.relations.list",
+            "api.relations.show",
+        )
+    },
+    "api.memberships.show": {r: {"own", "protected"} for r in ("coordinator", "police", "analyst")},
+    **{
+        name: {"coordinator": {"own"}}
+        for name in (
+            "groups.new",
+            "groups.create",
+            "api.groups.create",
+            "groups.edit_form",
+            "groups.edit",
+            "api.groups.update",
+            "groups.archive",
+            "api.groups.archive",
+            "groups.aliases.add",
+            "api.groups.aliases.add",
+            "groups.aliases.remove",
+            "api.groups.aliases.remove",
+        )
+    },
+    # Each file of an upload is then checked against groups:write, memberships:write and
+    # relations:write; analysts write nothing.
+    **{
+        name: {r: {"own"} for r in ("coordinator", "police")}
+        for name in ("groups.import_form", "groups.import", "api.groups.import")
+    },
+    **{
+        name: {"police": {"own"}}
+        for name in (
+            "memberships.new",
+            "memberships.create",
+            "api.memberships.create",
+            "relations.new",
+            "relations.create",
+            "api.relations.create",
+        )
+    },
+    **{
+        name: {"police": {"own", "protected"}}
+        for name in (
+            "memberships.edit_form",
+            "memberships.edit",
+            "memberships.archive",
+            "api.memberships.update",
+            "api.memberships.archive",
+            "api.memberships.confirm",
+            "api.memberships.end",
+            "review.memberships.confirm",
+            "review.memberships.end",
+        )
+    },
+    **{
+        name: {"police": {"own"}}
+        for name in (
+            "relations.edit_form",
+            "relations.edit",
+            "relations.archive",
+            "api.relations.update",
+            "api.relations.archive",
+            "api.relations.confirm",
+            "api.relations.end",
+            "review.relations.confirm",
+            "review.relations.end",
+        )
+    },
+    # The review queue shows sources and person codes: police and coordinators.
+    "review.list": {r: {"own"} for r in ("coordinator", "police")},
+    "api.review.list": {r: {"own"} for r in ("coordinator", "police")},
+    "people.new": {r: {"own"} for r in ("outreach", "police")},
+    "people.create": {r: {"own"} for r in ("outreach", "police")},
+    # The group network (gvi/networks): network:read roles; people by code only.
+    **{
+        name: {r: {"own"} for r in ("coordinator", "police", "analyst")}
+        for name in (
+            "network.show",
+            "api.network.groups",
+            "network.analyses",
+            "api.network.analyses",
+            "api.network.export_graphml",
+            "api.network.export_gexf",
+            "api.network.export_csv",
+            "network.jobs",
+            "network.jobs_create",
+            "api.network.jobs_create",
+        )
+    },
+    **{
+        name: {r: IN_SCOPE for r in ("coordinator", "police", "analyst")}
+        for name in ("network.person", "api.network.person")
+    },
+    # A job is seen by its requester only, and the ids here are nobody's job.
+    "network.job": {},
+    "api.network.jobs_show": {},
+    # Figures (gvi/reports): the dashboard for figures:read roles; each figure's JSON and
+    # exports only for the roles whose dashboard has that section; follow-ups: outreach.
+    "reports.dashboard": {r: {"own"} for r in ("coordinator", "outreach", "police", "analyst")},
+    **{
+        f"api.reports.{figure}{fmt}": {r: {"own"} for r in roles}
+        for figure, roles in REPORT_SECTIONS.items()
+        for fmt in ("", "_csv", "_xlsx")
+    },
+    "api.reports.follow_ups_csv": {"outreach": {"own"}},
+    "api.reports.follow_ups_xlsx": {"outreach": {"own"}},
+    # Incidents, call-ins, notifications, enforcement, the promise ledger and tasks:
+    # see tests/operations/targets.py for who may reach what.
+    **OPERATIONS_ALLOWED,
 }
 # Routes that change the caller's own session are exercised elsewhere.
 SKIP = {"accounts.logout"}
@@ -78,6 +281,9 @@ class World:
     incident: dict[str, int]
     police_id: int
     secrets: dict[str, str | None]
+    groups: GroupTargets | None = None
+    support: SupportTargets | None = None
+    operations: OpsTargets | None = None
 
 
 async def _build_world() -> World:
@@ -176,6 +382,34 @@ async def _build_world() -> World:
         },
         police_id=ids["police"],
         secrets=secrets,
+        support=await build_support_targets(
+            own=own.id,
+            other=other.id,
+            own_unit=units["Socialtjänst Egenby"],
+            other_unit=units["Socialtjänst Annanby"],
+            person_own=p_own.id,
+            person_own_code=p_own.code,
+            person_other=p_other.id,
+            person_protected=p_prot.id,
+        ),
+        groups=await build_group_targets(
+            own=own.id,
+            other=other.id,
+            person_own=p_own.id,
+            person_own_code=p_own.code,
+            person_other=p_other.id,
+            person_protected=p_prot.id,
+            writer=writer,
+        ),
+        operations=await build_ops_targets(
+            own=own.id,
+            other=other.id,
+            person_own=p_own.id,
+            person_own_code=p_own.code,
+            person_other=p_other.id,
+            person_protected=p_prot.id,
+            police_unit=units["Polis Egenby"],
+        ),
     )
 
 
@@ -184,8 +418,14 @@ def _target_id(world: World, path: str, target: str) -> dict[str, int]:
     out = {}
     for p in params:
         table = {"person_id": world.person, "case_id": world.case, "incident_id": world.incident}
-        if p in table:
+        if p in SUPPORT_PARAMS and world.support is not None:
+            out[p] = world.support.ids(path, p, target)
+        elif p in OPERATIONS_PARAMS and world.operations is not None:
+            out[p] = world.operations.ids(path, p, target)
+        elif p in table:
             out[p] = table[p][target]
+        elif p in GROUP_PARAMS and world.groups is not None:
+            out[p] = world.groups.ids(path, p, target)
         else:
             # Other ids (users, alerts…): a real row for "own", nothing otherwise.
             out[p] = world.police_id if target != "missing" else MISSING
@@ -202,6 +442,11 @@ def _body(name: str, world: World) -> dict[str, Any]:
             "legal_ground": "osl_10_18a",
             "summary": "Uppgift om pågående hotbild lämnad",
         },
+        **(world.groups.bodies() if world.groups else {}),
+        **(world.support.bodies() if world.support else {}),
+        **(world.operations.bodies() if world.operations else {}),
+        "api.network.jobs_create": {"kind": "person_centrality"},
+        "network.jobs_create": {"kind": "person_centrality"},
     }.get(name, {})
 
 
@@ -244,6 +489,14 @@ async def test_role_route_matrix(app: Litestar, role: str) -> None:
                     url = re.sub(r"\{" + param + r":int\}", str(value), url)
                 if method == "GET":
                     r = await c.get(url, follow_redirects=False)
+                elif name in MULTIPART_ROUTES and world.groups is not None:
+                    upload = world.groups.multipart()
+                    r = await c.post(
+                        url,
+                        files=upload["files"],
+                        data={**upload["data"], "csrf_token": token},
+                        follow_redirects=False,
+                    )
                 elif path.startswith("/api/"):
                     r = await c.post(url, json=_body(name, world), headers={"X-CSRF-Token": token})
                 else:

@@ -1,0 +1,193 @@
+"""The rules of a defector case that need no database: which status may follow
+which, why a move is refused, and the police definition (DESIGN §2).
+
+Pure: neither Litestar nor Piccolo. The status values are
+:class:`gvi.defectors.tables.CaseStatus`'s (a test keeps the two in step).
+
+A case moves one step forward at a time; it may go back one step where the
+work really does go back (consent hesitates, new threat information, the
+agreement is renegotiated, a follow-up shows that more help is needed); it may
+be closed from any status, with an outcome; a closed case stays closed (a
+person who comes back gets a new case, so the yearly figures stay true).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+
+CONTACT = "contact"
+MOTIVATION_ASSESSMENT = "motivation_assessment"
+CONSENT = "consent"
+RISK_ASSESSMENT = "risk_assessment"
+INVESTIGATION = "investigation"
+AGREEMENT = "agreement"
+INTERVENTIONS = "interventions"
+FOLLOW_UP = "follow_up"
+CLOSED = "closed"
+
+FLOW: tuple[str, ...] = (
+    CONTACT,
+    MOTIVATION_ASSESSMENT,
+    CONSENT,
+    RISK_ASSESSMENT,
+    INVESTIGATION,
+    AGREEMENT,
+    INTERVENTIONS,
+    FOLLOW_UP,
+    CLOSED,
+)
+
+STATUS_LABELS: Mapping[str, str] = {
+    CONTACT: "Kontakt",
+    MOTIVATION_ASSESSMENT: "Motivationsbedömning",
+    CONSENT: "Samtycke",
+    RISK_ASSESSMENT: "Riskbedömning",
+    INVESTIGATION: "Utredning och beslut",
+    AGREEMENT: "Överenskommelse",
+    INTERVENTIONS: "Insatser",
+    FOLLOW_UP: "Uppföljning",
+    CLOSED: "Avslutat",
+}
+
+OUTCOMES: tuple[str, ...] = ("completed", "dropped_out", "moved", "other")
+OUTCOME_LABELS: Mapping[str, str] = {
+    "completed": "Genomfört",
+    "dropped_out": "Avbrutet av personen",
+    "moved": "Flyttat",
+    "other": "Annat",
+}
+
+# Going back one step, and why that happens in practice (shown as a hint).
+BACK_STEPS: Mapping[str, str] = {
+    CONSENT: "Personen tvekar: motivationen behöver bedömas igen.",
+    RISK_ASSESSMENT: "Samtycket behöver förnyas eller vidgas.",
+    INVESTIGATION: "Ny information om hotbilden kräver en ny riskbedömning.",
+    AGREEMENT: "Överenskommelsen kom inte till stånd: utredningen tas upp igen.",
+    INTERVENTIONS: "Överenskommelsen behöver göras om.",
+    FOLLOW_UP: "Uppföljningen visar att fler insatser behövs.",
+}
+
+
+def _next(status: str) -> str | None:
+    i = FLOW.index(status)
+    return FLOW[i + 1] if i + 1 < len(FLOW) else None
+
+
+def _previous(status: str) -> str | None:
+    return FLOW[FLOW.index(status) - 1] if status in BACK_STEPS else None
+
+
+def allowed_targets(status: str) -> frozenset[str]:
+    """The statuses a case in ``status`` may move to."""
+    if status == CLOSED:
+        return frozenset()
+    targets = {CLOSED}
+    for step in (_next(status), _previous(status)):
+        if step is not None:
+            targets.add(step)
+    return frozenset(targets)
+
+
+ALLOWED: Mapping[str, frozenset[str]] = {status: allowed_targets(status) for status in FLOW}
+"""The whole table: from-status → the statuses it may move to."""
+
+
+def refusal(current: str, target: str, outcome: str | None = None) -> str | None:
+    """Why ``current`` → ``target`` is refused, in Swedish; None when it is allowed.
+
+    Closing needs an outcome; other moves ignore it.
+    """
+    if current not in STATUS_LABELS or target not in STATUS_LABELS:
+        return "Okänd status."
+    here = STATUS_LABELS[current]
+    if current == CLOSED:
+        return (
+            "Ärendet är avslutat och kan inte öppnas igen. Öppna ett nytt ärende "
+            "om personen söker stöd på nytt."
+        )
+    if target == current:
+        return f"Ärendet har redan status {here}."
+    if target == CLOSED:
+        if outcome not in OUTCOMES:
+            return "Ange utfall när ärendet avslutas: genomfört, avbrutet, flyttat eller annat."
+        return None
+    if target in ALLOWED[current]:
+        return None
+    following = _next(current)
+    if FLOW.index(target) > FLOW.index(current):
+        assert following is not None  # only CLOSED has no next step
+        return (
+            f"Ett ärende kan inte hoppa över steg: efter {here} kommer {STATUS_LABELS[following]}."
+        )
+    back = _previous(current)
+    if back is None:
+        return (
+            f"Från {here} kan ärendet inte gå tillbaka; avsluta det i stället "
+            "om det inte går vidare."
+        )
+    return f"Ett ärende kan bara gå tillbaka ett steg: från {here} till {STATUS_LABELS[back]}."
+
+
+# --- the police definition --------------------------------------------------------
+
+POLICE_THREAT_LEVELS = frozenset({"medium", "high"})
+
+
+@dataclass(frozen=True)
+class PoliceDefinition:
+    """Whether the case meets the police definition of a defector, and which
+    criteria fail (in Swedish, in the order DESIGN §2 lists them)."""
+
+    met: bool
+    failing: tuple[str, ...]
+
+
+def police_definition(
+    *,
+    motivated: bool | None,
+    police_consent_in_force: bool,
+    threat_level: str,
+    is_witness: bool,
+    social_services_eligible: bool | None,
+) -> PoliceDefinition:
+    """Motivated, consents to information exchange with the police, has a threat
+    against them (medium or high), is not a witness, and social services have
+    decided on support. Failing it never ends the social-services case."""
+    failing: list[str] = []
+    if motivated is not True:
+        failing.append(
+            "Motivationen är inte bedömd."
+            if motivated is None
+            else "Personen bedöms inte motiverad."
+        )
+    if not police_consent_in_force:
+        failing.append("Samtycke till informationsutbyte med polisen saknas eller är återkallat.")
+    if threat_level not in POLICE_THREAT_LEVELS:
+        failing.append("Hotbilden är inte bedömd som medel eller hög.")
+    if is_witness:
+        failing.append("Personen är vittne.")
+    if social_services_eligible is not True:
+        failing.append(
+            "Socialtjänsten har inte beslutat om stöd."
+            if social_services_eligible is None
+            else "Socialtjänsten har bedömt att stöd inte ska ges."
+        )
+    return PoliceDefinition(met=not failing, failing=tuple(failing))
+
+
+def police_track_active(
+    definition: PoliceDefinition, *, excluded_agencies: int, closed: bool
+) -> bool:
+    """The police track runs while the definition is met, no agency is excluded
+    from the consent (a withdrawn consent not given again) and the case is open."""
+    return definition.met and excluded_agencies == 0 and not closed
+
+
+def months_between(start: date, end: date) -> int:
+    """Whole months from ``start`` to ``end`` (0 if ``end`` is earlier)."""
+    months = (end.year - start.year) * 12 + (end.month - start.month)
+    if end.day < start.day:
+        months -= 1
+    return max(months, 0)

@@ -1,0 +1,201 @@
+"""The words of the group registry and the form bodies of its pages.
+
+Pure (msgspec and the standard library only), so the CSV importer can share the
+vocabulary. Values are the English tokens stored in the tables; labels are the
+Swedish words people read and may type in a spreadsheet.
+
+Every form field arrives as text and is read by the helpers at the bottom, so a
+tampered or mistyped value gives a field error, never a crash.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import msgspec
+
+STATUS_LABELS: dict[str, str] = {
+    "active": "Aktiv",
+    "dormant": "Vilande",
+    "dissolved": "Upplöst",
+}
+ROLE_LABELS: dict[str, str] = {
+    "leader": "Ledare",
+    "core": "Kärna",
+    "member": "Medlem",
+    "associate": "Närstående",
+}
+CONFIDENCE_LABELS: dict[str, str] = {
+    "low": "Låg",
+    "medium": "Medel",
+    "high": "Hög",
+}
+KIND_LABELS: dict[str, str] = {
+    "alliance": "Allians",
+    "rivalry": "Rivalitet",
+    "splinter_of": "Utbrytargrupp ur",
+    "subgroup_of": "Undergrupp till",
+    "truce": "Vapenvila",
+}
+# splinter_of and subgroup_of point from A to B; the others read the same both ways.
+DIRECTED_KINDS = frozenset({"splinter_of", "subgroup_of"})
+
+NAME_MAX = 120
+AREA_MAX = 200
+ALIAS_MAX = 120
+TEXT_MAX = 4000  # notes and sources: enough for a paragraph, not for a pasted report
+INTENSITY_MIN, INTENSITY_MAX = 1, 5
+
+# Person codes are pseudonyms such as P-7Q4K. Anything else (a name, a personnummer
+# typed in the wrong box) is refused before it is looked up, and never echoed.
+PERSON_CODE = re.compile(r"P-[0-9A-Z]{2,12}")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+CONFIRM_VALUE = "yes"
+
+MESSAGES = {
+    "date": "Skriv datumet som ÅÅÅÅ-MM-DD, till exempel 2024-03-01.",
+    "dates_order": "Giltig till kan inte ligga före giltig från.",
+    "person_code": "Skriv personkoden som P följt av bindestreck och tecken, till exempel P-7Q4K.",
+    "role": "Välj en roll: ledare, kärna, medlem eller närstående.",
+    "confidence": "Välj hur säker uppgiften är: låg, medel eller hög.",
+    "kind": "Välj typ av relation: allians, rivalitet, utbrytargrupp ur, undergrupp till "
+    "eller vapenvila.",
+    "intensity": "Ange styrkan som ett heltal från 1 (svag) till 5 (stark).",
+    "self_relation": "En grupp kan inte ha en relation till sig själv. Välj två olika grupper.",
+    "status": "Välj status: aktiv, vilande eller upplöst.",
+    "name": "Ange gruppens namn.",
+    "name_long": f"Namnet får vara högst {NAME_MAX} tecken.",
+    "area_long": f"Området får vara högst {AREA_MAX} tecken.",
+    "alias_long": f"Ett alias får vara högst {ALIAS_MAX} tecken.",
+    "text_long": f"Texten får vara högst {TEXT_MAX} tecken.",
+    "confirm": "Kryssa i rutan för att bekräfta.",
+}
+
+
+def _words(labels: dict[str, str]) -> dict[str, str]:
+    """Stored values and Swedish labels (any case) → the stored value."""
+    words = {value: value for value in labels}
+    words.update({label.casefold(): value for value, label in labels.items()})
+    return words
+
+
+STATUS_WORDS = _words(STATUS_LABELS)
+ROLE_WORDS = {**_words(ROLE_LABELS), "associerad": "associate"}
+CONFIDENCE_WORDS = _words(CONFIDENCE_LABELS)
+KIND_WORDS = {
+    **_words(KIND_LABELS),
+    "utbrytargrupp": "splinter_of",
+    "undergrupp": "subgroup_of",
+}
+
+
+def word(value: str, words: dict[str, str]) -> str | None:
+    """The stored value for what was chosen or typed, or None if it is not one of them."""
+    return words.get(value.strip().casefold())
+
+
+def parse_date(value: str) -> date | None:
+    """``YYYY-MM-DD`` or empty (None); ValueError otherwise."""
+    value = value.strip()
+    if not value:
+        return None
+    if not _ISO_DATE.fullmatch(value):
+        raise ValueError(value)
+    return date.fromisoformat(value)
+
+
+def parse_id(value: str) -> int | None:
+    """A select's value: empty for none, else a positive id; ValueError otherwise."""
+    value = value.strip()
+    if not value:
+        return None
+    number = int(value)
+    if number < 1:
+        raise ValueError(value)
+    return number
+
+
+def parse_version(value: str) -> int:
+    """The version a form carried; -1 (never a real version) if it is missing or bad."""
+    try:
+        return int(value)
+    except ValueError:
+        return -1
+
+
+def clean_code(value: str) -> str | None:
+    """A person code in its stored form, or None if it does not look like one."""
+    code = value.strip().upper()
+    return code if PERSON_CODE.fullmatch(code) else None
+
+
+def split_aliases(value: str) -> list[str]:
+    """Semicolon-separated aliases, trimmed, without empties or repeats (any case)."""
+    seen: set[str] = set()
+    result = []
+    for part in value.split(";"):
+        alias = " ".join(part.split())
+        if alias and alias.casefold() not in seen:
+            seen.add(alias.casefold())
+            result.append(alias)
+    return result
+
+
+class GroupForm(msgspec.Struct):
+    version: str = ""
+    name: str = ""
+    municipality: str = ""
+    area: str = ""
+    status: str = "active"
+    notes: str = ""
+
+
+class AliasForm(msgspec.Struct):
+    alias: str = ""
+
+
+class ArchiveForm(msgspec.Struct):
+    version: str = ""
+    confirm: str = ""
+    back: str = ""
+
+    @property
+    def confirmed(self) -> bool:
+        return self.confirm == CONFIRM_VALUE
+
+
+class MembershipForm(msgspec.Struct):
+    version: str = ""
+    person_code: str = ""
+    group: str = ""
+    role: str = "member"
+    confidence: str = "medium"
+    valid_from: str = ""
+    valid_to: str = ""
+    review_by: str = ""
+    source: str = ""
+    back: str = ""
+
+
+class RelationForm(msgspec.Struct):
+    version: str = ""
+    group_a: str = ""
+    group_b: str = ""
+    kind: str = ""
+    intensity: str = "3"
+    confidence: str = "medium"
+    valid_from: str = ""
+    valid_to: str = ""
+    review_by: str = ""
+    source: str = ""
+    back: str = ""
+
+
+class ReviewForm(msgspec.Struct):
+    """Confirm (a new review date) or end (an end date) a claim in the review queue."""
+
+    version: str = ""
+    review_by: str = ""
+    valid_to: str = ""

@@ -1,0 +1,440 @@
+"""The group network on the web: pages under /network, JSON under /api/v1/network,
+and plotly.js under /static/vendor (see :mod:`gvi.networks.assets`).
+
+Thin: filters are parsed here, everything else (scope, queries, audit, the
+figures) is in :mod:`gvi.networks.services` and :mod:`gvi.networks.jobs`.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from urllib.parse import urlencode
+
+from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.exceptions import HTTPException, NotFoundException
+from litestar.params import FromPath, FromQuery, JSONBody, URLEncodedBody
+from litestar.response import File, Redirect, Template
+
+from gvi.access.permissions import Permission
+from gvi.access.principal import Principal
+from gvi.core.web import page, redirect_with_flash
+from gvi.networks import assets, figures, jobs, services
+from gvi.networks.graph import GroupNode
+from gvi.networks.schemas import (
+    AnalysesOut,
+    ConflictOut,
+    DiffOut,
+    FigureOut,
+    GroupFiguresOut,
+    GroupRef,
+    JobForm,
+    JobIn,
+    JobOut,
+    PathOut,
+    PersonFigureOut,
+    RelationChangeOut,
+)
+
+READ = {"permission": Permission.network_read}
+PUBLIC = {"permission": Permission.public}
+# The URL carries the version (?v=…), so the files may be cached for a year.
+IMMUTABLE = {"Cache-Control": "public, max-age=31536000, immutable"}
+ROW_LIMIT = 1000  # table rows on a page; the CSV export has them all
+
+
+def _ref(g: GroupNode) -> GroupRef:
+    return GroupRef(id=g.id, name=g.name, municipality=g.municipality)
+
+
+def _filter(
+    principal: Principal,
+    as_of: date | None,
+    municipality: list[int] | None,
+    kinds: list[str] | None,
+) -> services.NetworkFilter:
+    return services.make_filter(principal, as_of=as_of, municipalities=municipality, kinds=kinds)
+
+
+def _figure_out(view: services.GroupView) -> FigureOut:
+    return FigureOut(
+        figure=view.figure,
+        webgl=view.webgl,
+        as_of=view.flt.as_of.isoformat(),
+        summary=view.analysis.summary,
+    )
+
+
+def _diff_out(d: services.DiffAnswer) -> DiffOut:
+    def change(r: Any, a: GroupNode, b: GroupNode, was: str | None = None) -> RelationChangeOut:
+        return RelationChangeOut(relation_id=r.id, kind=r.kind, a=_ref(a), b=_ref(b), was=was)
+
+    return DiffOut(
+        date_a=d.date_a.isoformat(),
+        date_b=d.date_b.isoformat(),
+        appeared=[change(r, a, b) for r, a, b in d.appeared],
+        ended=[change(r, a, b) for r, a, b in d.ended],
+        flipped=[change(new, a, b, old.kind) for old, new, a, b in d.flipped],
+    )
+
+
+def _job_out(job: jobs.JobView, *, full: bool = False) -> JobOut:
+    return JobOut(
+        id=job.id,
+        kind=job.kind,
+        status=job.status,
+        progress=job.progress,
+        message=job.message,
+        as_of=job.as_of,
+        created_at=job.created_at.isoformat(),
+        finished_at=job.finished_at.isoformat() if job.finished_at else None,
+        summary=job.summary if job.result is not None else None,
+        result=job.result if full else None,
+    )
+
+
+def _export(file: services.ExportFile) -> Response[bytes]:
+    return Response(
+        content=file.content,
+        media_type=file.media_type,
+        headers={"Content-Disposition": f'attachment; filename="{file.filename}"'},
+    )
+
+
+class NetworkApi(Controller):
+    path = "/api/v1/network"
+    tags = ["network"]
+
+    @get("/groups", opt=READ, name="api.network.groups")
+    async def group_figure(
+        self,
+        principal: NamedDependency[Principal],
+        as_of: FromQuery[date | None] = None,
+        municipality: FromQuery[list[int] | None] = None,
+        kinds: FromQuery[list[str] | None] = None,
+        colour: FromQuery[str] = "community",
+        center: FromQuery[int | None] = None,
+        radius: FromQuery[int] = 1,
+    ) -> FigureOut:
+        """The group network as a plotly figure; with ``center`` one group's ego
+        network (``radius`` 1 or 2)."""
+        flt = _filter(principal, as_of, municipality, kinds)
+        view = await services.group_view(
+            principal, flt, colour_by=colour, center=center, radius=radius
+        )
+        return _figure_out(view)
+
+    @get("/analyses", opt=READ, name="api.network.analyses")
+    async def analyses(
+        self,
+        principal: NamedDependency[Principal],
+        as_of: FromQuery[date | None] = None,
+        municipality: FromQuery[list[int] | None] = None,
+        kinds: FromQuery[list[str] | None] = None,
+        group: FromQuery[int | None] = None,
+        radius: FromQuery[int] = 1,
+        path_from: FromQuery[int | None] = None,
+        path_to: FromQuery[int | None] = None,
+        diff_from: FromQuery[date | None] = None,
+        diff_to: FromQuery[date | None] = None,
+    ) -> AnalysesOut:
+        """Group-level analyses as of a date; with ``group`` also its conflicts and
+        ego network, with ``path_from``/``path_to`` the relation path, with
+        ``diff_from``/``diff_to`` what changed between the dates."""
+        flt = _filter(principal, as_of, municipality, kinds)
+        view = await services.group_view(principal, flt)
+        a = view.analysis
+        out = AnalysesOut(
+            as_of=flt.as_of.isoformat(),
+            summary=a.summary,
+            groups=[
+                GroupFiguresOut(
+                    group=_ref(f.group),
+                    members=f.group.members,
+                    allies=f.allies,
+                    rivals=f.rivals,
+                    truces=f.truces,
+                    centrality=f.centrality,
+                    community=f.community,
+                )
+                for f in a.groups
+            ],
+            conflicts=[ConflictOut(_ref(x), _ref(y), i) for x, y, i in a.conflicts],
+            conflict_clusters=[[_ref(g) for g in c] for c in a.conflict_clusters],
+            communities=[[_ref(g) for g in c] for c in a.communities],
+            bridging_groups=[_ref(g) for g in a.bridging],
+            bridges=[[_ref(x), _ref(y)] for x, y in a.bridges],
+            unbalanced_triads=[[_ref(g) for g in t] for t in a.unbalanced_triads],
+        )
+        if group is not None:
+            out.conflicts_of = [_ref(g) for g in services.conflicts_of(view.graph, group)]
+            ego = await services.group_view(principal, flt, center=group, radius=radius)
+            out.ego = [_ref(services.node_of(ego.graph, n)) for n in sorted(ego.graph)]
+        if path_from is not None and path_to is not None:
+            p = services.relation_path(view.graph, path_from, path_to)
+            out.path = PathOut(
+                groups=[_ref(g) for g in p.path] if p.path is not None else None, kinds=p.kinds
+            )
+        if diff_from is not None and diff_to is not None:
+            out.diff = _diff_out(services.diff(view.data, flt, diff_from, diff_to))
+        return out
+
+    @get("/person/{person_id:int}", opt=READ, name="api.network.person")
+    async def person_figure(
+        self,
+        principal: NamedDependency[Principal],
+        person_id: FromPath[int],
+        as_of: FromQuery[date | None] = None,
+        kinds: FromQuery[list[str] | None] = None,
+        radius: FromQuery[int] = 1,
+    ) -> PersonFigureOut:
+        """A person's ego view (people by code only); the read is audited."""
+        flt = _filter(principal, as_of, None, kinds)
+        view = await services.person_view(principal, person_id, flt, radius)
+        return PersonFigureOut(
+            person_code=view.code,
+            radius=view.radius,
+            figure=view.figure,
+            webgl=view.webgl,
+            as_of=flt.as_of.isoformat(),
+            groups=[_ref(g) for g in view.groups],
+            co_members=view.people,
+        )
+
+    @get("/export.graphml", opt=READ, name="api.network.export_graphml")
+    async def export_graphml(
+        self,
+        principal: NamedDependency[Principal],
+        as_of: FromQuery[date | None] = None,
+        municipality: FromQuery[list[int] | None] = None,
+        kinds: FromQuery[list[str] | None] = None,
+    ) -> Response[bytes]:
+        flt = _filter(principal, as_of, municipality, kinds)
+        return _export(await services.export_network(principal, flt, "graphml"))
+
+    @get("/export.gexf", opt=READ, name="api.network.export_gexf")
+    async def export_gexf(
+        self,
+        principal: NamedDependency[Principal],
+        as_of: FromQuery[date | None] = None,
+        municipality: FromQuery[list[int] | None] = None,
+        kinds: FromQuery[list[str] | None] = None,
+    ) -> Response[bytes]:
+        flt = _filter(principal, as_of, municipality, kinds)
+        return _export(await services.export_network(principal, flt, "gexf"))
+
+    @get("/export.csv", opt=READ, name="api.network.export_csv")
+    async def export_csv(
+        self,
+        principal: NamedDependency[Principal],
+        as_of: FromQuery[date | None] = None,
+        municipality: FromQuery[list[int] | None] = None,
+        kinds: FromQuery[list[str] | None] = None,
+    ) -> Response[bytes]:
+        flt = _filter(principal, as_of, municipality, kinds)
+        return _export(await services.export_network(principal, flt, "csv"))
+
+    @post("/jobs", opt=READ, name="api.network.jobs_create", status_code=202)
+    async def create_job(
+        self, principal: NamedDependency[Principal], data: JSONBody[JobIn]
+    ) -> JobOut:
+        """Queue a person-level analysis; poll ``GET /jobs/{id}`` for progress."""
+        if data.kind not in jobs.KIND_LABELS:
+            raise HTTPException(status_code=400, detail="Okänd analys.")
+        flt = _filter(principal, data.as_of, None, None)
+        return _job_out(await jobs.create_job(principal, data.kind, flt))
+
+    @get("/jobs/{job_id:int}", opt=READ, name="api.network.jobs_show")
+    async def show_job(
+        self,
+        principal: NamedDependency[Principal],
+        job_id: FromPath[int],
+        include: FromQuery[str] = "",
+    ) -> JobOut:
+        """Status and progress; counts when done. ``include=result`` adds the result
+        (person codes), and that read is audited."""
+        full = include == "result"
+        return _job_out(await jobs.get_job(principal, job_id, with_result=full), full=full)
+
+
+def _form_context(
+    flt: services.NetworkFilter, municipalities: list[tuple[int, str]], colour: str
+) -> dict[str, Any]:
+    return {
+        "flt": flt,
+        "municipalities": municipalities,
+        "kind_choices": [(k, figures.KIND_LABELS[k]) for k in services.ALL_KINDS],
+        "colour": colour if colour in figures.COLOUR_BY else "community",
+        "qs": urlencode(flt.query(), doseq=True),
+        "kind_labels": figures.KIND_LABELS,
+        "row_limit": ROW_LIMIT,
+    }
+
+
+def vendor_context() -> dict[str, Any]:
+    """What templates/network/_plotly.html needs to load plotly.js."""
+    return {
+        "plotly_version": assets.plotly_js_version(),
+        "plotly_style_ids": assets.injected_style_ids(),
+        "regl_precompiled": assets.regl_precompiled_matches(),
+    }
+
+
+class NetworkPages(Controller):
+    path = "/network"
+    include_in_schema = False
+
+    @get("/", opt=READ, name="network.show")
+    async def show_network(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        as_of: FromQuery[date | None] = None,
+        municipality: FromQuery[list[int] | None] = None,
+        kinds: FromQuery[list[str] | None] = None,
+        colour: FromQuery[str] = "community",
+    ) -> Template:
+        flt = _filter(principal, as_of, municipality, kinds)
+        view = await services.group_view(principal, flt, colour_by=colour)
+        context = _form_context(flt, await services.municipality_choices(principal), colour)
+        return page(
+            request,
+            "network/show.html",
+            {**context, **vendor_context(), "analysis": view.analysis, "view": view},
+        )
+
+    @get("/analyses", opt=READ, name="network.analyses")
+    async def show_analyses(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        as_of: FromQuery[date | None] = None,
+        municipality: FromQuery[list[int] | None] = None,
+        kinds: FromQuery[list[str] | None] = None,
+        group: FromQuery[int | None] = None,
+        radius: FromQuery[int] = 1,
+        path_from: FromQuery[int | None] = None,
+        path_to: FromQuery[int | None] = None,
+        diff_from: FromQuery[date | None] = None,
+        diff_to: FromQuery[date | None] = None,
+    ) -> Template:
+        flt = _filter(principal, as_of, municipality, kinds)
+        view = await services.group_view(principal, flt)
+        context: dict[str, Any] = {
+            **_form_context(flt, await services.municipality_choices(principal), "community"),
+            **vendor_context(),
+            "view": view,
+            "groups": sorted(view.data.groups, key=lambda g: (g.name.casefold(), g.id)),
+            "group": group,
+            "radius": radius if radius in (1, 2) else 1,
+            "path_from": path_from,
+            "path_to": path_to,
+            "diff_from": diff_from,
+            "diff_to": diff_to,
+        }
+        if group is not None:
+            if group not in view.graph:
+                raise NotFoundException()
+            ego = await services.group_view(principal, flt, center=group, radius=context["radius"])
+            context["focus"] = ego.center
+            context["conflicts_of"] = services.conflicts_of(view.graph, group)
+            context["ego_groups"] = sorted(
+                (services.node_of(ego.graph, n) for n in ego.graph if n != group),
+                key=lambda g: (g.name.casefold(), g.id),
+            )
+        if path_from is not None and path_to is not None:
+            context["path"] = services.relation_path(view.graph, path_from, path_to)
+        if diff_from is not None and diff_to is not None:
+            context["diff"] = services.diff(view.data, flt, diff_from, diff_to)
+        return page(request, "network/analyses.html", context)
+
+    @get("/person/{person_id:int}", opt=READ, name="network.person")
+    async def show_person(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        person_id: FromPath[int],
+        as_of: FromQuery[date | None] = None,
+        radius: FromQuery[int] = 1,
+    ) -> Template:
+        flt = _filter(principal, as_of, None, None)
+        view = await services.person_view(principal, person_id, flt, radius)
+        # The figure goes into the page itself: one audited read per view, not two.
+        payload = {"figure": view.figure, "webgl": view.webgl}
+        return page(
+            request,
+            "network/person.html",
+            {
+                "view": view,
+                "payload": payload,
+                "kind_labels": figures.KIND_LABELS,
+                **vendor_context(),
+            },
+        )
+
+    @get("/jobs", opt=READ, name="network.jobs")
+    async def list_jobs(
+        self, request: Request[Any, Any, Any], principal: NamedDependency[Principal]
+    ) -> Template:
+        return page(
+            request,
+            "network/jobs.html",
+            {
+                "jobs": await jobs.list_jobs(principal),
+                "kinds": list(jobs.KIND_LABELS.items()),
+                "today": services.today(),
+            },
+        )
+
+    @post("/jobs", opt=READ, name="network.jobs_create")
+    async def create_job(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        data: URLEncodedBody[JobForm],
+    ) -> Redirect:
+        if data.kind not in jobs.KIND_LABELS:
+            return redirect_with_flash(request, "/network/jobs", "Välj en analys.", "error")
+        try:
+            as_of = date.fromisoformat(data.as_of) if data.as_of else None
+        except ValueError:
+            return redirect_with_flash(
+                request, "/network/jobs", "Datumet ska skrivas ÅÅÅÅ-MM-DD.", "error"
+            )
+        job = await jobs.create_job(principal, data.kind, _filter(principal, as_of, None, None))
+        return redirect_with_flash(
+            request, "/network/jobs", f"Analysen är köad (nummer {job.id}).", "success"
+        )
+
+    @get("/jobs/{job_id:int}", opt=READ, name="network.job")
+    async def show_job(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        job_id: FromPath[int],
+    ) -> Template:
+        job = await jobs.get_job(principal, job_id, with_result=True)
+        return page(request, "network/job.html", {"job": job})
+
+
+@get("/static/vendor/plotly.min.js", opt=PUBLIC, name="vendor.plotly_js", include_in_schema=False)
+async def plotly_js() -> File:
+    """plotly.js from the installed plotly package (not copied into the repository)."""
+    return File(
+        path=assets.PLOTLY_JS,
+        media_type="text/javascript; charset=utf-8",
+        content_disposition_type="inline",
+        headers=IMMUTABLE,
+    )
+
+
+@get("/static/vendor/plotly.css", opt=PUBLIC, name="vendor.plotly_css", include_in_schema=False)
+async def plotly_css() -> Response[str]:
+    """plotly.js's global style rules as a stylesheet, so it injects no <style>."""
+    return Response(
+        content=assets.plotly_css(), media_type="text/css; charset=utf-8", headers=IMMUTABLE
+    )
+
+
+NETWORK_ROUTES = [NetworkApi, NetworkPages, plotly_js, plotly_css]

@@ -1,0 +1,126 @@
+"""Figures on the web: the dashboard at /reports, figure JSON at
+/api/v1/reports/{figure}, and CSV/XLSX exports at /api/v1/reports/{figure}.csv|.xlsx.
+
+Thin: filters are parsed here; sections, scope, suppression and audit live in
+:mod:`gvi.reports.services` and :mod:`gvi.reports.exports`. Each figure has its
+own routes (no string path parameters), so the access matrix lists each one.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from urllib.parse import urlencode
+
+import msgspec
+from litestar import Request, Response, get
+from litestar.di import NamedDependency
+from litestar.handlers import HTTPRouteHandler
+from litestar.params import FromQuery
+from litestar.response import Template
+
+from gvi.access.permissions import Permission
+from gvi.access.principal import Principal
+from gvi.core.web import page
+from gvi.networks.controllers import vendor_context
+from gvi.reports import exports, services
+
+READ = {"permission": Permission.figures_read}
+
+
+def _filters(
+    municipality: list[int] | None, year: int | None, date_from: date | None, date_to: date | None
+) -> services.Filters:
+    return services.Filters(
+        municipality_ids=tuple(sorted(set(municipality or []))),
+        year=year if year is not None and 1900 <= year <= 2200 else None,
+        date_from=date_from,
+        date_to=date_to,
+    )
+
+
+def _file(f: exports.ExportFile) -> Response[bytes]:
+    return Response(
+        content=f.content,
+        media_type=f.media_type,
+        headers={"Content-Disposition": f'attachment; filename="{f.filename}"'},
+    )
+
+
+def _figure_route(name: str, fmt: str | None) -> HTTPRouteHandler:
+    suffix = f".{fmt}" if fmt else ""
+    route_name = f"api.reports.{name}" + (f"_{fmt}" if fmt else "")
+
+    async def handler(
+        principal: NamedDependency[Principal],
+        municipality: FromQuery[list[int] | None] = None,
+        year: FromQuery[int | None] = None,
+        date_from: FromQuery[date | None] = None,
+        date_to: FromQuery[date | None] = None,
+    ) -> Response[bytes]:
+        flt = _filters(municipality, year, date_from, date_to)
+        if fmt is not None:
+            return _file(await exports.export_figure(principal, name, fmt, flt))
+        report = await services.build(principal, name, flt)
+        body = {"figure": report.figure(), "webgl": False, "table": report.table()}
+        return Response(content=msgspec.json.encode(body), media_type="application/json")
+
+    handler.__name__ = route_name.replace(".", "_")
+    handler.__doc__ = f"Report {name!r}" + (f" as {fmt.upper()}." if fmt else " as figure JSON.")
+    return get(f"/api/v1/reports/{name}{suffix}", opt=READ, name=route_name, tags=["reports"])(
+        handler
+    )
+
+
+def _follow_up_route(fmt: str) -> HTTPRouteHandler:
+    async def handler(
+        principal: NamedDependency[Principal],
+        municipality: FromQuery[list[int] | None] = None,
+        year: FromQuery[int | None] = None,
+        date_from: FromQuery[date | None] = None,
+        date_to: FromQuery[date | None] = None,
+    ) -> Response[bytes]:
+        flt = _filters(municipality, year, date_from, date_to)
+        return _file(await exports.export_follow_ups(principal, fmt, flt))
+
+    handler.__name__ = f"api_reports_follow_ups_{fmt}"
+    handler.__doc__ = f"Individual follow-ups, one row per case and follow-up, as {fmt.upper()}."
+    return get(
+        f"/api/v1/reports/follow-ups.{fmt}",
+        opt=READ,
+        name=f"api.reports.follow_ups_{fmt}",
+        tags=["reports"],
+    )(handler)
+
+
+@get("/reports", opt=READ, name="reports.dashboard", include_in_schema=False)
+async def dashboard(
+    request: Request[Any, Any, Any],
+    principal: NamedDependency[Principal],
+    municipality: FromQuery[list[int] | None] = None,
+    year: FromQuery[int | None] = None,
+    date_from: FromQuery[date | None] = None,
+    date_to: FromQuery[date | None] = None,
+) -> Template:
+    flt = _filters(municipality, year, date_from, date_to)
+    view = await services.dashboard(principal, flt)
+    return page(
+        request,
+        "reports/dashboard.html",
+        {
+            **vendor_context(),
+            "view": view,
+            "qs": urlencode(flt.query()),
+            "note": services.SUPPRESSION_NOTE,
+            "can_export_follow_ups": "outcomes" in services.sections(principal)
+            and principal.role.value == "outreach",
+        },
+    )
+
+
+REPORT_ROUTES: list[HTTPRouteHandler] = [
+    dashboard,
+    *(_figure_route(name, fmt) for name in services.FIGURES for fmt in (None, "csv", "xlsx")),
+    _follow_up_route("csv"),
+    _follow_up_route("xlsx"),
+]

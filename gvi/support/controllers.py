@@ -1,0 +1,646 @@
+"""Support offers and providers: the JSON API under /api/v1/offers and
+/api/v1/providers, and the pages under /offers and /providers.
+
+Handlers only translate: forms and JSON into the services' structs, the
+services' refusals into field errors, 400, 404 or 409. POST → redirect → GET
+with a flash message after every change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
+from litestar.exceptions import HTTPException
+from litestar.params import FromPath, FromQuery, JSONBody, URLEncodedBody
+from litestar.response import Redirect, Template
+
+from gvi.access.permissions import Permission
+from gvi.access.principal import Principal
+from gvi.core.web import page, redirect_with_flash
+from gvi.defectors.forms import FormErrors, form_to, money, prefixed
+from gvi.defectors.services import today
+from gvi.support import services
+from gvi.support.forms import (
+    CATEGORY_LABELS,
+    CHECK_RESULT_LABELS,
+    CONTEXT_LABELS,
+    OFFER_STATUS_LABELS,
+    PROVIDER_KIND_LABELS,
+    offer_from_form,
+)
+from gvi.support.schemas import (
+    Created,
+    OfferIn,
+    OfferPage,
+    OfferStatusIn,
+    OfferUpdateIn,
+    OfferView,
+    ProviderCheckIn,
+    ProviderIn,
+    ProviderPage,
+    ProviderUpdateIn,
+    ProviderView,
+)
+from gvi.support.tables import Provider, SupportOffer
+
+PAGE_SIZE = 50
+OFFERS_READ = {"permission": Permission.offers_read}
+OFFERS_WRITE = {"permission": Permission.offers_write}
+PROVIDERS_READ = {"permission": Permission.providers_read}
+PROVIDERS_WRITE = {"permission": Permission.providers_write}
+
+Form = Mapping[str, Any]
+
+
+def _pages(total: int) -> int:
+    return max(1, -(-total // PAGE_SIZE))
+
+
+def _bad_request(exc: Exception) -> HTTPException:
+    if isinstance(exc, FormErrors):
+        detail = "; ".join(f"{field}: {message}" for field, message in exc.errors.items())
+        return HTTPException(status_code=400, detail=detail)
+    if isinstance(exc, services.Conflict):
+        return HTTPException(status_code=409, detail=str(exc))
+    return HTTPException(status_code=400, detail=str(exc))
+
+
+def _link_errors(errors: Mapping[str, str]) -> dict[str, str]:
+    """The service names the link fields; the phone form has one "link" select."""
+    links = {"call_in_id", "notification_id", "defector_case_id"}
+    return {("link" if k in links else k): v for k, v in errors.items()}
+
+
+def _render(
+    request: Request[Any, Any, Any],
+    template: str,
+    context: dict[str, Any],
+    *,
+    status_code: int = 200,
+) -> Template:
+    ctx: dict[str, Any] = {
+        "categories": CATEGORY_LABELS,
+        "contexts": CONTEXT_LABELS,
+        "offer_statuses": OFFER_STATUS_LABELS,
+        "provider_kinds": PROVIDER_KIND_LABELS,
+        "check_results": CHECK_RESULT_LABELS,
+        "money": money,
+        "errors": {},
+    }
+    ctx.update(context)
+    return page(request, template, ctx, status_code=status_code)
+
+
+# --- JSON API ----------------------------------------------------------------------
+
+
+class OffersApi(Controller):
+    path = "/api/v1/offers"
+    tags = ["support offers"]
+
+    @get("/", opt=OFFERS_READ, name="api.offers.list")
+    async def list_offers(
+        self,
+        principal: NamedDependency[Principal],
+        q: FromQuery[str] = "",
+        status: FromQuery[str] = "",
+        category: FromQuery[str] = "",
+        context: FromQuery[str] = "",
+        case: FromQuery[int | None] = None,
+        page: FromQuery[int] = 1,
+    ) -> OfferPage:
+        page = max(page, 1)
+        rows, total = await services.list_offers(
+            principal,
+            search=q,
+            status=status,
+            category=category,
+            context=context,
+            case_id=case,
+            limit=PAGE_SIZE,
+            offset=(page - 1) * PAGE_SIZE,
+        )
+        return OfferPage(items=rows, total=total, page=page, page_size=PAGE_SIZE)
+
+    @post("/", opt=OFFERS_WRITE, name="api.offers.create")
+    async def create_offer(
+        self, principal: NamedDependency[Principal], data: JSONBody[OfferIn]
+    ) -> OfferView:
+        try:
+            offer_id = await services.create_offer(principal, data)
+        except (FormErrors, services.SupportError) as exc:
+            raise _bad_request(exc) from exc
+        return await services.get_offer(principal, offer_id)
+
+    @get("/{offer_id:int}", opt=OFFERS_READ, name="api.offers.show")
+    async def show_offer(
+        self, principal: NamedDependency[Principal], offer_id: FromPath[int]
+    ) -> OfferView:
+        return await services.get_offer(principal, offer_id)
+
+    @post("/{offer_id:int}/edit", opt=OFFERS_WRITE, name="api.offers.update", status_code=200)
+    async def update_offer(
+        self,
+        principal: NamedDependency[Principal],
+        offer_id: FromPath[int],
+        data: JSONBody[OfferUpdateIn],
+    ) -> OfferView:
+        try:
+            await services.update_offer(principal, offer_id, data)
+        except (FormErrors, services.SupportError) as exc:
+            raise _bad_request(exc) from exc
+        return await services.get_offer(principal, offer_id)
+
+    @post("/{offer_id:int}/status", opt=OFFERS_WRITE, name="api.offers.status", status_code=200)
+    async def change_status(
+        self,
+        principal: NamedDependency[Principal],
+        offer_id: FromPath[int],
+        data: JSONBody[OfferStatusIn],
+    ) -> OfferView:
+        try:
+            await services.change_offer_status(principal, offer_id, data)
+        except (FormErrors, services.SupportError) as exc:
+            raise _bad_request(exc) from exc
+        return await services.get_offer(principal, offer_id)
+
+
+class ProvidersApi(Controller):
+    path = "/api/v1/providers"
+    tags = ["providers"]
+
+    @get("/", opt=PROVIDERS_READ, name="api.providers.list")
+    async def list_providers(
+        self,
+        principal: NamedDependency[Principal],
+        q: FromQuery[str] = "",
+        kind: FromQuery[str] = "",
+        flagged: FromQuery[bool] = False,
+        page: FromQuery[int] = 1,
+    ) -> ProviderPage:
+        page = max(page, 1)
+        rows, total = await services.list_providers(
+            principal,
+            search=q,
+            kind=kind,
+            flagged=flagged,
+            limit=PAGE_SIZE,
+            offset=(page - 1) * PAGE_SIZE,
+        )
+        return ProviderPage(items=rows, total=total, page=page, page_size=PAGE_SIZE)
+
+    @post("/", opt=PROVIDERS_WRITE, name="api.providers.create")
+    async def create_provider(
+        self, principal: NamedDependency[Principal], data: JSONBody[ProviderIn]
+    ) -> Created:
+        try:
+            return Created(id=await services.create_provider(principal, data))
+        except (FormErrors, services.SupportError) as exc:
+            raise _bad_request(exc) from exc
+
+    @get("/{provider_id:int}", opt=PROVIDERS_READ, name="api.providers.show")
+    async def show_provider(
+        self, principal: NamedDependency[Principal], provider_id: FromPath[int]
+    ) -> ProviderView:
+        return await services.get_provider(principal, provider_id)
+
+    @post(
+        "/{provider_id:int}/edit",
+        opt=PROVIDERS_WRITE,
+        name="api.providers.update",
+        status_code=200,
+    )
+    async def update_provider(
+        self,
+        principal: NamedDependency[Principal],
+        provider_id: FromPath[int],
+        data: JSONBody[ProviderUpdateIn],
+    ) -> ProviderView:
+        try:
+            await services.update_provider(principal, provider_id, data)
+        except (FormErrors, services.SupportError) as exc:
+            raise _bad_request(exc) from exc
+        return await services.get_provider(principal, provider_id)
+
+    @post("/{provider_id:int}/checks", opt=PROVIDERS_WRITE, name="api.providers.check")
+    async def add_check(
+        self,
+        principal: NamedDependency[Principal],
+        provider_id: FromPath[int],
+        data: JSONBody[ProviderCheckIn],
+    ) -> Created:
+        try:
+            return Created(id=await services.add_provider_check(principal, provider_id, data))
+        except (FormErrors, services.SupportError) as exc:
+            raise _bad_request(exc) from exc
+
+
+# --- offer pages -----------------------------------------------------------------------
+
+
+async def _new_offer_page(
+    request: Request[Any, Any, Any],
+    principal: Principal,
+    *,
+    form: Form | None = None,
+    errors: Mapping[str, str] | None = None,
+    case_id: int | None = None,
+    status_code: int = 200,
+) -> Template:
+    choices = await services.offer_form_choices(principal, case_id=case_id)
+    values: dict[str, Any] = {
+        "person_code": choices.person_code,
+        "category": "",
+        "provider_id": "",
+        "link": choices.link or SupportOffer.Context.street_outreach.value,
+        "offered_on": today().isoformat(),
+        "cost": "",
+        "notes": "",
+    }
+    if form is not None:
+        values.update({k: v for k, v in form.items() if k in values})
+    return _render(
+        request,
+        "offers/new.html",
+        {"form": values, "choices": choices, "errors": dict(errors or {}), "case_id": case_id},
+        status_code=status_code,
+    )
+
+
+async def _offer_page(
+    request: Request[Any, Any, Any],
+    principal: Principal,
+    offer_id: int,
+    *,
+    edit: Form | None = None,
+    status_form: Form | None = None,
+    errors: Mapping[str, str] | None = None,
+    error: str | None = None,
+    status_code: int = 200,
+) -> Template:
+    offer = await services.get_offer(principal, offer_id)
+    values: dict[str, Any] = {
+        "category": offer.category,
+        "provider_id": str(offer.provider_id or ""),
+        "offered_on": offer.offered_on.isoformat(),
+        "cost": "" if offer.cost is None else str(offer.cost),
+        "notes": offer.notes,
+    }
+    if edit is not None:
+        values.update({k: v for k, v in edit.items() if k in values})
+    can_write = principal.can(Permission.offers_write)
+    return _render(
+        request,
+        "offers/show.html",
+        {
+            "offer": offer,
+            "edit": values,
+            "status_form": {
+                "changed_on": today().isoformat(),
+                "note": "",
+                **{k: v for k, v in (status_form or {}).items() if k in ("changed_on", "note")},
+            },
+            "providers": await services.provider_choices() if can_write else [],
+            "can_write": can_write,
+            "errors": dict(errors or {}),
+            "error": error,
+        },
+        status_code=status_code,
+    )
+
+
+class OfferPages(Controller):
+    path = "/offers"
+    include_in_schema = False
+
+    @get("/", opt=OFFERS_READ, name="offers.list")
+    async def list_offers(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        q: FromQuery[str] = "",
+        status: FromQuery[str] = "",
+        category: FromQuery[str] = "",
+        context: FromQuery[str] = "",
+        page: FromQuery[int] = 1,
+    ) -> Template:
+        page_no = max(page, 1)
+        rows, total = await services.list_offers(
+            principal,
+            search=q,
+            status=status,
+            category=category,
+            context=context,
+            limit=PAGE_SIZE,
+            offset=(page_no - 1) * PAGE_SIZE,
+        )
+        return _render(
+            request,
+            "offers/list.html",
+            {
+                "offers": rows,
+                "total": total,
+                "filters": {"q": q, "status": status, "category": category, "context": context},
+                "page": page_no,
+                "pages": _pages(total),
+            },
+        )
+
+    @get("/new", opt=OFFERS_WRITE, name="offers.new")
+    async def new_offer(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        case: FromQuery[int | None] = None,
+    ) -> Template:
+        return await _new_offer_page(request, principal, case_id=case)
+
+    @post("/new", opt=OFFERS_WRITE, name="offers.create")
+    async def create_offer(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        data: URLEncodedBody[dict[str, Any]],
+    ) -> Template | Redirect:
+        try:
+            offer_id = await services.create_offer(principal, offer_from_form(data))
+        except FormErrors as exc:
+            return await _new_offer_page(
+                request, principal, form=data, errors=_link_errors(exc.errors), status_code=400
+            )
+        return redirect_with_flash(
+            request,
+            f"/offers/{offer_id}",
+            "Erbjudandet är registrerat. Ändra status här när personen svarar.",
+        )
+
+    @get("/{offer_id:int}", opt=OFFERS_READ, name="offers.show")
+    async def show_offer(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        offer_id: FromPath[int],
+    ) -> Template:
+        return await _offer_page(request, principal, offer_id)
+
+    @post("/{offer_id:int}/edit", opt=OFFERS_WRITE, name="offers.update")
+    async def update_offer(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        offer_id: FromPath[int],
+        data: URLEncodedBody[dict[str, Any]],
+    ) -> Template | Redirect:
+        try:
+            await services.update_offer(principal, offer_id, form_to(OfferUpdateIn, data))
+        except FormErrors as exc:
+            return await _offer_page(
+                request,
+                principal,
+                offer_id,
+                edit=data,
+                errors=prefixed(exc.errors, "edit."),
+                status_code=400,
+            )
+        except services.Conflict as exc:
+            return await _offer_page(request, principal, offer_id, error=str(exc), status_code=409)
+        return redirect_with_flash(request, f"/offers/{offer_id}", "Ändringarna är sparade.")
+
+    @post("/{offer_id:int}/status", opt=OFFERS_WRITE, name="offers.status")
+    async def change_status(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        offer_id: FromPath[int],
+        data: URLEncodedBody[dict[str, Any]],
+    ) -> Template | Redirect:
+        try:
+            form = form_to(OfferStatusIn, data)
+            await services.change_offer_status(principal, offer_id, form)
+        except FormErrors as exc:
+            return await _offer_page(
+                request,
+                principal,
+                offer_id,
+                status_form=data,
+                errors=prefixed(exc.errors, "status."),
+                status_code=400,
+            )
+        except services.TransitionRefused as exc:
+            return await _offer_page(
+                request,
+                principal,
+                offer_id,
+                status_form=data,
+                errors={"status.to_status": str(exc)},
+                status_code=400,
+            )
+        except services.Conflict as exc:
+            return await _offer_page(request, principal, offer_id, error=str(exc), status_code=409)
+        label = OFFER_STATUS_LABELS[form.to_status].lower()
+        return redirect_with_flash(
+            request, f"/offers/{offer_id}", f"Erbjudandet är nu {label}. Historiken är uppdaterad."
+        )
+
+
+# --- provider pages --------------------------------------------------------------------
+
+
+async def _new_provider_page(
+    request: Request[Any, Any, Any],
+    principal: Principal,
+    *,
+    form: Form | None = None,
+    errors: Mapping[str, str] | None = None,
+    status_code: int = 200,
+) -> Template:
+    values: dict[str, Any] = {
+        "name": "",
+        "kind": "",
+        "services": "",
+        "contract_reference": "",
+        "municipality_id": "",
+    }
+    if form is not None:
+        values.update({k: v for k, v in form.items() if k in values})
+    return _render(
+        request,
+        "providers/new.html",
+        {
+            "form": values,
+            "municipalities": await services.municipality_choices(principal),
+            "errors": dict(errors or {}),
+        },
+        status_code=status_code,
+    )
+
+
+async def _provider_page(
+    request: Request[Any, Any, Any],
+    principal: Principal,
+    provider_id: int,
+    *,
+    edit: Form | None = None,
+    check: Form | None = None,
+    errors: Mapping[str, str] | None = None,
+    error: str | None = None,
+    status_code: int = 200,
+) -> Template:
+    provider = await services.get_provider(principal, provider_id)
+    values: dict[str, Any] = {
+        "name": provider.name,
+        "kind": provider.kind,
+        "services": provider.services,
+        "contract_reference": provider.contract_reference,
+        "municipality_id": str(provider.municipality_id or ""),
+        "is_active": "true" if provider.is_active else "false",
+    }
+    if edit is not None:
+        values.update({k: v for k, v in edit.items() if k in values})
+    check_values = {"what": "", "result": "", "checked_on": today().isoformat()}
+    if check is not None:
+        check_values.update({k: v for k, v in check.items() if k in check_values})
+    may_edit = principal.can(Permission.providers_write) and (
+        provider.municipality_id is None or provider.municipality_id in principal.municipality_ids
+    )
+    return _render(
+        request,
+        "providers/show.html",
+        {
+            "provider": provider,
+            "edit": values,
+            "check": check_values,
+            "may_edit": may_edit,
+            "municipalities": await services.municipality_choices(principal),
+            "errors": dict(errors or {}),
+            "error": error,
+        },
+        status_code=status_code,
+    )
+
+
+class ProviderPages(Controller):
+    path = "/providers"
+    include_in_schema = False
+
+    @get("/", opt=PROVIDERS_READ, name="providers.list")
+    async def list_providers(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        q: FromQuery[str] = "",
+        kind: FromQuery[str] = "",
+        flagged: FromQuery[str] = "",
+        page: FromQuery[int] = 1,
+    ) -> Template:
+        page_no = max(page, 1)
+        rows, total = await services.list_providers(
+            principal,
+            search=q,
+            kind=kind,
+            flagged=flagged == "1",
+            limit=PAGE_SIZE,
+            offset=(page_no - 1) * PAGE_SIZE,
+        )
+        return _render(
+            request,
+            "providers/list.html",
+            {
+                "providers": rows,
+                "total": total,
+                "filters": {"q": q, "kind": kind, "flagged": flagged},
+                "page": page_no,
+                "pages": _pages(total),
+                "kinds": Provider.Kind,
+            },
+        )
+
+    @get("/new", opt=PROVIDERS_WRITE, name="providers.new")
+    async def new_provider(
+        self, request: Request[Any, Any, Any], principal: NamedDependency[Principal]
+    ) -> Template:
+        return await _new_provider_page(request, principal)
+
+    @post("/new", opt=PROVIDERS_WRITE, name="providers.create")
+    async def create_provider(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        data: URLEncodedBody[dict[str, Any]],
+    ) -> Template | Redirect:
+        try:
+            provider_id = await services.create_provider(principal, form_to(ProviderIn, data))
+        except FormErrors as exc:
+            return await _new_provider_page(
+                request, principal, form=data, errors=exc.errors, status_code=400
+            )
+        return redirect_with_flash(
+            request,
+            f"/providers/{provider_id}",
+            "Utföraren är registrerad. Lägg till en kravkontroll nedan.",
+        )
+
+    @get("/{provider_id:int}", opt=PROVIDERS_READ, name="providers.show")
+    async def show_provider(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        provider_id: FromPath[int],
+    ) -> Template:
+        return await _provider_page(request, principal, provider_id)
+
+    @post("/{provider_id:int}/edit", opt=PROVIDERS_WRITE, name="providers.update")
+    async def update_provider(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        provider_id: FromPath[int],
+        data: URLEncodedBody[dict[str, Any]],
+    ) -> Template | Redirect:
+        try:
+            await services.update_provider(principal, provider_id, form_to(ProviderUpdateIn, data))
+        except FormErrors as exc:
+            return await _provider_page(
+                request,
+                principal,
+                provider_id,
+                edit=data,
+                errors=prefixed(exc.errors, "edit."),
+                status_code=400,
+            )
+        except services.Conflict as exc:
+            return await _provider_page(
+                request, principal, provider_id, error=str(exc), status_code=409
+            )
+        return redirect_with_flash(request, f"/providers/{provider_id}", "Ändringarna är sparade.")
+
+    @post("/{provider_id:int}/checks", opt=PROVIDERS_WRITE, name="providers.check")
+    async def add_check(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        provider_id: FromPath[int],
+        data: URLEncodedBody[dict[str, Any]],
+    ) -> Template | Redirect:
+        try:
+            await services.add_provider_check(
+                principal, provider_id, form_to(ProviderCheckIn, data)
+            )
+        except FormErrors as exc:
+            return await _provider_page(
+                request,
+                principal,
+                provider_id,
+                check=data,
+                errors=prefixed(exc.errors, "check."),
+                status_code=400,
+            )
+        return redirect_with_flash(
+            request, f"/providers/{provider_id}", "Kravkontrollen är sparad i historiken."
+        )
+
+
+SUPPORT_ROUTES = [OffersApi, ProvidersApi, OfferPages, ProviderPages]

@@ -1,0 +1,168 @@
+"""API shapes for support offers and providers; the services hand out the same
+structs, so the pages and the API show one thing.
+
+Updates are partial (``UNSET`` leaves a field as it is) and name the
+``version`` they read: a stale version is answered with 409.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import msgspec
+from msgspec import UNSET, UnsetType
+
+from gvi.support.tables import OfferStatus, Provider, ProviderCheck, SupportOffer
+
+# --- providers ----------------------------------------------------------------
+
+
+class ProviderCheckView(msgspec.Struct, frozen=True):
+    id: int
+    checked_on: date
+    what: str
+    result: str
+    checked_by: str | None
+
+
+class ProviderView(msgspec.Struct, frozen=True):
+    id: int
+    name: str
+    kind: str
+    services: str
+    contract_reference: str
+    municipality_id: int | None
+    municipality: str | None
+    is_active: bool
+    last_approved_on: date | None
+    # A private provider without an approved requirement check in the last 12 months.
+    needs_check: bool
+    version: int
+    checks: list[ProviderCheckView] | None = None
+
+
+class ProviderPage(msgspec.Struct):
+    items: list[ProviderView]
+    total: int
+    page: int
+    page_size: int
+
+
+class ProviderIn(msgspec.Struct):
+    name: str
+    kind: Provider.Kind
+    services: str = ""
+    contract_reference: str = ""
+    municipality_id: int | None = None
+
+
+class ProviderUpdateIn(msgspec.Struct):
+    version: int
+    name: str | UnsetType = UNSET
+    kind: Provider.Kind | UnsetType = UNSET
+    services: str | UnsetType = UNSET
+    contract_reference: str | UnsetType = UNSET
+    municipality_id: int | UnsetType | None = UNSET
+    is_active: bool | UnsetType = UNSET
+
+
+class ProviderCheckIn(msgspec.Struct):
+    what: str
+    result: ProviderCheck.Result
+    checked_on: date | None = None  # today when left out
+
+
+class Created(msgspec.Struct):
+    id: int
+
+
+# --- offers -------------------------------------------------------------------
+
+
+class OfferStatusChangeView(msgspec.Struct, frozen=True):
+    from_status: str | None
+    to_status: str
+    changed_on: date
+    changed_by: str | None
+    note: str
+
+
+class OfferSummary(msgspec.Struct, frozen=True):
+    id: int
+    person_code: str
+    municipality: str
+    category: str
+    provider: str | None
+    context: str
+    status: str
+    offered_on: date
+    defector_case_id: int | None
+    case_reference: str | None
+
+
+class OfferView(msgspec.Struct, frozen=True):
+    id: int
+    person_id: int
+    person_code: str
+    municipality: str
+    category: str
+    provider_id: int | None
+    provider: str | None
+    provider_needs_check: bool
+    context: str
+    call_in_id: int | None
+    call_in: str | None
+    notification_id: int | None
+    defector_case_id: int | None
+    case_reference: str | None
+    status: str
+    offered_on: date
+    cost: Decimal | None
+    notes: str
+    version: int
+    # Whether the offer ever became a started intervention (see gvi.support.transitions).
+    reached_start: bool
+    allowed_statuses: list[str]
+    history: list[OfferStatusChangeView]
+
+
+class OfferPage(msgspec.Struct):
+    items: list[OfferSummary]
+    total: int
+    page: int
+    page_size: int
+
+
+class OfferIn(msgspec.Struct):
+    """A new offer. The context names its link: ``call_in_id`` for a call-in,
+    ``notification_id`` for a custom notification, ``defector_case_id`` for a
+    defector case, none for street outreach."""
+
+    person_code: str
+    category: SupportOffer.Category
+    context: SupportOffer.Context = SupportOffer.Context.street_outreach
+    provider_id: int | None = None
+    call_in_id: int | None = None
+    notification_id: int | None = None
+    defector_case_id: int | None = None
+    offered_on: date | None = None  # today when left out
+    cost: Decimal | None = None
+    notes: str = ""
+
+
+class OfferUpdateIn(msgspec.Struct):
+    version: int
+    category: SupportOffer.Category | UnsetType = UNSET
+    provider_id: int | UnsetType | None = UNSET
+    offered_on: date | UnsetType = UNSET
+    cost: Decimal | UnsetType | None = UNSET
+    notes: str | UnsetType = UNSET
+
+
+class OfferStatusIn(msgspec.Struct):
+    to_status: OfferStatus
+    # The status the caller saw; if the offer has moved on since, 409.
+    from_status: OfferStatus | None = None
+    changed_on: date | None = None  # today when left out
+    note: str = ""

@@ -1,0 +1,263 @@
+"""Tasks: who sees which, creating them from other work, and marking them done.
+
+A task is visible to a user when it lies in one of the user's municipalities and
+
+- it is assigned to the user, or
+- it belongs to one of the user's units, or
+- it is in the *pool* (no assignee, no unit, no defector case) and its kind is work
+  the user's role does: custom notifications for coordinators, outreach contact and
+  follow-ups for social services.
+
+So a follow-up the social services hold never shows to the police, and a task
+tied to a defector case is seen only by its unit. Tasks may name a person (by
+pseudonymous code): listing them writes a ``task:list`` audit row, changing one a
+``task:write`` row, in the same transaction.
+
+Other services create tasks inside their own transaction with :func:`add_task`
+(after a custom notification, after a call-in, after an incident).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from litestar.exceptions import NotFoundException
+
+from gvi.access.permissions import Permission
+from gvi.access.principal import Principal
+from gvi.accounts.tables import Role
+from gvi.audit.events import AuditAction
+from gvi.audit.services import record
+from gvi.db import write_transaction
+from gvi.incidents.forms import VersionConflict, today
+from gvi.tasks.tables import Task
+
+VIEWS = ("all", "mine", "unit", "pool")
+STATUSES = ("open", "done", "all")
+
+POOL_KINDS: dict[Role, frozenset[str]] = {
+    Role.coordinator: frozenset({Task.Kind.custom_notification}),
+    Role.outreach: frozenset({Task.Kind.outreach_contact, Task.Kind.follow_up}),
+}
+
+
+@dataclass(frozen=True)
+class TaskRow:
+    id: int
+    version: int
+    title: str
+    kind: str
+    status: str
+    due_on: date
+    overdue: bool
+    municipality: str
+    assignee: str | None
+    unit: str | None
+    person_code: str | None
+    call_in_id: int | None
+    notification_id: int | None
+    notes: str
+    pooled: bool
+
+
+def _engine() -> Any:
+    return Task._meta.db
+
+
+def _require(principal: Principal) -> None:
+    if not principal.can(Permission.tasks_read):
+        raise NotFoundException()
+
+
+def _mine(principal: Principal) -> Any:
+    return Task.assignee == principal.user_id
+
+
+def _unit(principal: Principal) -> Any:
+    return Task.unit.is_in(sorted(principal.unit_ids) or [-1])
+
+
+def _pool(principal: Principal) -> Any:
+    kinds = sorted(POOL_KINDS.get(principal.role, frozenset())) or ["-"]
+    return (
+        Task.assignee.is_null()
+        & Task.unit.is_null()
+        & Task.defector_case.is_null()
+        & Task.kind.is_in(kinds)
+    )
+
+
+def task_scope(principal: Principal, view: str = "all") -> Any:
+    base = Task.municipality.is_in(sorted(principal.municipality_ids) or [-1]) & (
+        Task.archived_at.is_null()
+    )
+    if view == "mine":
+        return base & _mine(principal)
+    if view == "unit":
+        return base & _unit(principal)
+    if view == "pool":
+        return base & _pool(principal)
+    return base & (_mine(principal) | _unit(principal) | _pool(principal))
+
+
+_COLUMNS = (
+    Task.id,
+    Task.version,
+    Task.title,
+    Task.kind,
+    Task.status,
+    Task.due_on,
+    Task.municipality.name.as_alias("municipality_name"),
+    Task.assignee,
+    Task.assignee.username.as_alias("assignee_name"),
+    Task.unit,
+    Task.unit.name.as_alias("unit_name"),
+    Task.person,
+    Task.person.code.as_alias("person_code"),
+    Task.person.home_municipality.as_alias("person_municipality"),
+    Task.call_in,
+    Task.notification,
+    Task.notes,
+)
+
+
+def _row(r: dict[str, Any], principal: Principal, on: date) -> TaskRow:
+    in_scope = r["person_municipality"] in principal.municipality_ids
+    return TaskRow(
+        id=r["id"],
+        version=r["version"],
+        title=r["title"],
+        kind=r["kind"],
+        status=r["status"],
+        due_on=r["due_on"],
+        overdue=r["status"] == Task.Status.open and r["due_on"] < on,
+        municipality=r["municipality_name"],
+        assignee=r["assignee_name"],
+        unit=r["unit_name"],
+        person_code=r["person_code"] if r["person"] and in_scope else None,
+        call_in_id=r["call_in"],
+        notification_id=r["notification"],
+        notes=r["notes"],
+        pooled=r["assignee"] is None and r["unit"] is None,
+    )
+
+
+async def list_tasks(
+    principal: Principal,
+    *,
+    view: str = "all",
+    status: str = "open",
+    search: str = "",
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[TaskRow], int]:
+    """Visible tasks, earliest due first (overdue ones lead)."""
+    _require(principal)
+    view = view if view in VIEWS else "all"
+    where = task_scope(principal, view)
+    if status == "open":
+        where = where & (Task.status == Task.Status.open)
+    elif status == "done":
+        where = where & (Task.status == Task.Status.done)
+    term = search.strip().replace("%", "").replace("_", "")
+    if term:
+        pattern = f"%{term}%"
+        where = where & (
+            Task.title.ilike(pattern)
+            if _engine().engine_type == "postgres"
+            else Task.title.like(pattern)
+        )
+    on = today()
+    async with write_transaction(_engine()):
+        rows = (
+            await Task.select(*_COLUMNS)
+            .where(where)
+            .order_by(Task.due_on)
+            .order_by(Task.id)
+            .limit(limit)
+            .offset(offset)
+        )
+        total: int = await Task.count().where(where)
+        await record(
+            AuditAction.task_list,
+            actor=principal,
+            target_type="task",
+            details={"count": len(rows), "offset": offset, "view": view},
+        )
+    return [_row(r, principal, on) for r in rows], total
+
+
+async def complete_task(principal: Principal, task_id: int, version: int) -> None:
+    """Mark a visible open task done; VersionConflict when it changed meanwhile."""
+    _require(principal)
+    async with write_transaction(_engine()):
+        row = (
+            await Task.select(Task.id, Task.version, Task.status, Task.person)
+            .where(task_scope(principal) & (Task.id == task_id))
+            .first()
+        )
+        if row is None:
+            raise NotFoundException()
+        if row["status"] == Task.Status.done:
+            return
+        changed = (
+            await Task.update({Task.status: Task.Status.done, Task.version: Task.version + 1})
+            .where((Task.id == task_id) & (Task.version == version))
+            .returning(Task.id)
+        )
+        if not changed:
+            raise VersionConflict()
+        await record(
+            AuditAction.task_write,
+            actor=principal,
+            target_type="task",
+            target_id=task_id,
+            person_id=row["person"],
+            details={"op": "done"},
+        )
+
+
+async def add_task(
+    principal: Principal,
+    *,
+    title: str,
+    kind: Task.Kind,
+    due_on: date,
+    municipality_id: int,
+    person_id: int | None = None,
+    call_in_id: int | None = None,
+    notification_id: int | None = None,
+    assignee_id: int | None = None,
+    unit_id: int | None = None,
+    notes: str = "",
+    source: str = "",
+) -> int:
+    """Create a task in the caller's write transaction, with its audit row.
+
+    ``source`` is a token for the trail ("notification", "call_in", "incident").
+    """
+    task = Task(
+        title=title[:200],
+        kind=kind,
+        status=Task.Status.open,
+        due_on=due_on,
+        municipality=municipality_id,
+        assignee=assignee_id,
+        unit=unit_id,
+        person=person_id,
+        call_in=call_in_id,
+        notification=notification_id,
+        notes=notes,
+    )
+    await task.save()
+    await record(
+        AuditAction.task_write,
+        actor=principal,
+        target_type="task",
+        target_id=task.id,
+        person_id=person_id,
+        details={"op": "create", "kind": str(kind), "source": source},
+    )
+    return task.id

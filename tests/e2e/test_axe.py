@@ -1,0 +1,110 @@
+"""axe-core (pinned, from the npm registry) on every main page, for every role:
+no serious or critical WCAG 2.1 A/AA violations.
+
+Every list, form and dashboard a role can open is checked as that role; the
+detail page behind each list's first row once, by the first role that sees it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from seeds.demo import DEMO_PASSWORD
+from tests.e2e.support import run_axe, sign_in
+
+PAGES = [
+    "/",
+    "/people",
+    "/groups",
+    "/network",
+    "/network/analyses",
+    "/network/jobs",
+    "/review",
+    "/callins",
+    "/callins/calendar",
+    "/callins/new",
+    "/incidents",
+    "/incidents/risks",
+    "/incidents/new",
+    "/notifications",
+    "/notifications/new",
+    "/enforcement",
+    "/enforcement/new",
+    "/tasks",
+    "/offers",
+    "/offers/new",
+    "/providers",
+    "/providers/new",
+    "/cases",
+    "/cases/new",
+    "/reports",
+    "/admin/users",
+    "/admin/users/new",
+    "/admin/audit",
+    "/admin/alerts",
+]
+# Lists whose first row's detail page is checked too.
+DETAILS = {
+    "/people",
+    "/groups",
+    "/callins",
+    "/incidents",
+    "/offers",
+    "/cases",
+    "/providers",
+    "/enforcement",
+    "/notifications",
+    "/admin/users",
+}
+ROLES = ["admin", "samordnare", "socialsekreterare", "polis", "analytiker"]
+
+
+def test_login_pages_have_no_serious_violations(page: Any, base_url: str, axe: str) -> None:
+    found: dict[str, Any] = {}
+    page.goto(f"{base_url}/login")
+    found["/login"] = run_axe(page, axe)
+    page.fill("#username", "samordnare")
+    page.fill("#password", "fel-losenord")
+    page.click("button[type=submit]")
+    found["/login (wrong password)"] = run_axe(page, axe)
+    page.fill("#username", "analytiker")
+    page.fill("#password", DEMO_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base_url}/login/totp")
+    found["/login/totp"] = run_axe(page, axe)
+    assert {url: bad for url, bad in found.items() if bad} == {}
+
+
+_details_done: set[str] = set()
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_page_has_no_serious_violations(
+    page: Any, base_url: str, axe: str, role: str
+) -> None:
+    sign_in(page, base_url, role)
+    checked: list[str] = []
+    found: dict[str, Any] = {}
+
+    def check(url: str) -> bool:
+        response = page.goto(f"{base_url}{url}")
+        if response is None or response.status in (403, 404):
+            return False
+        assert response.status == 200, (url, response.status)
+        checked.append(url)
+        bad = run_axe(page, axe)
+        if bad:
+            found[url] = bad
+        return True
+
+    for url in PAGES:
+        # A detail page (the first row of a list) once, for the first role that sees it.
+        if check(url) and url in DETAILS and url not in _details_done:
+            link = page.locator(f"main table a[href^='{url}/']").first
+            href = link.get_attribute("href") if link.count() else None
+            if href and check(href):
+                _details_done.add(url)
+    assert len(checked) >= 5, checked
+    assert found == {}, found

@@ -1,0 +1,237 @@
+"""Enforcement actions and the promise ledger: counts, time to first action, who
+sees what (police everything, coordinators no detail, social services nothing)."""
+
+from __future__ import annotations
+
+from datetime import date, time, timedelta
+
+import pytest
+from litestar import Litestar
+from litestar.exceptions import NotFoundException
+
+from gvi.callins import services as callins
+from gvi.callins.tables import Promise
+from gvi.enforcement import services
+from gvi.incidents import services as incidents
+from gvi.incidents.forms import FormErrors, local_moment
+from tests.operations.support import OpsWorld, build_world, group, members, signed_in
+
+NOTE = "Husrannsakan hos kärnan, hemlig uppgift"
+D = date(2024, 3, 1)
+
+
+async def _incident(world: OpsWorld, day: date, suspected: int) -> int:
+    return await incidents.create_incident(
+        world.principal("police"),
+        incidents.IncidentDraft(
+            occurred_at=local_moment(day, time(22, 0)),
+            municipality_id=world.own,
+            area="",
+            place="",
+            kind="shooting",
+            harm="none",
+            motive="",
+            suspected_group_ids=[suspected],
+            victim_group_ids=[],
+        ),
+    )
+
+
+async def _action(
+    world: OpsWorld,
+    *,
+    group_id: int,
+    day: date,
+    incident: int | None,
+    promise: int | None,
+    status: str = "done",
+    kind: str = "search",
+    notes: str = NOTE,
+) -> int:
+    return await services.create_action(
+        world.principal("police"),
+        services.ActionDraft(
+            group_id=group_id,
+            municipality_id=world.own,
+            triggering_incident_id=incident,
+            promise_id=promise,
+            agency="police",
+            kind=kind,
+            action_date=day,
+            status=status,
+            notes=notes,
+        ),
+    )
+
+
+async def _ledger_world() -> tuple[OpsWorld, int, list[int], dict[str, int]]:
+    world = await build_world()
+    g = await group("Alfagänget", world.own)
+    quiet = await group("Tysta gänget", world.own)
+    call_in = await callins.create_callin(
+        world.principal("coordinator"),
+        callins.CallInDraft(
+            title="Call-in våren",
+            starts_at=local_moment(D - timedelta(days=30), time(17, 0)),
+            ends_at=local_moment(D - timedelta(days=30), time(19, 0)),
+            venue="Medborgarhuset",
+            municipality_id=world.own,
+            capacity=20,
+            message="",
+            promises=["Hela gruppen får polisens uppmärksamhet.", "Frivården skärper.", "Hjälp."],
+        ),
+    )
+    ((p1, _),) = await members(world, g, 1)
+    await callins.invite(world.principal("coordinator"), call_in, [(g, p1)])
+    promises = [
+        r["id"]
+        for r in await Promise.select(Promise.id)
+        .where(Promise.call_in == call_in)
+        .order_by(Promise.position)
+    ]
+    i1 = await _incident(world, D, g)  # answered under promise 1 (and 2)
+    i2 = await _incident(world, D + timedelta(days=10), g)
+    i3 = await _incident(world, D + timedelta(days=20), g)  # no action: unanswered
+    await _incident(world, D + timedelta(days=21), quiet)  # a group not invited: not listed
+    return world, call_in, promises, {"i1": i1, "i2": i2, "i3": i3, "group": g}
+
+
+async def test_promise_ledger_counts_and_time_to_first_action(db: None) -> None:
+    world, call_in, (p1, p2, _p3), ids = await _ledger_world()
+    g = ids["group"]
+    # Promise 1: two actions taken after incident 1 (days 2 and 5), one planned after
+    # incident 2 (day 12), one cancelled (never counts).
+    await _action(world, group_id=g, day=D + timedelta(days=5), incident=ids["i1"], promise=p1)
+    await _action(world, group_id=g, day=D + timedelta(days=2), incident=ids["i1"], promise=p1)
+    await _action(
+        world,
+        group_id=g,
+        day=D + timedelta(days=12),
+        incident=ids["i2"],
+        promise=p1,
+        status="planned",
+    )
+    await _action(
+        world,
+        group_id=g,
+        day=D + timedelta(days=1),
+        incident=ids["i1"],
+        promise=p1,
+        status="cancelled",
+    )
+    # Promise 2: one action taken 4 days after incident 2, one with no trigger.
+    await _action(
+        world,
+        group_id=g,
+        day=D + timedelta(days=14),
+        incident=ids["i2"],
+        promise=p2,
+        kind="probation_check",
+    )
+    await _action(world, group_id=g, day=D + timedelta(days=40), incident=None, promise=p2)
+    ledger = await services.promise_ledger(world.principal("police"), call_in)
+    one, two, three = ledger.promises
+    assert (one.incidents, one.actions_taken, one.actions_planned) == (2, 2, 1)
+    # First trigger D, first action taken D + 2 → 2 days.
+    assert (one.first_trigger, one.first_action, one.days_to_first_action) == (
+        D,
+        D + timedelta(days=2),
+        2,
+    )
+    assert [(t.incident_day, t.days_to_first_action) for t in one.triggers] == [
+        (D, 2),
+        (D + timedelta(days=10), None),  # only planned so far
+    ]
+    assert one.kept
+    # Promise 2: its one trigger is incident 2 (D + 10); first action D + 14 → 4 days.
+    assert (two.incidents, two.actions_taken, two.days_to_first_action) == (1, 2, 4)
+    assert len(two.untriggered) == 1
+    assert (three.incidents, three.actions_taken, three.kept) == (0, 0, False)
+    assert (ledger.triggered, ledger.kept) == (2, 2)
+    # Incident 3 by the invited group has no action under any promise.
+    assert [u.incident_day for u in ledger.unanswered] == [D + timedelta(days=20)]
+    assert ledger.detail
+    assert NOTE in {a.notes for t in one.triggers for a in t.actions}
+
+
+async def test_coordinators_see_whether_promises_were_kept_but_no_detail(
+    app: Litestar,
+) -> None:
+    world, call_in, (p1, _p2, _p3), ids = await _ledger_world()
+    action = await _action(
+        world, group_id=ids["group"], day=D + timedelta(days=3), incident=ids["i1"], promise=p1
+    )
+    ledger = await services.promise_ledger(world.principal("coordinator"), call_in)
+    assert not ledger.detail
+    (trigger,) = ledger.promises[0].triggers
+    assert (trigger.incident_id, trigger.days_to_first_action) == (None, 3)
+    (seen,) = trigger.actions
+    assert (seen.id, seen.agency, seen.notes, seen.kind, seen.day) == (
+        None,
+        None,
+        None,
+        "search",
+        D + timedelta(days=3),
+    )
+    async with signed_in(app, world, "coordinator") as client:
+        page = await client.get(f"/callins/{call_in}/ledger")
+        api = await client.get(f"/api/v1/callins/{call_in}/ledger")
+        record = await client.get(f"/enforcement/{action}")
+    assert page.status_code == 200
+    assert api.status_code == 200
+    for body in (page.text, api.text):
+        assert NOTE not in body
+        assert f"/enforcement/{action}" not in body
+        assert f"/incidents/{ids['i1']}" not in body
+    assert "Husrannsakan" in page.text  # the kind, in Swedish
+    assert api.json()["promises"][0]["days_to_first_action"] == 3
+    assert api.json()["promises"][0]["triggers"][0]["actions"][0]["notes"] is None
+    assert record.status_code == 404
+    async with signed_in(app, world, "police") as client:
+        page = await client.get(f"/callins/{call_in}/ledger")
+    assert NOTE in page.text
+    assert f"/enforcement/{action}" in page.text
+
+
+async def test_outreach_gets_404_on_enforcement_and_the_ledger(app: Litestar) -> None:
+    world, call_in, (p1, _p2, _p3), ids = await _ledger_world()
+    action = await _action(
+        world, group_id=ids["group"], day=D + timedelta(days=3), incident=ids["i1"], promise=p1
+    )
+    async with signed_in(app, world, "outreach") as client:
+        for path in (
+            "/enforcement",
+            f"/enforcement/{action}",
+            f"/enforcement/{action}/edit",
+            "/enforcement/new",
+            "/api/v1/enforcement",
+            f"/api/v1/enforcement/{action}",
+            f"/callins/{call_in}/ledger",
+            f"/api/v1/callins/{call_in}/ledger",
+        ):
+            r = await client.get(path)
+            assert r.status_code == 404, path
+            assert NOTE not in r.text
+        # The call-in itself is theirs to read, without a link to the ledger.
+        page = await client.get(f"/callins/{call_in}")
+        assert page.status_code == 200
+        assert f"/callins/{call_in}/ledger" not in page.text
+    with pytest.raises(NotFoundException):
+        await services.promise_ledger(world.principal("outreach"), call_in)
+    with pytest.raises(NotFoundException):
+        await services.get_action(world.principal("outreach"), action)
+
+
+async def test_actions_are_scoped_and_checked(db: None) -> None:
+    world, call_in, (p1, _p2, _p3), ids = await _ledger_world()
+    action = await _action(world, group_id=ids["group"], day=D, incident=ids["i1"], promise=p1)
+    with pytest.raises(NotFoundException):
+        await services.get_action(world.principal("police_other"), action)
+    rows, total = await services.list_actions(world.principal("police_other"))
+    assert (rows, total) == ([], 0)
+    other_group = await group("Annangänget", world.other)
+    with pytest.raises(FormErrors) as caught:
+        await _action(world, group_id=other_group, day=D, incident=None, promise=None)
+    assert "group" in caught.value.errors
+    with pytest.raises(NotFoundException):
+        await services.promise_ledger(world.principal("coordinator_other"), call_in)
