@@ -12,7 +12,6 @@ from litestar import Litestar, Router
 from litestar.config.allowed_hosts import AllowedHostsConfig
 from litestar.di import Provide
 from litestar.openapi.config import OpenAPIConfig
-from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.stores.base import Store
@@ -24,6 +23,7 @@ from gvi import i18n
 from gvi.access.guards import current_principal, require_permission
 from gvi.access.permissions import Permission
 from gvi.core.errors import EXCEPTION_HANDLERS
+from gvi.core.openapi import SchemaJsonPlugin, document_error_answers
 from gvi.db import lifespan_pool
 from gvi.security.csrf import csrf_token
 from gvi.security.headers import SecurityHeadersMiddleware, csp_nonce
@@ -153,14 +153,16 @@ def create_app(settings: Settings | None = None) -> Litestar:
     openapi = OpenAPIConfig(
         title="GVI tracker API",
         version="1",
-        render_plugins=[JsonRenderPlugin()],
+        render_plugins=[SchemaJsonPlugin()],
         openapi_router=Router(
             path="/api/v1/schema",
             route_handlers=[],
             opt={"permission": Permission.authenticated},
+            # The schema's own pages are no API operations (one answers HTML 404s).
+            include_in_schema=False,
         ),
     )
-    return Litestar(
+    app = Litestar(
         route_handlers=_route_handlers(),
         guards=[require_permission],
         dependencies={"principal": Provide(current_principal, sync_to_thread=False)},
@@ -184,3 +186,5 @@ def create_app(settings: Settings | None = None) -> Litestar:
         lifespan=[lifespan, worker_lifespan],
         debug=False,
     )
+    document_error_answers(app)
+    return app

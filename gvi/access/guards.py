@@ -15,9 +15,13 @@ from litestar.handlers.base import BaseRouteHandler
 
 from gvi.access.permissions import Permission
 from gvi.access.principal import Principal
+from gvi.i18n import gettext
 from gvi.security.csrf import check_csrf
 
 PERMISSION_KEY = "permission"
+# Row ids are 32-bit serials on PostgreSQL: a larger path id names no row, and the
+# drivers would fail on it (SQLite above 2**63) instead of finding nothing.
+MAX_ID = 2**31 - 1
 
 
 def route_permission(handler: BaseRouteHandler) -> Permission | None:
@@ -38,8 +42,10 @@ async def require_permission(
 
     principal = await load_principal(connection)
     if principal is None:
-        raise NotAuthorizedException(detail="Logga in för att fortsätta.")
+        raise NotAuthorizedException(detail=gettext("Logga in för att fortsätta."))
     if not principal.can(permission):
+        raise NotFoundException()
+    if any(isinstance(v, int) and abs(v) > MAX_ID for v in connection.path_params.values()):
         raise NotFoundException()
     connection.state.principal = principal
 
@@ -48,5 +54,5 @@ def current_principal(request: Request[Any, Any, Any]) -> Principal:
     """Dependency: the principal the guard loaded (only on non-public routes)."""
     principal: Principal | None = getattr(request.state, "principal", None)
     if principal is None:
-        raise NotAuthorizedException(detail="Logga in för att fortsätta.")
+        raise NotAuthorizedException(detail=gettext("Logga in för att fortsätta."))
     return principal

@@ -14,6 +14,7 @@ from gvi.access.principal import Principal
 from gvi.accounts import services
 from gvi.accounts.forms import LanguageForm, LoginForm, TotpForm
 from gvi.core.web import page, redirect_with_flash
+from gvi.i18n import gettext
 from gvi.security.sessions import get_session
 
 PUBLIC = {"permission": Permission.public}
@@ -39,7 +40,7 @@ async def submit_login(
         )
     if result.needs_totp:
         return Redirect(path="/login/totp", status_code=303)
-    return redirect_with_flash(request, "/", "Du är inloggad.")
+    return redirect_with_flash(request, "/", gettext("Du är inloggad."))
 
 
 @get("/login/totp", opt=PUBLIC, name="accounts.totp", include_in_schema=False)
@@ -59,8 +60,10 @@ async def submit_totp(
         get_session(request).flash(str(exc), "error")
         return Redirect(path="/login", status_code=303)
     if not ok:
-        return page(request, "accounts/totp.html", {"error": services.TOTP_FAILED}, status_code=400)
-    return redirect_with_flash(request, "/", "Du är inloggad.")
+        return page(
+            request, "accounts/totp.html", {"error": gettext(services.TOTP_FAILED)}, status_code=400
+        )
+    return redirect_with_flash(request, "/", gettext("Du är inloggad."))
 
 
 @post(

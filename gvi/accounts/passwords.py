@@ -32,6 +32,7 @@ import anyio.to_thread
 from argon2 import Parameters, PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from gvi.i18n import gettext
 from gvi.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -261,11 +262,19 @@ def check_password_policy(
     problems: list[PasswordProblem] = []
     if len(password) < MIN_LENGTH:
         problems.append(
-            PasswordProblem(TOO_SHORT, f"Lösenordet måste vara minst {MIN_LENGTH} tecken långt.")
+            PasswordProblem(
+                TOO_SHORT,
+                gettext("Lösenordet måste vara minst %(min_length)s tecken långt.")
+                % {"min_length": MIN_LENGTH},
+            )
         )
     if len(password) > MAX_LENGTH:
         problems.append(
-            PasswordProblem(TOO_LONG, f"Lösenordet får vara högst {MAX_LENGTH} tecken långt.")
+            PasswordProblem(
+                TOO_LONG,
+                gettext("Lösenordet får vara högst %(max_length)s tecken långt.")
+                % {"max_length": MAX_LENGTH},
+            )
         )
     folded = _fold(password)
     variants = _variants(folded)
@@ -274,19 +283,23 @@ def check_password_policy(
         problems.append(
             PasswordProblem(
                 COMMON,
-                "Lösenordet är för vanligt eller för lätt att gissa. Välj ett annat, "
-                "gärna flera ord som inte hör ihop.",
+                gettext(
+                    "Lösenordet är för vanligt eller för lätt att gissa. Välj ett annat, "
+                    "gärna flera ord som inte hör ihop."
+                ),
             )
         )
     elif len(password) >= MIN_LENGTH and len(set(folded)) < _MIN_DISTINCT:
         problems.append(
             PasswordProblem(
-                TOO_SIMPLE, "Lösenordet består av för få olika tecken för att vara säkert."
+                TOO_SIMPLE, gettext("Lösenordet består av för få olika tecken för att vara säkert.")
             )
         )
     name = _fold(username).strip()
     if len(name) >= _MIN_USERNAME_CHECK and name in folded:
         problems.append(
-            PasswordProblem(CONTAINS_USERNAME, "Lösenordet får inte innehålla ditt användarnamn.")
+            PasswordProblem(
+                CONTAINS_USERNAME, gettext("Lösenordet får inte innehålla ditt användarnamn.")
+            )
         )
     return problems

@@ -21,6 +21,7 @@ from gvi.audit.events import AuditAction
 from gvi.audit.services import record
 from gvi.core.web import client_ip, user_agent
 from gvi.db import write_transaction
+from gvi.i18n import N_, gettext
 from gvi.municipalities.tables import Municipality, Unit
 from gvi.security.app_secret import app_secret
 from gvi.security.sessions import Session, get_session
@@ -28,11 +29,11 @@ from gvi.security.sessions import Session, get_session
 # A second factor must follow the password within this many seconds.
 PENDING_TOTP_SECONDS = 300
 
-LOGIN_FAILED = (
+LOGIN_FAILED = N_(
     "Inloggningen misslyckades. Kontrollera användarnamn och lösenord. "
     "Efter flera misslyckade försök spärras inloggningen en stund."
 )
-TOTP_FAILED = "Koden stämde inte eller har redan använts. Vänta på nästa kod och försök igen."
+TOTP_FAILED = N_("Koden stämde inte eller har redan använts. Vänta på nästa kod och försök igen.")
 
 
 class AccountError(Exception):
@@ -101,7 +102,7 @@ async def password_step(
                 target_id=user.id if user else "",
                 details={"reason": "throttled", "by": decision.reason or ""},
             )
-        return PasswordStep(ok=False, message=LOGIN_FAILED)
+        return PasswordStep(ok=False, message=gettext(LOGIN_FAILED))
     if user is None:
         ok = await passwords.verify_dummy_async(password)
     else:
@@ -124,7 +125,7 @@ async def password_step(
                     target_id=user.id if user else "",
                     details={"by": after.reason or "", "seconds": after.retry_after_seconds},
                 )
-        return PasswordStep(ok=False, message=LOGIN_FAILED)
+        return PasswordStep(ok=False, message=gettext(LOGIN_FAILED))
     assert user is not None
     if passwords.needs_rehash(user.password_hash):
         await User.update(
@@ -150,18 +151,20 @@ async def totp_step(connection: ASGIConnection[Any, Any, Any, Any], code: str) -
     started = float(session.get("pending_at") or 0)
     if not user_id or time.time() - started > PENDING_TOTP_SECONDS:
         session.clear()
-        raise AccountError("Inloggningen tog för lång tid. Börja om med användarnamn och lösenord.")
+        raise AccountError(
+            gettext("Inloggningen tog för lång tid. Börja om med användarnamn och lösenord.")
+        )
     user = await User.objects().where((User.id == user_id) & (User.is_active == True)).first()  # noqa: E712
     if user is None or not user.totp_secret_enc:
         session.clear()
-        raise AccountError("Kontot kan inte logga in. Kontakta en administratör.")
+        raise AccountError(gettext("Kontot kan inte logga in. Kontakta en administratör."))
     throttle = _throttle(connection)
     ip = client_ip(connection)
     decision = await throttle.check(user.username, ip)
     used_totp = False
     used_recovery = False
     if decision.allowed:
-        if "".join(code.split()).isdigit():
+        if "".join(code.split()).isascii() and "".join(code.split()).isdigit():
             # Checks and spends the code in one conditional update: single use.
             used_totp = await totp.use_totp_code(user.id, code)
         else:
@@ -228,6 +231,20 @@ async def logout(
         )
 
 
+_PRINCIPAL_SQL = f"""
+SELECT u.id, u.username, u.role, u.unit, u.is_active, u.archived_at, u.session_epoch,
+       s.kind, s.ref
+FROM {User._meta.tablename} u
+LEFT JOIN (
+    SELECT 'm' AS kind, municipality AS ref FROM {UserMunicipality._meta.tablename}
+    WHERE "user" = {{}}
+    UNION ALL
+    SELECT 'u' AS kind, unit AS ref FROM {UserUnit._meta.tablename} WHERE "user" = {{}}
+) s ON 1 = 1
+WHERE u.id = {{}}
+"""  # noqa: S608 - table names from the table classes; values are parameters
+
+
 async def load_principal(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal | None:
     """The signed-in user for this request, or None. A disabled, archived or
     epoch-bumped account ends the session here, on its next request."""
@@ -235,30 +252,28 @@ async def load_principal(connection: ASGIConnection[Any, Any, Any, Any]) -> Prin
     user_id = session.get("user_id")
     if not user_id:
         return None
-    user = await User.objects().where(User.id == user_id).first()
+    # One query on every request: the account and, a row each, its municipalities
+    # and further units (a joint defector unit).
+    rows = await User.raw(_PRINCIPAL_SQL, user_id, user_id, user_id)
+    user = rows[0] if rows else None
     if (
         user is None
-        or not user.is_active
-        or user.archived_at is not None
-        or user.session_epoch != session.get("epoch")
+        or not user["is_active"]
+        or user["archived_at"] is not None
+        or user["session_epoch"] != session.get("epoch")
     ):
         session.clear()
         return None
-    municipality_ids = await UserMunicipality.select(UserMunicipality.municipality).where(
-        UserMunicipality.user == user.id
-    )
-    # The own unit and any further unit the user works in (a joint defector unit).
-    unit_ids = {
-        row["unit"] for row in await UserUnit.select(UserUnit.unit).where(UserUnit.user == user.id)
-    }
-    if user.unit:
-        unit_ids.add(user.unit)
+    municipality_ids = frozenset(r["ref"] for r in rows if r["kind"] == "m")
+    unit_ids = {r["ref"] for r in rows if r["kind"] == "u"}
+    if user["unit"]:
+        unit_ids.add(user["unit"])
     return Principal(
-        user_id=user.id,
-        username=user.username,
-        role=Role(user.role),
-        unit_id=user.unit,
-        municipality_ids=frozenset(row["municipality"] for row in municipality_ids),
+        user_id=user["id"],
+        username=user["username"],
+        role=Role(user["role"]),
+        unit_id=user["unit"],
+        municipality_ids=municipality_ids,
         unit_ids=frozenset(unit_ids),
         ip=client_ip(connection),
         user_agent=user_agent(connection),

@@ -33,7 +33,8 @@ from gvi.admin.forms import (
     version_of,
 )
 from gvi.admin.schemas import UserCreatedOut, UserCreateIn, UserOut, UserPage, VersionIn
-from gvi.core.web import page, redirect_with_flash
+from gvi.core.web import page, redirect_with_flash, translated
+from gvi.i18n import gettext
 
 PAGE_SIZE = 50
 USERS = {"permission": Permission.users_manage}
@@ -68,8 +69,8 @@ def _page(
 ) -> Template:
     ctx: dict[str, Any] = {
         "when": local_time,
-        "role_labels": ROLE_LABELS,
-        "alert_labels": ALERT_LABELS,
+        "role_labels": translated(ROLE_LABELS),
+        "alert_labels": translated(ALERT_LABELS),
         "confirm_value": CONFIRM_VALUE,
     }
     ctx.update(context or {})
@@ -298,11 +299,11 @@ class UserPages(Controller):
         try:
             unit_id = optional_id(data.unit)
         except ValueError:
-            errors["unit"] = "Välj en enhet i listan."
+            errors["unit"] = gettext("Välj en enhet i listan.")
         try:
             municipality_ids = ids(data.municipalities)
         except ValueError:
-            errors["municipalities"] = "Välj kommuner i listan."
+            errors["municipalities"] = gettext("Välj kommuner i listan.")
         draft = services.UserDraft(
             username=data.username,
             display_name=data.display_name,
@@ -359,11 +360,11 @@ class UserPages(Controller):
         try:
             unit_id = optional_id(data.unit)
         except ValueError:
-            errors["edit.unit"] = "Välj en enhet i listan."
+            errors["edit.unit"] = gettext("Välj en enhet i listan.")
         try:
             municipality_ids = ids(data.municipalities)
         except ValueError:
-            errors["edit.municipalities"] = "Välj kommuner i listan."
+            errors["edit.municipalities"] = gettext("Välj kommuner i listan.")
         if errors:
             return await _user_page(
                 request, principal, user_id, errors=errors, edit=data, status_code=400
@@ -388,9 +389,9 @@ class UserPages(Controller):
                 edit=data,
                 status_code=400,
             )
-        message = "Uppgifterna är sparade."
+        message = gettext("Uppgifterna är sparade.")
         if scope_changed:
-            message += " Behörigheten ändrades, så användarens inloggningar avslutades."
+            message += gettext(" Behörigheten ändrades, så användarens inloggningar avslutades.")
         return redirect_with_flash(request, f"/admin/users/{user_id}", message)
 
     @post("/{user_id:int}/disable", opt=USERS, name="admin.users.disable")
@@ -408,7 +409,7 @@ class UserPages(Controller):
             data,
             "disable",
             lambda version: services.disable_user(principal, user_id, version),
-            "Kontot är avstängt och användarens inloggningar är avslutade.",
+            gettext("Kontot är avstängt och användarens inloggningar är avslutade."),
             confirm=True,
         )
 
@@ -427,7 +428,7 @@ class UserPages(Controller):
             data,
             "enable",
             lambda version: services.enable_user(principal, user_id, version),
-            "Kontot är aktiverat igen.",
+            gettext("Kontot är aktiverat igen."),
         )
 
     @post("/{user_id:int}/unlock", opt=USERS, name="admin.users.unlock")
@@ -446,7 +447,7 @@ class UserPages(Controller):
             data,
             "unlock",
             lambda version: services.unlock_user(principal, user_id, version, throttle=throttle),
-            "Spärren är hävd. Användaren kan logga in igen.",
+            gettext("Spärren är hävd. Användaren kan logga in igen."),
         )
 
     @post("/{user_id:int}/end-sessions", opt=USERS, name="admin.users.end_sessions")
@@ -464,7 +465,7 @@ class UserPages(Controller):
             data,
             "end_sessions",
             lambda version: services.end_sessions(principal, user_id, version),
-            "Alla användarens inloggningar är avslutade.",
+            gettext("Alla användarens inloggningar är avslutade."),
             confirm=True,
         )
 
@@ -489,7 +490,7 @@ class UserPages(Controller):
             data,
             "role",
             run,
-            "Rollen är ändrad och användarens inloggningar är avslutade.",
+            gettext("Rollen är ändrad och användarens inloggningar är avslutade."),
             confirm=True,
         )
 
@@ -538,7 +539,7 @@ async def _act(
             request,
             principal,
             user_id,
-            errors={f"{action}.confirm": CONFIRM_MESSAGE},
+            errors={f"{action}.confirm": gettext(CONFIRM_MESSAGE)},
             status_code=400,
         )
     try:
@@ -609,9 +610,9 @@ class AuditPages(Controller):
             span = _number(days, services.UNUSUAL_DEFAULT_DAYS)
             errors = {}
             if limit is None:
-                errors["threshold"] = "Ange ett heltal."
+                errors["threshold"] = gettext("Ange ett heltal.")
             if span is None:
-                errors["days"] = "Ange ett heltal."
+                errors["days"] = gettext("Ange ett heltal.")
             try:
                 if errors or limit is None or span is None:
                     raise services.FormErrors(errors)
@@ -656,13 +657,17 @@ class AuditPages(Controller):
             return redirect_with_flash(
                 request,
                 "/admin/audit",
-                f"Kedjan är hel: {result.checked} händelser kontrollerade.",
+                gettext("Kedjan är hel: %(checked)s händelser kontrollerade.")
+                % {"checked": result.checked},
             )
         return redirect_with_flash(
             request,
             "/admin/audit",
-            f"Kedjan är bruten: {len(result.problems)} fel, det första vid händelse nummer "
-            f"{result.first_broken_seq}. Kontakta den som förvaltar systemet.",
+            gettext(
+                "Kedjan är bruten: %(n)s fel, det första vid händelse nummer "
+                "%(first_broken_seq)s. Kontakta den som förvaltar systemet."
+            )
+            % {"n": len(result.problems), "first_broken_seq": result.first_broken_seq},
             "error",
         )
 
@@ -676,10 +681,17 @@ class AlertPages(Controller):
 
     @get("/", opt=ALERTS, name="admin.alerts")
     async def list_alerts(
-        self, request: Request[Any, Any, Any], principal: NamedDependency[Principal]
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        kind: FromQuery[str] = "",
     ) -> Template:
+        kind = kind if kind in ALERT_LABELS else ""
+        alerts = await services.open_alerts(principal, kind)
         return _page(
-            request, "admin/alerts/list.html", {"alerts": await services.open_alerts(principal)}
+            request,
+            "admin/alerts/list.html",
+            {"alerts": alerts, "kind": kind, "limit": services.ALERT_LIMIT},
         )
 
     @post("/{alert_id:int}/acknowledge", opt=ALERTS, name="admin.alerts.acknowledge")
@@ -690,9 +702,14 @@ class AlertPages(Controller):
         alert_id: FromPath[int],
     ) -> Redirect:
         if await services.acknowledge_alert(principal, alert_id):
-            return redirect_with_flash(request, "/admin/alerts", "Aviseringen är kvitterad.")
+            return redirect_with_flash(
+                request, "/admin/alerts", gettext("Aviseringen är kvitterad.")
+            )
         return redirect_with_flash(
-            request, "/admin/alerts", "Aviseringen var redan kvitterad av någon annan.", "info"
+            request,
+            "/admin/alerts",
+            gettext("Aviseringen var redan kvitterad av någon annan."),
+            "info",
         )
 
 

@@ -10,24 +10,25 @@ from __future__ import annotations
 import msgspec
 
 from gvi.accounts.tables import Role
+from gvi.i18n import N_
 
 ROLE_LABELS: dict[str, str] = {
-    Role.admin: "Administratör",
-    Role.coordinator: "Samordnare",
-    Role.outreach: "Socialtjänst",
-    Role.police: "Polis",
-    Role.analyst: "Analytiker",
+    Role.admin: N_("Administratör"),
+    Role.coordinator: N_("Samordnare"),
+    Role.outreach: N_("Socialtjänst"),
+    Role.police: N_("Polis"),
+    Role.analyst: N_("Analytiker"),
 }
 
 ALERT_LABELS: dict[str, str] = {
-    "break_glass": "Break-the-glass",
-    "lockout": "Spärrad inloggning",
-    "unusual_reading": "Ovanlig läsning",
-    "retaliation_risk": "Risk för repressalier",
+    "break_glass": N_("Break-the-glass"),
+    "lockout": N_("Spärrad inloggning"),
+    "unusual_reading": N_("Ovanlig läsning"),
+    "retaliation_risk": N_("Risk för repressalier"),
 }
 
 CONFIRM_VALUE = "yes"
-CONFIRM_MESSAGE = "Kryssa i rutan för att bekräfta att du förstår vad som händer."
+CONFIRM_MESSAGE = N_("Kryssa i rutan för att bekräfta att du förstår vad som händer.")
 
 
 class NewUserForm(msgspec.Struct):

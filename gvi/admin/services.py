@@ -36,15 +36,17 @@ from gvi.accounts.throttle import LoginThrottle
 from gvi.audit import services as audit
 from gvi.audit.events import AuditAction
 from gvi.audit.tables import AuditEvent
+from gvi.core.versioning import bump_version
 from gvi.db import write_transaction
+from gvi.i18n import N_, gettext
 from gvi.municipalities.tables import Municipality, Unit
 from gvi.people.tables import Person
 
-CONFLICT_MESSAGE = "Någon annan har ändrat användaren under tiden. Ladda om och försök igen."
-SELF_DISABLE_MESSAGE = (
+CONFLICT_MESSAGE = N_("Någon annan har ändrat användaren under tiden. Ladda om och försök igen.")
+SELF_DISABLE_MESSAGE = N_(
     "Du kan inte stänga av ditt eget konto. Be en annan administratör om det behövs."
 )
-SELF_ROLE_MESSAGE = "Du kan inte ändra din egen roll. Be en annan administratör om det behövs."
+SELF_ROLE_MESSAGE = N_("Du kan inte ändra din egen roll. Be en annan administratör om det behövs.")
 
 USERNAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]{1,63}")
 # Person codes are pseudonyms such as P-7Q4K. Anything else (a name, a personnummer
@@ -71,7 +73,7 @@ class VersionConflict(AdminError):
     """The user changed since the form was shown."""
 
     def __init__(self) -> None:
-        super().__init__(CONFLICT_MESSAGE)
+        super().__init__(gettext(CONFLICT_MESSAGE))
 
 
 class FormErrors(AdminError):
@@ -257,9 +259,9 @@ async def municipality_choices(principal: Principal) -> list[Choice]:
 def _clean_display_name(value: str, errors: dict[str, str]) -> str:
     name = " ".join(value.split())
     if not name:
-        errors["display_name"] = "Skriv det namn som ska visas för användaren."
+        errors["display_name"] = gettext("Skriv det namn som ska visas för användaren.")
     elif len(name) > 120:
-        errors["display_name"] = "Namnet får vara högst 120 tecken."
+        errors["display_name"] = gettext("Namnet får vara högst 120 tecken.")
     return name
 
 
@@ -275,7 +277,7 @@ async def _check_unit(unit_id: int | None, errors: dict[str, str]) -> str | None
         .first()
     )
     if row is None:
-        errors["unit"] = "Välj en enhet i listan."
+        errors["unit"] = gettext("Välj en enhet i listan.")
         return None
     name: str = row["name"]
     return name
@@ -289,7 +291,7 @@ async def _check_municipalities(ids: Iterable[int], errors: dict[str, str]) -> l
         Municipality.id, Municipality.code
     ).where(Municipality.id.is_in(wanted) & Municipality.archived_at.is_null())
     if len(rows) != len(wanted):
-        errors["municipalities"] = "Välj kommuner i listan."
+        errors["municipalities"] = gettext("Välj kommuner i listan.")
     return rows
 
 
@@ -317,22 +319,22 @@ async def create_user(
     errors: dict[str, str] = dict(known_errors or {})
     username = draft.username.strip().lower()
     if not USERNAME_PATTERN.fullmatch(username):
-        errors["username"] = (
+        errors["username"] = gettext(
             "Användarnamnet ska vara 2–64 tecken: små bokstäver a–z, siffror, "
             "punkt, bindestreck eller understreck, och börja med en bokstav eller siffra."
         )
     elif await User.exists().where(User.username == username):
-        errors["username"] = "Användarnamnet är upptaget. Välj ett annat."
+        errors["username"] = gettext("Användarnamnet är upptaget. Välj ett annat.")
     display_name = _clean_display_name(draft.display_name, errors)
     role: Role | None = None
     try:
         role = Role(draft.role)
     except ValueError:
-        errors["role"] = "Välj en roll."
+        errors["role"] = gettext("Välj en roll.")
     unit_name = await _check_unit(draft.unit_id, errors)
     # accounts.create_user finds the unit by name; refuse a name two units share.
     if unit_name is not None and await Unit.count().where(Unit.name == unit_name) > 1:
-        errors["unit"] = "Flera enheter har det namnet. Byt namn på en av dem först."
+        errors["unit"] = gettext("Flera enheter har det namnet. Byt namn på en av dem först.")
     municipalities = await _check_municipalities(draft.municipality_ids, errors)
     problems = passwords.check_password_policy(
         draft.password, username=username, context_words=(display_name,)
@@ -362,12 +364,7 @@ async def create_user(
 async def _versioned_update(user_id: int, version: int, values: dict[Any, Any]) -> None:
     """UPDATE … WHERE id = ? AND version = ?, raising the version; VersionConflict if
     the row moved on, 404 if there is no such (unarchived) user."""
-    changed = (
-        await User.update({**values, User.version: User.version + 1})
-        .where((User.id == user_id) & (User.version == version) & User.archived_at.is_null())
-        .returning(User.id)
-    )
-    if not changed:
+    if not await bump_version(User, user_id, version, values, live_only=True):
         if await User.exists().where((User.id == user_id) & User.archived_at.is_null()):
             raise VersionConflict()
         raise NotFoundException()
@@ -388,7 +385,7 @@ async def disable_user(principal: Principal, user_id: int, version: int) -> None
     """Stop the account signing in and end its sessions at once."""
     _require(principal, Permission.users_manage)
     if user_id == principal.user_id:
-        raise AdminError(SELF_DISABLE_MESSAGE)
+        raise AdminError(gettext(SELF_DISABLE_MESSAGE))
     async with write_transaction(_engine()):
         await _versioned_update(
             user_id, version, {User.is_active: False, User.session_epoch: User.session_epoch + 1}
@@ -500,14 +497,14 @@ async def change_role(
     try:
         new_role = Role(role)
     except ValueError:
-        raise FormErrors({"role": "Välj en roll."}) from None
+        raise FormErrors({"role": gettext("Välj en roll.")}) from None
     if user_id == principal.user_id:
-        raise AdminError(SELF_ROLE_MESSAGE)
+        raise AdminError(gettext(SELF_ROLE_MESSAGE))
     current = await _current(user_id)
     if current["version"] != version:
         raise VersionConflict()
     if current["role"] == new_role.value:
-        raise FormErrors({"role": "Användaren har redan den rollen."})
+        raise FormErrors({"role": gettext("Användaren har redan den rollen.")})
     factor: SecondFactor | None = None
     hashes: list[str] = []
     if new_role in ROLES_NEEDING_TOTP and current["totp_secret_enc"] is None:
@@ -636,8 +633,10 @@ def clean_person_code(code: str) -> str:
     if not PERSON_CODE_PATTERN.fullmatch(cleaned):
         raise FormErrors(
             {
-                "code": "Skriv en personkod, till exempel P-7Q4K. "
-                "Skriv aldrig namn eller personnummer här."
+                "code": gettext(
+                    "Skriv en personkod, till exempel P-7Q4K. "
+                    "Skriv aldrig namn eller personnummer här."
+                )
             }
         )
     return cleaned
@@ -678,7 +677,7 @@ async def user_reads(principal: Principal, username: str) -> list[TrailRow] | No
     _require(principal, Permission.audit_read)
     name = username.strip().lower()
     if not name:
-        raise FormErrors({"username": "Skriv ett användarnamn."})
+        raise FormErrors({"username": gettext("Skriv ett användarnamn.")})
     async with write_transaction(_engine()):
         user = await User.select(User.id).where(User.username == name).first()
         if user is None:
@@ -711,9 +710,9 @@ async def unusual(
     _require(principal, Permission.audit_read)
     errors: dict[str, str] = {}
     if not 1 <= threshold <= 100_000:
-        errors["threshold"] = "Ange ett gränsvärde mellan 1 och 100 000."
+        errors["threshold"] = gettext("Ange ett gränsvärde mellan 1 och 100 000.")
     if not 1 <= days <= 3660:
-        errors["days"] = "Ange ett antal dagar mellan 1 och 3 660."
+        errors["days"] = gettext("Ange ett antal dagar mellan 1 och 3 660.")
     if errors:
         raise FormErrors(errors)
     since = datetime.now(tz=UTC) - timedelta(days=days)
@@ -856,9 +855,13 @@ async def _raise_pending_alerts(now: datetime) -> None:
         await Alert.insert(*new)
 
 
-async def open_alerts(principal: Principal) -> list[AlertView]:
-    """Unacknowledged alerts, newest first (after raising any pending ones)."""
+async def open_alerts(principal: Principal, kind: str = "") -> list[AlertView]:
+    """Unacknowledged alerts, newest first (after raising any pending ones), the
+    newest ALERT_LIMIT of them; *kind* keeps one kind."""
     _require(principal, Permission.alerts_read)
+    where: Any = Alert.acknowledged_at.is_null()
+    if kind:
+        where &= Alert.kind == kind
     async with write_transaction(_engine()):
         await _raise_pending_alerts(datetime.now(tz=UTC))
         rows = (
@@ -871,7 +874,7 @@ async def open_alerts(principal: Principal) -> list[AlertView]:
                 Alert.subject_user.display_name,
                 Alert.details,
             )
-            .where(Alert.acknowledged_at.is_null())
+            .where(where)
             .order_by(Alert.raised_at, ascending=False)
             .order_by(Alert.id, ascending=False)
             .limit(ALERT_LIMIT)

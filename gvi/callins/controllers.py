@@ -53,6 +53,7 @@ from gvi.callins.schemas import (
     WarningOut,
 )
 from gvi.core.web import redirect_with_flash
+from gvi.i18n import gettext
 from gvi.incidents.controllers import PAGE_SIZE, api_error, aware, ops_page, pages_count
 from gvi.incidents.forms import (
     CONFIRM_MESSAGE,
@@ -180,7 +181,7 @@ def _form_draft(form: CallInForm) -> tuple[services.CallInDraft, dict[str, str]]
         ends_at=local_moment(day, end) if day and end else None,
         venue=read_line(form.venue, "venue", errors),
         municipality_id=read_id(
-            form.municipality, "municipality", errors, "Välj en av dina kommuner."
+            form.municipality, "municipality", errors, gettext("Välj en av dina kommuner.")
         ),
         capacity=read_int(
             form.capacity,
@@ -188,7 +189,8 @@ def _form_draft(form: CallInForm) -> tuple[services.CallInDraft, dict[str, str]]
             errors,
             low=1,
             high=services.MAX_CAPACITY,
-            message=f"Ange hur många lokalen rymmer, 1–{services.MAX_CAPACITY}.",
+            message=gettext("Ange hur många lokalen rymmer, 1–%(max_capacity)s.")
+            % {"max_capacity": services.MAX_CAPACITY},
         ),
         message=read_text(form.message, "message", errors),
         promises=promise_lines(form.promises),
@@ -216,14 +218,14 @@ def _picks(values: list[str] | str) -> tuple[list[tuple[int, int]], dict[str, st
     picks: list[tuple[int, int]] = []
     for value in as_list(values):
         group, _, person = value.partition(":")
-        if not (group.isdigit() and person.isdigit()):
-            return [], {"person": "Välj personer i listan."}
+        if not (group.isascii() and group.isdigit() and person.isascii() and person.isdigit()):
+            return [], {"person": gettext("Välj personer i listan.")}
         picks.append((int(group), int(person)))
     return picks, {}
 
 
 def _group_ids(values: list[str] | str | None) -> list[int]:
-    return [int(v) for v in as_list(values or []) if v.strip().isdigit()]
+    return [int(v) for v in as_list(values or []) if v.strip().isascii() and v.strip().isdigit()]
 
 
 def _ics(event: services.CallInDetail) -> Response[bytes]:
@@ -241,7 +243,7 @@ def _ics(event: services.CallInDetail) -> Response[bytes]:
     )
     return Response(
         content=body,
-        media_type="text/calendar; charset=utf-8",
+        media_type="text/calendar",
         headers={"Content-Disposition": f'attachment; filename="call-in-{event.id}.ics"'},
     )
 
@@ -362,7 +364,9 @@ class CallInsApi(Controller):
             warnings = "; ".join(
                 f"{w.kind}: {w.invited_group} / {w.other_group}" for w in exc.warnings
             )
-            raise HTTPException(status_code=409, detail=f"{exc} Varningar: {warnings}") from exc
+            raise HTTPException(
+                status_code=409, detail=f"{exc} " + gettext("Varningar:") + f" {warnings}"
+            ) from exc
         except FormErrors as exc:
             raise api_error(exc) from exc
         return InviteOut(
@@ -546,7 +550,10 @@ class CallInPages(Controller):
         return redirect_with_flash(
             request,
             f"/callins/{call_in_id}",
-            "Mötet är inplanerat. Lägg till talare och välj sedan vilka grupper som ska bjudas in.",
+            gettext(
+                "Mötet är inplanerat. Lägg till talare och välj sedan vilka grupper "
+                "som ska bjudas in."
+            ),
         )
 
     @get("/{call_in_id:int}", opt=READ, name="callins.show")
@@ -589,7 +596,9 @@ class CallInPages(Controller):
             return await _form_page(
                 request, principal, data, call_in_id=call_in_id, errors=exc.errors, status_code=400
             )
-        return redirect_with_flash(request, f"/callins/{call_in_id}", "Ändringarna är sparade.")
+        return redirect_with_flash(
+            request, f"/callins/{call_in_id}", gettext("Ändringarna är sparade.")
+        )
 
     @post("/{call_in_id:int}/status", opt=WRITE, name="callins.status")
     async def set_status(
@@ -604,7 +613,7 @@ class CallInPages(Controller):
                 request,
                 principal,
                 call_in_id,
-                errors={"cancel.confirm": CONFIRM_MESSAGE},
+                errors={"cancel.confirm": gettext(CONFIRM_MESSAGE)},
                 status_code=400,
             )
         try:
@@ -622,10 +631,13 @@ class CallInPages(Controller):
                 status_code=400,
             )
         messages = {
-            "held": f"Mötet är markerat som genomfört. {created} uppgifter skapades: "
-            "uppsökande kontakt för dem som kom, individuell underrättelse för dem som inte kom.",
-            "cancelled": "Mötet är inställt.",
-            "planned": "Mötet är planerat igen.",
+            "held": gettext(
+                "Mötet är markerat som genomfört. %(created)s uppgifter skapades: uppsökande "
+                "kontakt för dem som kom, individuell underrättelse för dem som inte kom."
+            )
+            % {"created": created},
+            "cancelled": gettext("Mötet är inställt."),
+            "planned": gettext("Mötet är planerat igen."),
         }
         return redirect_with_flash(request, f"/callins/{call_in_id}", messages[data.status])
 
@@ -651,7 +663,7 @@ class CallInPages(Controller):
                 status_code=400,
             )
         return redirect_with_flash(
-            request, f"/callins/{call_in_id}#speakers", "Talaren är tillagd."
+            request, f"/callins/{call_in_id}#speakers", gettext("Talaren är tillagd.")
         )
 
     @post(
@@ -672,12 +684,12 @@ class CallInPages(Controller):
                 request,
                 principal,
                 call_in_id,
-                errors={f"speaker-{speaker_id}.confirm": CONFIRM_MESSAGE},
+                errors={f"speaker-{speaker_id}.confirm": gettext(CONFIRM_MESSAGE)},
                 status_code=400,
             )
         await services.remove_speaker(principal, call_in_id, speaker_id)
         return redirect_with_flash(
-            request, f"/callins/{call_in_id}#speakers", "Talaren är borttagen."
+            request, f"/callins/{call_in_id}#speakers", gettext("Talaren är borttagen.")
         )
 
     @get("/{call_in_id:int}/invite", opt=WRITE, name="callins.plan")
@@ -729,9 +741,9 @@ class CallInPages(Controller):
             )
         message = f"{result.created} inbjudna."
         if result.skipped:
-            message += f" {result.skipped} var redan inbjudna."
+            message += gettext(" %(skipped)s var redan inbjudna.") % {"skipped": result.skipped}
         if result.overridden:
-            message += " Varningen om rivalitet är åsidosatt; skälet är sparat."
+            message += gettext(" Varningen om rivalitet är åsidosatt; skälet är sparat.")
         return redirect_with_flash(
             request,
             f"/callins/{call_in_id}#invitations",
@@ -768,14 +780,14 @@ class CallInPages(Controller):
                 "callins/attendance.html",
                 {
                     "call_in": detail,
-                    "errors": {f"inv-{invitation_id}": "Välj en av statusarna."},
+                    "errors": {f"inv-{invitation_id}": gettext("Välj en av statusarna.")},
                 },
                 status_code=400,
             )
         return redirect_with_flash(
             request,
             f"/callins/{call_in_id}/attendance#inv-{invitation_id}",
-            "Närvaron är sparad.",
+            gettext("Närvaron är sparad."),
         )
 
     @post(
@@ -796,12 +808,12 @@ class CallInPages(Controller):
                 request,
                 principal,
                 call_in_id,
-                errors={f"inv-{invitation_id}.confirm": CONFIRM_MESSAGE},
+                errors={f"inv-{invitation_id}.confirm": gettext(CONFIRM_MESSAGE)},
                 status_code=400,
             )
         await services.remove_invitation(principal, call_in_id, invitation_id)
         return redirect_with_flash(
-            request, f"/callins/{call_in_id}#invitations", "Inbjudan är borttagen."
+            request, f"/callins/{call_in_id}#invitations", gettext("Inbjudan är borttagen.")
         )
 
 
@@ -853,7 +865,8 @@ def _notification_draft(
             errors,
             low=0,
             high=services.MAX_FOLLOW_UP_DAYS,
-            message=f"Ange antal dagar till uppföljning, 0–{services.MAX_FOLLOW_UP_DAYS}.",
+            message=gettext("Ange antal dagar till uppföljning, 0–%(max_follow_up_days)s.")
+            % {"max_follow_up_days": services.MAX_FOLLOW_UP_DAYS},
             default=services.NOTIFICATION_FOLLOW_UP_DAYS,
         ),
     )
@@ -1052,7 +1065,7 @@ class NotificationPages(Controller):
         return redirect_with_flash(
             request,
             f"/notifications/{notification_id}",
-            "Underrättelsen är registrerad. Uppföljningen ligger som uppgift.",
+            gettext("Underrättelsen är registrerad. Uppföljningen ligger som uppgift."),
         )
 
     @get("/{notification_id:int}", opt=N_READ, name="notifications.show")
@@ -1091,7 +1104,7 @@ class NotificationPages(Controller):
                 status_code=400,
             )
         return redirect_with_flash(
-            request, f"/notifications/{notification_id}", "Utfallet är registrerat."
+            request, f"/notifications/{notification_id}", gettext("Utfallet är registrerat.")
         )
 
 

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import msgspec
 
+from gvi.i18n import N_
+
 MAX_PROMISES = 20
 PROMISE_MAX = 1000
 OVERRIDE_MIN = 10
-OVERRIDE_MESSAGE = (
+OVERRIDE_MESSAGE = N_(
     "Skriv varför inbjudan ändå ska göras (minst 10 tecken), eller ta bort de grupper "
     "varningen gäller."
 )

@@ -45,8 +45,10 @@ from gvi.audit.events import AuditAction
 from gvi.audit.services import record
 from gvi.callins.forms import MAX_PROMISES, OVERRIDE_MESSAGE, OVERRIDE_MIN, PROMISE_MAX
 from gvi.callins.tables import CallIn, CallInSpeaker, Invitation, Notification, Promise
+from gvi.core.versioning import bump_version
 from gvi.db import write_transaction
 from gvi.groups.tables import Group, Membership
+from gvi.i18n import gettext
 from gvi.incidents import graphdata
 from gvi.incidents.forms import (
     CALLIN_STATUS_LABELS,
@@ -219,7 +221,7 @@ class InviteNeedsOverride(Exception):
     """The invite list walks into a rivalry: save only with a written reason."""
 
     def __init__(self, warnings: list[WarningView], errors: dict[str, str]) -> None:
-        super().__init__(OVERRIDE_MESSAGE)
+        super().__init__(gettext(OVERRIDE_MESSAGE))
         self.warnings = warnings
         self.errors = errors
 
@@ -567,29 +569,42 @@ async def callin_basics(principal: Principal, callin_id: int) -> CallInDetail:
 
 def _check_draft(principal: Principal, draft: CallInDraft, errors: dict[str, str]) -> None:
     if not draft.title:
-        errors.setdefault("title", "Ge mötet en rubrik, till exempel ”Call-in Järfälla hösten”.")
+        errors.setdefault(
+            "title", gettext("Ge mötet en rubrik, till exempel ”Call-in Järfälla hösten”.")
+        )
     elif len(draft.title) > 160:
-        errors.setdefault("title", "Högst 160 tecken.")
+        errors.setdefault("title", gettext("Högst 160 tecken."))
     if not draft.venue:
-        errors.setdefault("venue", "Ange lokalen.")
+        errors.setdefault("venue", gettext("Ange lokalen."))
     elif len(draft.venue) > 200:
-        errors.setdefault("venue", "Högst 200 tecken.")
+        errors.setdefault("venue", gettext("Högst 200 tecken."))
     if draft.municipality_id is None or draft.municipality_id not in principal.municipality_ids:
-        errors.setdefault("municipality", "Välj en av dina kommuner.")
+        errors.setdefault("municipality", gettext("Välj en av dina kommuner."))
     if draft.capacity is None or not 1 <= draft.capacity <= MAX_CAPACITY:
-        errors.setdefault("capacity", f"Ange hur många lokalen rymmer, 1–{MAX_CAPACITY}.")
+        errors.setdefault(
+            "capacity",
+            gettext("Ange hur många lokalen rymmer, 1–%(max_capacity)s.")
+            % {"max_capacity": MAX_CAPACITY},
+        )
     if draft.starts_at and draft.ends_at and draft.ends_at <= draft.starts_at:
-        errors.setdefault("end", "Sluttiden måste vara efter starttiden.")
+        errors.setdefault("end", gettext("Sluttiden måste vara efter starttiden."))
     if draft.starts_at is None:
-        errors.setdefault("day", "Ange datum och starttid.")
+        errors.setdefault("day", gettext("Ange datum och starttid."))
     if draft.ends_at is None:
-        errors.setdefault("end", "Ange sluttid.")
+        errors.setdefault("end", gettext("Ange sluttid."))
     if len(draft.message) > 4000:
-        errors.setdefault("message", "Högst 4000 tecken.")
+        errors.setdefault("message", gettext("Högst 4000 tecken."))
     if len(draft.promises) > MAX_PROMISES:
-        errors.setdefault("promises", f"Högst {MAX_PROMISES} löften, ett per rad.")
+        errors.setdefault(
+            "promises",
+            gettext("Högst %(max_promises)s löften, ett per rad.") % {"max_promises": MAX_PROMISES},
+        )
     elif any(len(p) > PROMISE_MAX for p in draft.promises):
-        errors.setdefault("promises", f"Varje löfte får vara högst {PROMISE_MAX} tecken.")
+        errors.setdefault(
+            "promises",
+            gettext("Varje löfte får vara högst %(promise_max)s tecken.")
+            % {"promise_max": PROMISE_MAX},
+        )
 
 
 async def _set_promises(callin_id: int, lines: Sequence[str]) -> None:
@@ -645,12 +660,7 @@ async def create_callin(
 
 
 async def _bump(callin_id: int, version: int, values: dict[Any, Any]) -> None:
-    changed = (
-        await CallIn.update({**values, CallIn.version: CallIn.version + 1})
-        .where((CallIn.id == callin_id) & (CallIn.version == version))
-        .returning(CallIn.id)
-    )
-    if not changed:
+    if not await bump_version(CallIn, callin_id, version, values):
         raise VersionConflict()
 
 
@@ -697,7 +707,7 @@ async def set_status(principal: Principal, callin_id: int, version: int, status:
     contact (attended) and custom notifications (did not come); returns how many."""
     _require(principal, Permission.callins_write)
     if status not in CALLIN_STATUS_LABELS:
-        raise FormErrors({"status": "Välj status."})
+        raise FormErrors({"status": gettext("Välj status.")})
     created = 0
     async with write_transaction(_engine()):
         row = await _callin_row(principal, callin_id)
@@ -756,13 +766,13 @@ async def add_speaker(
     name = " ".join(name.split())
     organisation = " ".join(organisation.split())
     if role not in SPEAKER_ROLE_LABELS:
-        errors["role"] = "Välj vilken röst talaren är."
+        errors["role"] = gettext("Välj vilken röst talaren är.")
     if not name:
-        errors["name"] = "Ange talarens namn eller funktion."
+        errors["name"] = gettext("Ange talarens namn eller funktion.")
     elif len(name) > 120:
-        errors["name"] = "Högst 120 tecken."
+        errors["name"] = gettext("Högst 120 tecken.")
     if len(organisation) > 160:
-        errors["organisation"] = "Högst 160 tecken."
+        errors["organisation"] = gettext("Högst 160 tecken.")
     async with write_transaction(_engine()):
         await _callin_row(principal, callin_id)
         if errors:
@@ -924,19 +934,21 @@ async def invite(
     _require(principal, Permission.callins_write)
     reason = override_reason.strip()
     if len(reason) > 2000:
-        raise FormErrors({"override_reason": "Högst 2000 tecken."})
+        raise FormErrors({"override_reason": gettext("Högst 2000 tecken.")})
     if not picks:
-        raise FormErrors({"person": "Kryssa i minst en person att bjuda in."})
+        raise FormErrors({"person": gettext("Kryssa i minst en person att bjuda in.")})
     async with write_transaction(_engine()):
         row = await _callin_row(principal, callin_id)
         if row["status"] == CallIn.Status.cancelled:
-            raise FormErrors({"person": "Mötet är inställt. Ändra status innan du bjuder in."})
+            raise FormErrors(
+                {"person": gettext("Mötet är inställt. Ändra status innan du bjuder in.")}
+            )
         day = local_day(row["starts_at"])
         group_ids = sorted({gid for gid, _ in picks})
         members = await _members(principal, group_ids, day)
         valid = {(gid, m.person_id) for gid, ms in members.items() for m in ms}
         if any(pick not in valid for pick in picks):
-            raise FormErrors({"person": "Välj personer bland gruppernas medlemmar."})
+            raise FormErrors({"person": gettext("Välj personer bland gruppernas medlemmar.")})
         current = await Invitation.select(Invitation.person, Invitation.group).where(
             (Invitation.call_in == callin_id) & Invitation.archived_at.is_null()
         )
@@ -949,8 +961,11 @@ async def invite(
         if len(current) + len(fresh) > row["capacity"]:
             raise FormErrors(
                 {
-                    "person": f"Lokalen rymmer {row['capacity']} personer; listan skulle bli "
-                    f"{len(current) + len(fresh)}. Välj färre eller ändra kapaciteten."
+                    "person": gettext(
+                        "Lokalen rymmer %(n)s personer; listan skulle bli %(n2)s. Välj färre "
+                        "eller ändra kapaciteten."
+                    )
+                    % {"n": row["capacity"], "n2": len(current) + len(fresh)}
                 }
             )
         g, infos = await graphdata.signed_graph(day)
@@ -963,7 +978,7 @@ async def invite(
         )
         warnings = _warning_views(found, infos)
         if warnings and len(reason) < OVERRIDE_MIN:
-            raise InviteNeedsOverride(warnings, {"override_reason": OVERRIDE_MESSAGE})
+            raise InviteNeedsOverride(warnings, {"override_reason": gettext(OVERRIDE_MESSAGE)})
         warned_groups = {w.invited_group for w in found} | {w.other_group for w in found}
         for pid, gid in fresh.items():
             overridden = bool(warnings) and gid in warned_groups
@@ -1034,7 +1049,7 @@ async def set_invitation_status(
     async with write_transaction(_engine()):
         row = await _invitation_for_write(principal, callin_id, invitation_id)
         if status not in INVITATION_STATUS_LABELS:
-            raise FormErrors({"status": "Välj en av statusarna."})
+            raise FormErrors({"status": gettext("Välj en av statusarna.")})
         await Invitation.update(
             {Invitation.status: status, Invitation.version: Invitation.version + 1}
         ).where(Invitation.id == invitation_id)
@@ -1223,20 +1238,23 @@ async def get_notification(principal: Principal, notification_id: int) -> Notifi
 
 def _check_notification(draft: NotificationDraft, errors: dict[str, str]) -> None:
     if draft.delivered_on is None:
-        errors.setdefault("delivered_on", "Ange datum.")
+        errors.setdefault("delivered_on", gettext("Ange datum."))
     if not draft.delivered_by:
         errors.setdefault(
-            "delivered_by", "Ange vilka som lämnade underrättelsen, t.ex. polis och socialtjänst."
+            "delivered_by",
+            gettext("Ange vilka som lämnade underrättelsen, t.ex. polis och socialtjänst."),
         )
     elif len(draft.delivered_by) > 200:
-        errors.setdefault("delivered_by", "Högst 200 tecken.")
+        errors.setdefault("delivered_by", gettext("Högst 200 tecken."))
     if draft.outcome not in OUTCOME_LABELS:
-        errors.setdefault("outcome", "Välj utfall.")
+        errors.setdefault("outcome", gettext("Välj utfall."))
     if len(draft.offer_made) > 4000:
-        errors.setdefault("offer_made", "Högst 4000 tecken.")
+        errors.setdefault("offer_made", gettext("Högst 4000 tecken."))
     if draft.follow_up_days is None or not 0 <= draft.follow_up_days <= MAX_FOLLOW_UP_DAYS:
         errors.setdefault(
-            "follow_up_days", f"Ange antal dagar till uppföljning, 0–{MAX_FOLLOW_UP_DAYS}."
+            "follow_up_days",
+            gettext("Ange antal dagar till uppföljning, 0–%(max_follow_up_days)s.")
+            % {"max_follow_up_days": MAX_FOLLOW_UP_DAYS},
         )
 
 
@@ -1294,7 +1312,7 @@ async def create_notification(
     errors = dict(known_errors or {})
     code = draft.code.strip().upper()
     if not PERSON_CODE.fullmatch(code):
-        errors.setdefault("code", PERSON_CODE_MESSAGE)
+        errors.setdefault("code", gettext(PERSON_CODE_MESSAGE))
     _check_notification(draft, errors)
     async with write_transaction(_engine()):
         person = None
@@ -1309,7 +1327,7 @@ async def create_notification(
                 .first()
             )
             if person is None:
-                errors["code"] = NO_SUCH_PERSON
+                errors["code"] = gettext(NO_SUCH_PERSON)
         if errors or person is None or draft.delivered_on is None:
             raise FormErrors(errors)
         notification = Notification(
@@ -1375,23 +1393,16 @@ async def record_outcome(
         if row is None:
             raise NotFoundException()
         if row["outcome"] != Notification.Outcome.planned:
-            errors.setdefault("outcome", "Utfallet är redan registrerat.")
+            errors.setdefault("outcome", gettext("Utfallet är redan registrerat."))
         if errors or draft.delivered_on is None:
             raise FormErrors(errors)
-        changed = (
-            await Notification.update(
-                {
-                    Notification.outcome: draft.outcome,
-                    Notification.delivered_on: draft.delivered_on,
-                    Notification.delivered_by: draft.delivered_by,
-                    Notification.offer_made: draft.offer_made,
-                    Notification.version: Notification.version + 1,
-                }
-            )
-            .where((Notification.id == notification_id) & (Notification.version == version))
-            .returning(Notification.id)
-        )
-        if not changed:
+        outcome = {
+            Notification.outcome: draft.outcome,
+            Notification.delivered_on: draft.delivered_on,
+            Notification.delivered_by: draft.delivered_by,
+            Notification.offer_made: draft.offer_made,
+        }
+        if not await bump_version(Notification, notification_id, version, outcome):
             raise VersionConflict()
         if draft.outcome != Notification.Outcome.planned:
             await Task.update(

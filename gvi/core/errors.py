@@ -13,6 +13,7 @@ import os
 import secrets
 from typing import Any
 
+import asyncpg
 from litestar import MediaType, Request, Response
 from litestar.exceptions import (
     HTTPException,
@@ -25,10 +26,11 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from gvi.core.web import wants_json
+from gvi.i18n import N_, gettext
 
 log = logging.getLogger("gvi.errors")
 
-NOT_FOUND_DETAIL = "Hittades inte"
+NOT_FOUND_DETAIL = N_("Hittades inte")
 
 
 def _html(request: Request[Any, Any, Any], status: int, title: str, message: str) -> Template:
@@ -48,22 +50,22 @@ def _html(request: Request[Any, Any, Any], status: int, title: str, message: str
 def not_found(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     if wants_json(request):
         return Response(
-            {"status_code": 404, "detail": NOT_FOUND_DETAIL},
+            {"status_code": 404, "detail": gettext(NOT_FOUND_DETAIL)},
             status_code=404,
             media_type=MediaType.JSON,
         )
     return _html(
         request,
         404,
-        "Sidan finns inte",
-        "Det du letar efter finns inte, eller så har du inte tillgång till det.",
+        gettext("Sidan finns inte"),
+        gettext("Det du letar efter finns inte, eller så har du inte tillgång till det."),
     )
 
 
 def not_authorized(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     if wants_json(request):
         return Response(
-            {"status_code": 401, "detail": "Logga in för att fortsätta."},
+            {"status_code": 401, "detail": gettext("Logga in för att fortsätta.")},
             status_code=401,
             media_type=MediaType.JSON,
         )
@@ -72,10 +74,12 @@ def not_authorized(request: Request[Any, Any, Any], exc: Exception) -> Response[
 
 
 def permission_denied(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    detail = str(exc.detail) if isinstance(exc, HTTPException) else "Åtgärden är inte tillåten."
+    detail = (
+        str(exc.detail) if isinstance(exc, HTTPException) else gettext("Åtgärden är inte tillåten.")
+    )
     if wants_json(request):
         return Response({"status_code": 403, "detail": detail}, status_code=403)
-    return _html(request, 403, "Åtgärden stoppades", detail)
+    return _html(request, 403, gettext("Åtgärden stoppades"), detail)
 
 
 def validation_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
@@ -87,10 +91,22 @@ def validation_error(request: Request[Any, Any, Any], exc: Exception) -> Respons
                 errors.append(
                     {"field": str(item.get("key", "")), "message": str(item.get("message", ""))}
                 )
-    detail = "Uppgifterna kunde inte tas emot: kontrollera fälten."
+    detail = gettext("Uppgifterna kunde inte tas emot: kontrollera fälten.")
     if wants_json(request):
         return Response({"status_code": 400, "detail": detail, "errors": errors}, status_code=400)
-    return _html(request, 400, "Felaktiga uppgifter", detail)
+    return _html(request, 400, gettext("Felaktiga uppgifter"), detail)
+
+
+def refused_value(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """A value the database cannot hold (an id or number out of range; on
+    PostgreSQL also a NUL byte or text too long): the request's fault, so it
+    answers like a validation error. The log names the route, never the value."""
+    log.warning(
+        "value refused by the database: %s route=%s",
+        type(exc).__name__,
+        request.scope.get("path_template", "?"),
+    )
+    return validation_error(request, exc)
 
 
 def http_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
@@ -101,7 +117,7 @@ def http_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]
             status_code=exc.status_code,
             headers=exc.headers,
         )
-    return _html(request, exc.status_code, "Något gick fel", exc.detail)
+    return _html(request, exc.status_code, gettext("Något gick fel"), exc.detail)
 
 
 def server_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
@@ -115,16 +131,16 @@ def server_error(request: Request[Any, Any, Any], exc: Exception) -> Response[An
     )
     if os.environ.get("GVI_ENV") == "test":
         log.error("test traceback", exc_info=exc)
-    message = (
-        "Ett oväntat fel inträffade. Försök igen; om felet kvarstår, "
-        f"ge felkoden {error_id} till den som förvaltar systemet."
-    )
+    message = gettext(
+        "Ett oväntat fel inträffade. Försök igen; om felet kvarstår, ge felkoden %(error_id)s "
+        "till den som förvaltar systemet."
+    ) % {"error_id": error_id}
     if wants_json(request):
         return Response(
             {"status_code": 500, "detail": message, "error_id": error_id},
             status_code=HTTP_500_INTERNAL_SERVER_ERROR,
         )
-    return _html(request, 500, "Tekniskt fel", message)
+    return _html(request, 500, gettext("Tekniskt fel"), message)
 
 
 EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
@@ -133,6 +149,9 @@ EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
     NotAuthorizedException: not_authorized,
     PermissionDeniedException: permission_denied,
     ValidationException: validation_error,
+    # SQLite: an int beyond 64 bits; PostgreSQL: SQLSTATE class 22 (data exception).
+    OverflowError: refused_value,
+    asyncpg.exceptions.DataError: refused_value,
     HTTPException: http_error,
     HTTP_500_INTERNAL_SERVER_ERROR: server_error,
     Exception: server_error,

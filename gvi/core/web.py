@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, TypeVar
 
 from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.response import Redirect, Template
 
 from gvi.access.principal import Principal
+from gvi.i18n import gettext
 from gvi.security.sessions import get_session
+
+K = TypeVar("K")
 
 
 def client_ip(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
@@ -39,6 +43,15 @@ def page(
     }
     ctx.update(context or {})
     return Template(template_name=template, context=ctx, status_code=status_code)
+
+
+def translated(labels: Mapping[K, Any]) -> dict[K, Any]:
+    """A label table (values marked with ``N_``; nested tables too) in the
+    request's language, for a template that shows the labels as they are."""
+    return {
+        key: translated(value) if isinstance(value, Mapping) else gettext(value)
+        for key, value in labels.items()
+    }
 
 
 def redirect_with_flash(

@@ -21,7 +21,7 @@ from litestar.response import Redirect, Template
 from gvi.access.permissions import Permission
 from gvi.access.principal import Principal
 from gvi.access.tables import LegalGround
-from gvi.core.web import page, redirect_with_flash
+from gvi.core.web import page, redirect_with_flash, translated
 from gvi.defectors import services, transitions
 from gvi.defectors.forms import (
     AGENCY_LABELS,
@@ -58,6 +58,7 @@ from gvi.defectors.schemas import (
     TimelineEntry,
 )
 from gvi.defectors.tables import CaseStatus
+from gvi.i18n import N_, gettext
 from gvi.support.forms import CATEGORY_LABELS, OFFER_STATUS_LABELS, PROVIDER_KIND_LABELS
 
 PAGE_SIZE = 50
@@ -66,7 +67,7 @@ CASES_WRITE = {"permission": Permission.cases_write}
 
 Form = Mapping[str, Any]
 
-TRACK_ENDED = (
+TRACK_ENDED = N_(
     "Polisspåret är avslutat: polisens definition är inte längre uppfylld eller en myndighet "
     "är undantagen. Utlämnanden med samtycke som grund har upphört."
 )
@@ -332,7 +333,7 @@ def _render(
     return page(
         request,
         template,
-        {**LABELS, "errors": {}, "confirm_value": CONFIRM_VALUE, **context},
+        {**translated(LABELS), "errors": {}, "confirm_value": CONFIRM_VALUE, **context},
         status_code=status_code,
     )
 
@@ -477,7 +478,7 @@ async def _act(
         )
     if isinstance(result, ChangeResult) and result.police_track_ended:
         return redirect_with_flash(
-            request, f"/cases/{case_id}", f"{message} {TRACK_ENDED}", "warning"
+            request, f"/cases/{case_id}", f"{message} {gettext(TRACK_ENDED)}", "warning"
         )
     return redirect_with_flash(request, f"/cases/{case_id}", message)
 
@@ -540,7 +541,9 @@ class CasePages(Controller):
         return redirect_with_flash(
             request,
             f"/cases/{case_id}",
-            "Ärendet är öppnat med status Kontakt. Registrera samtycken och bedömningar nedan.",
+            gettext(
+                "Ärendet är öppnat med status Kontakt. Registrera samtycken och bedömningar nedan."
+            ),
         )
 
     @get("/{case_id:int}", opt=CASES_READ, name="cases.show")
@@ -563,7 +566,9 @@ class CasePages(Controller):
         async def run() -> ChangeResult:
             return await services.update_case(principal, case_id, form_to(CaseUpdateIn, data))
 
-        return await _act(request, principal, case_id, "edit", data, run, "Ändringarna är sparade.")
+        return await _act(
+            request, principal, case_id, "edit", data, run, gettext("Ändringarna är sparade.")
+        )
 
     @post("/{case_id:int}/status", opt=CASES_WRITE, name="cases.status")
     async def change_status(
@@ -579,14 +584,18 @@ class CasePages(Controller):
         async def run() -> ChangeResult:
             if target == CaseStatus.closed and data.get("confirm") != CONFIRM_VALUE:
                 raise FormErrors(
-                    {"confirm": "Kryssa i rutan för att bekräfta att ärendet ska avslutas."}
+                    {
+                        "confirm": gettext(
+                            "Kryssa i rutan för att bekräfta att ärendet ska avslutas."
+                        )
+                    }
                 )
             try:
                 return await services.change_status(principal, case_id, form_to(CaseStatusIn, form))
             except services.TransitionRefused as exc:
                 raise FormErrors({"to_status": str(exc)}) from exc
 
-        label = transitions.STATUS_LABELS.get(target, "")
+        label = gettext(transitions.STATUS_LABELS.get(target, ""))
         return await _act(
             request,
             principal,
@@ -594,7 +603,9 @@ class CasePages(Controller):
             "status",
             data,
             run,
-            f"Ärendet har nu status {label}." if label else "Statusen är ändrad.",
+            gettext("Ärendet har nu status %(label)s.") % {"label": label}
+            if label
+            else gettext("Statusen är ändrad."),
         )
 
     @post("/{case_id:int}/consents", opt=CASES_WRITE, name="cases.consent")
@@ -609,7 +620,7 @@ class CasePages(Controller):
             return await services.give_consent(principal, case_id, form_to(ConsentIn, data))
 
         return await _act(
-            request, principal, case_id, "consent", data, run, "Samtycket är registrerat."
+            request, principal, case_id, "consent", data, run, gettext("Samtycket är registrerat.")
         )
 
     @post(
@@ -632,7 +643,7 @@ class CasePages(Controller):
             )
 
         return await _act(
-            request, principal, case_id, "withdraw", data, run, "Samtycket är återkallat."
+            request, principal, case_id, "withdraw", data, run, gettext("Samtycket är återkallat.")
         )
 
     @post("/{case_id:int}/needs", opt=CASES_WRITE, name="cases.need")
@@ -646,7 +657,9 @@ class CasePages(Controller):
         async def run() -> int:
             return await services.add_need(principal, case_id, form_to(NeedIn, data))
 
-        return await _act(request, principal, case_id, "need", data, run, "Behovet är registrerat.")
+        return await _act(
+            request, principal, case_id, "need", data, run, gettext("Behovet är registrerat.")
+        )
 
     @post("/{case_id:int}/needs/{need_id:int}/met", opt=CASES_WRITE, name="cases.need_met")
     async def mark_need_met(
@@ -662,7 +675,13 @@ class CasePages(Controller):
             await services.mark_need_met(principal, case_id, need_id, form.met_on)
 
         return await _act(
-            request, principal, case_id, "met", data, run, "Behovet är markerat som tillgodosett."
+            request,
+            principal,
+            case_id,
+            "met",
+            data,
+            run,
+            gettext("Behovet är markerat som tillgodosett."),
         )
 
     @post("/{case_id:int}/grants", opt=CASES_WRITE, name="cases.grant")
@@ -683,7 +702,7 @@ class CasePages(Controller):
             "grant",
             data,
             run,
-            "Ansökan om statsbidrag är registrerad.",
+            gettext("Ansökan om statsbidrag är registrerad."),
         )
 
     @post(
@@ -705,7 +724,7 @@ class CasePages(Controller):
             )
 
         return await _act(
-            request, principal, case_id, "decision", data, run, "Beslutet är registrerat."
+            request, principal, case_id, "decision", data, run, gettext("Beslutet är registrerat.")
         )
 
     @post("/{case_id:int}/follow-ups", opt=CASES_WRITE, name="cases.follow_up")
@@ -720,7 +739,7 @@ class CasePages(Controller):
             return await services.add_follow_up(principal, case_id, form_to(FollowUpIn, data))
 
         return await _act(
-            request, principal, case_id, "followup", data, run, "Uppföljningen är sparad."
+            request, principal, case_id, "followup", data, run, gettext("Uppföljningen är sparad.")
         )
 
 

@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 import msgspec
 
 from gvi.access.tables import LegalGround
+from gvi.i18n import N_, gettext
 
 T = TypeVar("T", bound=msgspec.Struct)
 
@@ -39,104 +40,108 @@ def normalise_code(text: str) -> str:
 
 
 REFERRAL_LABELS: Mapping[str, str] = {
-    "self": "Egen kontakt",
-    "police": "Polisen",
-    "economic_assistance": "Ekonomiskt bistånd",
-    "addiction_care": "Beroendevården",
-    "probation": "Frivården",
-    "sis": "SiS",
-    "school": "Skolan",
-    "other": "Annan",
+    "self": N_("Egen kontakt"),
+    "police": N_("Polisen"),
+    "economic_assistance": N_("Ekonomiskt bistånd"),
+    "addiction_care": N_("Beroendevården"),
+    "probation": N_("Frivården"),
+    "sis": N_("SiS"),
+    "school": N_("Skolan"),
+    "other": N_("Annan"),
 }
 ENVIRONMENT_LABELS: Mapping[str, str] = {
-    "criminal_network": "Kriminella nätverk",
-    "violent_extremism": "Våldsbejakande extremism",
-    "honour_related": "Hedersrelaterad miljö",
+    "criminal_network": N_("Kriminella nätverk"),
+    "violent_extremism": N_("Våldsbejakande extremism"),
+    "honour_related": N_("Hedersrelaterad miljö"),
 }
 THREAT_LABELS: Mapping[str, str] = {
-    "unknown": "Ej bedömd",
-    "none": "Ingen",
-    "low": "Låg",
-    "medium": "Medel",
-    "high": "Hög",
+    "unknown": N_("Ej bedömd"),
+    "none": N_("Ingen"),
+    "low": N_("Låg"),
+    "medium": N_("Medel"),
+    "high": N_("Hög"),
 }
 AGENCY_LABELS: Mapping[str, str] = {
-    "police": "Polisen",
-    "social_services": "Socialtjänsten",
-    "probation": "Frivården",
-    "healthcare": "Hälso- och sjukvården",
-    "school": "Skolan",
-    "employment_service": "Arbetsförmedlingen",
+    "police": N_("Polisen"),
+    "social_services": N_("Socialtjänsten"),
+    "probation": N_("Frivården"),
+    "healthcare": N_("Hälso- och sjukvården"),
+    "school": N_("Skolan"),
+    "employment_service": N_("Arbetsförmedlingen"),
 }
 NEED_LABELS: Mapping[str, str] = {
-    "housing": "Boende",
-    "psychiatric": "Psykiatri",
-    "addiction": "Missbruk och beroende",
-    "debt": "Skulder",
-    "employment": "Arbete",
-    "education": "Utbildning",
-    "family": "Familj",
-    "protection": "Skydd",
+    "housing": N_("Boende"),
+    "psychiatric": N_("Psykiatri"),
+    "addiction": N_("Missbruk och beroende"),
+    "debt": N_("Skulder"),
+    "employment": N_("Arbete"),
+    "education": N_("Utbildning"),
+    "family": N_("Familj"),
+    "protection": N_("Skydd"),
 }
 DECISION_LABELS: Mapping[str, str] = {
-    "pending": "Väntar på beslut",
-    "granted": "Beviljad",
-    "rejected": "Avslagen",
+    "pending": N_("Väntar på beslut"),
+    "granted": N_("Beviljad"),
+    "rejected": N_("Avslagen"),
 }
-PHASE_LABELS: Mapping[str, str] = {"before": "Före", "during": "Under", "after": "Efter"}
+PHASE_LABELS: Mapping[str, str] = {
+    "before": N_("Före"),
+    "during": N_("Under"),
+    "after": N_("Efter"),
+}
 LEVEL_LABELS: Mapping[str, str] = {
-    "good": "Bra",
-    "partly": "Delvis",
-    "poor": "Dålig",
-    "unknown": "Okänd",
+    "good": N_("Bra"),
+    "partly": N_("Delvis"),
+    "poor": N_("Dålig"),
+    "unknown": N_("Okänd"),
 }
 FOLLOW_UP_AREAS: Mapping[str, str] = {
-    "housing": "Boende",
-    "occupation": "Sysselsättning",
-    "criminality": "Kriminalitet (bra = ingen)",
-    "substance_use": "Missbruk (bra = inget)",
-    "safety": "Säkerhet",
+    "housing": N_("Boende"),
+    "occupation": N_("Sysselsättning"),
+    "criminality": N_("Kriminalitet (bra = ingen)"),
+    "substance_use": N_("Missbruk (bra = inget)"),
+    "safety": N_("Säkerhet"),
 }
 LEGAL_GROUND_LABELS: Mapping[str, str] = {
-    LegalGround.consent: "Samtycke",
-    LegalGround.osl_10_2: "OSL 10 kap. 2 §",
-    LegalGround.osl_10_18a: "OSL 10 kap. 18 a §",
-    LegalGround.osl_10_19: "OSL 10 kap. 19 §",
-    LegalGround.osl_10_21: "OSL 10 kap. 21 §",
-    LegalGround.osl_10_27: "OSL 10 kap. 27 §",
-    LegalGround.other_statute: "Annan lag eller förordning",
+    LegalGround.consent: N_("Samtycke"),
+    LegalGround.osl_10_2: N_("OSL 10 kap. 2 §"),
+    LegalGround.osl_10_18a: N_("OSL 10 kap. 18 a §"),
+    LegalGround.osl_10_19: N_("OSL 10 kap. 19 §"),
+    LegalGround.osl_10_21: N_("OSL 10 kap. 21 §"),
+    LegalGround.osl_10_27: N_("OSL 10 kap. 27 §"),
+    LegalGround.other_statute: N_("Annan lag eller förordning"),
 }
-TRI_STATE_LABELS: Mapping[str, str] = {"": "Ej bedömt", "true": "Ja", "false": "Nej"}
+TRI_STATE_LABELS: Mapping[str, str] = {"": N_("Ej bedömt"), "true": N_("Ja"), "false": N_("Nej")}
 
 # One message per field name; fields not listed get the generic one.
 FIELD_MESSAGES: Mapping[str, str] = {
-    "person_code": "Skriv personens kod, till exempel P-7Q4K.",
-    "unit_id": "Välj en enhet i listan.",
-    "municipality_id": "Välj en kommun i listan.",
-    "caseworker_id": "Välj en handläggare i listan.",
-    "provider_id": "Välj en utförare i listan.",
-    "referral_source": "Välj vem som hänvisade personen.",
-    "environment": "Välj miljö.",
-    "category": "Välj vilket slags stöd det gäller.",
-    "context": "Välj sammanhang.",
-    "kind": "Välj typ av utförare.",
-    "result": "Välj resultat.",
-    "agency": "Välj myndighet.",
-    "need": "Välj behov.",
-    "phase": "Välj fas: före, under eller efter.",
-    "decision": "Välj beslut.",
-    "threat_level": "Välj hotnivå.",
-    "cost": "Skriv kostnaden i kronor, till exempel 4500 eller 4500,50.",
-    "amount_applied": "Skriv beloppet i kronor, till exempel 200000.",
-    "amount_granted": "Skriv beloppet i kronor, till exempel 180000.",
-    "months_since_start": "Skriv antal hela månader, till exempel 6.",
-    "version": "Sidan är för gammal. Ladda om och försök igen.",
-    "name": "Skriv ett namn.",
-    "what": "Beskriv vad som kontrollerades.",
+    "person_code": N_("Skriv personens kod, till exempel P-7Q4K."),
+    "unit_id": N_("Välj en enhet i listan."),
+    "municipality_id": N_("Välj en kommun i listan."),
+    "caseworker_id": N_("Välj en handläggare i listan."),
+    "provider_id": N_("Välj en utförare i listan."),
+    "referral_source": N_("Välj vem som hänvisade personen."),
+    "environment": N_("Välj miljö."),
+    "category": N_("Välj vilket slags stöd det gäller."),
+    "context": N_("Välj sammanhang."),
+    "kind": N_("Välj typ av utförare."),
+    "result": N_("Välj resultat."),
+    "agency": N_("Välj myndighet."),
+    "need": N_("Välj behov."),
+    "phase": N_("Välj fas: före, under eller efter."),
+    "decision": N_("Välj beslut."),
+    "threat_level": N_("Välj hotnivå."),
+    "cost": N_("Skriv kostnaden i kronor, till exempel 4500 eller 4500,50."),
+    "amount_applied": N_("Skriv beloppet i kronor, till exempel 200000."),
+    "amount_granted": N_("Skriv beloppet i kronor, till exempel 180000."),
+    "months_since_start": N_("Skriv antal hela månader, till exempel 6."),
+    "version": N_("Sidan är för gammal. Ladda om och försök igen."),
+    "name": N_("Skriv ett namn."),
+    "what": N_("Beskriv vad som kontrollerades."),
 }
-DATE_MESSAGE = "Ange ett datum som ÅÅÅÅ-MM-DD."
-GENERIC_MESSAGE = "Kontrollera värdet."
-REQUIRED_MESSAGE = "Fältet måste fyllas i."
+DATE_MESSAGE = N_("Ange ett datum som ÅÅÅÅ-MM-DD.")
+GENERIC_MESSAGE = N_("Kontrollera värdet.")
+REQUIRED_MESSAGE = N_("Fältet måste fyllas i.")
 
 
 def money(amount: Decimal | float | int | None) -> str:
@@ -163,8 +168,8 @@ def _args(annotation: Any) -> tuple[Any, ...]:
 
 def _message(name: str, annotation: Any) -> str:
     if date in _args(annotation):
-        return DATE_MESSAGE
-    return FIELD_MESSAGES.get(name, GENERIC_MESSAGE)
+        return gettext(DATE_MESSAGE)
+    return gettext(FIELD_MESSAGES.get(name, GENERIC_MESSAGE))
 
 
 def _amount_text(text: str) -> str:
@@ -191,7 +196,7 @@ def form_to(target: type[T], raw: Mapping[str, Any], *, prefix: str = "") -> T:
             continue
         if text is None:
             if info.required:
-                errors[key] = FIELD_MESSAGES.get(info.name, REQUIRED_MESSAGE)
+                errors[key] = gettext(FIELD_MESSAGES.get(info.name, REQUIRED_MESSAGE))
             continue
         text = str(text).strip()
         kinds = _args(info.type)
@@ -201,7 +206,7 @@ def form_to(target: type[T], raw: Mapping[str, Any], *, prefix: str = "") -> T:
             elif type(None) in kinds:
                 values[info.name] = None
             elif info.required:
-                errors[key] = FIELD_MESSAGES.get(info.name, REQUIRED_MESSAGE)
+                errors[key] = gettext(FIELD_MESSAGES.get(info.name, REQUIRED_MESSAGE))
             continue
         if Decimal in kinds:
             text = _amount_text(text)

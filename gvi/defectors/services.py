@@ -36,6 +36,8 @@ from gvi.access.tables import Disclosure, LegalGround
 from gvi.accounts.tables import Role, User, UserUnit
 from gvi.audit.events import AuditAction
 from gvi.audit.services import record
+from gvi.core.versioning import bump_version
+from gvi.core.web import translated
 from gvi.db import write_transaction
 from gvi.defectors import transitions
 from gvi.defectors.forms import (
@@ -79,17 +81,18 @@ from gvi.defectors.tables import (
     DefectorCase,
     GrantApplication,
 )
+from gvi.i18n import N_, gettext
 from gvi.municipalities.tables import Agency, Municipality, Unit, UnitMunicipality
 from gvi.people.tables import Person
 from gvi.support import transitions as offer_rules
 from gvi.support.forms import CATEGORY_LABELS
 from gvi.support.tables import SupportOffer, SupportOfferStatusChange
 
-CONFLICT_MESSAGE = "Någon annan har ändrat ärendet under tiden. Ladda om sidan och försök igen."
-STATUS_CONFLICT_MESSAGE = (
+CONFLICT_MESSAGE = N_("Någon annan har ändrat ärendet under tiden. Ladda om sidan och försök igen.")
+STATUS_CONFLICT_MESSAGE = N_(
     "Ärendets status har ändrats av någon annan under tiden. Ladda om sidan och försök igen."
 )
-PERSON_NOT_FOUND = "Ingen person med den koden finns i de kommuner du arbetar för."
+PERSON_NOT_FOUND = N_("Ingen person med den koden finns i de kommuner du arbetar för.")
 # Serialises case numbering on PostgreSQL ("gvi_case"); SQLite's immediate transaction already does.
 _PG_REFERENCE_LOCK = 0x6776695F63617365
 
@@ -569,13 +572,20 @@ async def get_timeline(principal: Principal, case_id: int) -> list[TimelineEntry
 async def _timeline(view: CaseView) -> list[TimelineEntry]:
     """Everything that happened in the case, in date order: status changes, offers
     and their status changes, follow-ups, consents, needs, grants, disclosures."""
-    labels = transitions.STATUS_LABELS
+    labels = translated(transitions.STATUS_LABELS)
+    category_labels = translated(CATEGORY_LABELS)
+    phase_labels = translated(PHASE_LABELS)
+    agency_labels = translated(AGENCY_LABELS)
+    need_labels = translated(NEED_LABELS)
+    decision_labels = translated(DECISION_LABELS)
+    ground_labels = translated(LEGAL_GROUND_LABELS)
     entries: list[TimelineEntry] = []
     for s in view.status_history or []:
         title = (
-            f"Ärendet öppnades: {labels[s.to_status]}"
+            gettext("Ärendet öppnades: %(n)s") % {"n": labels[s.to_status]}
             if s.from_status is None
-            else f"Status: {labels.get(s.from_status, s.from_status)} → {labels[s.to_status]}"
+            else gettext("Status: %(old)s → %(new)s")
+            % {"old": labels.get(s.from_status, s.from_status), "new": labels[s.to_status]}
         )
         entries.append(
             TimelineEntry(
@@ -596,14 +606,15 @@ async def _timeline(view: CaseView) -> list[TimelineEntry]:
         .where(SupportOfferStatusChange.offer.is_in(offer_ids or [-1]))
         .order_by(SupportOfferStatusChange.changed_at)
     )
-    statuses = offer_rules.STATUS_LABELS
+    statuses = translated(offer_rules.STATUS_LABELS)
     for i in view.interventions or []:
         entries.append(
             TimelineEntry(
                 on=i.offered_on,
                 at=None,
                 kind="offer",
-                title=f"Erbjudande: {CATEGORY_LABELS.get(i.category, i.category)}",
+                title=gettext("Erbjudande: %(n)s")
+                % {"n": category_labels.get(i.category, i.category)},
                 detail=i.provider or "",
                 offer_id=i.id,
             )
@@ -618,7 +629,7 @@ async def _timeline(view: CaseView) -> list[TimelineEntry]:
                 at=c["changed_at"],
                 kind="offer_status",
                 title=(
-                    f"{CATEGORY_LABELS.get(offer.category, offer.category)}: "
+                    f"{category_labels.get(offer.category, offer.category)}: "
                     f"{statuses.get(c['to_status'], c['to_status']).lower()}"
                 ),
                 detail=c["note"],
@@ -632,16 +643,24 @@ async def _timeline(view: CaseView) -> list[TimelineEntry]:
                 at=None,
                 kind="follow_up",
                 title=(
-                    f"Uppföljning ({PHASE_LABELS.get(f.phase, f.phase).lower()}), "
-                    f"{f.months_since_start} mån"
+                    gettext("Uppföljning (%(n)s), %(months_since_start)s mån")
+                    % {
+                        "n": phase_labels.get(f.phase, f.phase).lower(),
+                        "months_since_start": f.months_since_start,
+                    }
                 ),
                 detail=f.notes,
             )
         )
     for consent in view.consents or []:
-        agency = AGENCY_LABELS.get(consent.agency, consent.agency)
+        agency = agency_labels.get(consent.agency, consent.agency)
         entries.append(
-            TimelineEntry(on=consent.given_on, at=None, kind="consent", title=f"Samtycke: {agency}")
+            TimelineEntry(
+                on=consent.given_on,
+                at=None,
+                kind="consent",
+                title=gettext("Samtycke: %(agency)s") % {"agency": agency},
+            )
         )
         if consent.withdrawn_on is not None:
             entries.append(
@@ -649,21 +668,31 @@ async def _timeline(view: CaseView) -> list[TimelineEntry]:
                     on=consent.withdrawn_on,
                     at=None,
                     kind="consent",
-                    title=f"Samtycke återkallat: {agency}",
+                    title=gettext("Samtycke återkallat: %(agency)s") % {"agency": agency},
                     detail=(
-                        "Polisspåret avslutas." if consent.agency == ConsentAgency.police else ""
+                        gettext("Polisspåret avslutas.")
+                        if consent.agency == ConsentAgency.police
+                        else ""
                     ),
                 )
             )
     for n in view.needs or []:
-        need = NEED_LABELS.get(n.need, n.need)
+        need = need_labels.get(n.need, n.need)
         entries.append(
-            TimelineEntry(on=n.assessed_on, at=None, kind="need", title=f"Behov: {need}")
+            TimelineEntry(
+                on=n.assessed_on,
+                at=None,
+                kind="need",
+                title=gettext("Behov: %(need)s") % {"need": need},
+            )
         )
         if n.met_on is not None:
             entries.append(
                 TimelineEntry(
-                    on=n.met_on, at=None, kind="need", title=f"Behov tillgodosett: {need}"
+                    on=n.met_on,
+                    at=None,
+                    kind="need",
+                    title=gettext("Behov tillgodosett: %(need)s") % {"need": need},
                 )
             )
     for g in view.grants or []:
@@ -672,7 +701,7 @@ async def _timeline(view: CaseView) -> list[TimelineEntry]:
                 on=g.applied_on,
                 at=None,
                 kind="grant",
-                title=f"Ansökan om statsbidrag: {money(g.amount_applied)}",
+                title=gettext("Ansökan om statsbidrag: %(n)s") % {"n": money(g.amount_applied)},
             )
         )
         if g.decided_on is not None:
@@ -681,7 +710,8 @@ async def _timeline(view: CaseView) -> list[TimelineEntry]:
                     on=g.decided_on,
                     at=None,
                     kind="grant",
-                    title=f"Beslut om statsbidrag: {DECISION_LABELS.get(g.decision, g.decision)}",
+                    title=gettext("Beslut om statsbidrag: %(n)s")
+                    % {"n": decision_labels.get(g.decision, g.decision)},
                     detail=money(g.amount_granted) if g.amount_granted is not None else "",
                 )
             )
@@ -693,14 +723,19 @@ async def _timeline(view: CaseView) -> list[TimelineEntry]:
         Disclosure.disclosed_to.display_name.as_alias("to_name"),
     ).where(Disclosure.defector_case == view.id)
     for d in disclosures:
-        ground = LEGAL_GROUND_LABELS.get(d["legal_ground"], d["legal_ground"])
-        until = f", gäller till {_local_date(d['expires_at'])}" if d["expires_at"] else ""
+        ground = ground_labels.get(d["legal_ground"], d["legal_ground"])
+        until = (
+            gettext(", gäller till %(n)s") % {"n": _local_date(d["expires_at"])}
+            if d["expires_at"]
+            else ""
+        )
         entries.append(
             TimelineEntry(
                 on=_local_date(d["disclosed_at"]),
                 at=d["disclosed_at"],
                 kind="disclosure",
-                title=f"Utlämnande till polisen ({ground}{until})",
+                title=gettext("Utlämnande till polisen (%(ground)s%(until)s)")
+                % {"ground": ground, "until": until},
                 detail=" · ".join(x for x in (d["to_name"] or "", d["summary"]) if x),
             )
         )
@@ -854,7 +889,7 @@ def _not_future(value: date | None, field: str, errors: dict[str, str]) -> date:
     if value is None:
         return now
     if value > now:
-        errors[field] = "Datumet kan inte ligga i framtiden."
+        errors[field] = gettext("Datumet kan inte ligga i framtiden.")
     return value
 
 
@@ -881,10 +916,10 @@ async def create_case(principal: Principal, data: CaseIn) -> int:
     errors: dict[str, str] = {}
     code = normalise_code(data.person_code)
     if not PERSON_CODE.fullmatch(code):
-        errors["person_code"] = "Skriv personens kod, till exempel P-7Q4K."
+        errors["person_code"] = gettext("Skriv personens kod, till exempel P-7Q4K.")
     opened_on = _not_future(data.opened_on, "opened_on", errors)
     if data.unit_id not in principal.unit_ids:
-        errors["unit_id"] = "Välj en av dina enheter."
+        errors["unit_id"] = gettext("Välj en av dina enheter.")
     async with write_transaction(_engine()):
         person = None
         if "person_code" not in errors:
@@ -898,19 +933,19 @@ async def create_case(principal: Principal, data: CaseIn) -> int:
                 .first()
             )
             if person is None:
-                errors["person_code"] = PERSON_NOT_FOUND
+                errors["person_code"] = gettext(PERSON_NOT_FOUND)
         municipality_id = data.municipality_id or (person["home_municipality"] if person else None)
         if (
             "unit_id" not in errors
             and municipality_id is not None
             and not await _unit_serves(data.unit_id, municipality_id)
         ):
-            errors["municipality_id"] = (
+            errors["municipality_id"] = gettext(
                 "Enheten arbetar inte för den kommunen. Välj en gemensam enhet som gör det."
             )
         caseworker = data.caseworker_id or principal.user_id
         if "unit_id" not in errors and not await _caseworker_ok(caseworker, data.unit_id):
-            errors["caseworker_id"] = "Handläggaren måste arbeta i den ansvariga enheten."
+            errors["caseworker_id"] = gettext("Handläggaren måste arbeta i den ansvariga enheten.")
         if errors:
             raise FormErrors(errors)
         assert person is not None
@@ -1007,7 +1042,9 @@ async def update_case(principal: Principal, case_id: int, data: CaseUpdateIn) ->
         if "caseworker_id" in changes:
             worker = changes.pop("caseworker_id")
             if worker is not None and not await _caseworker_ok(worker, case["unit"]):
-                errors["caseworker_id"] = "Handläggaren måste arbeta i den ansvariga enheten."
+                errors["caseworker_id"] = gettext(
+                    "Handläggaren måste arbeta i den ansvariga enheten."
+                )
             changes["caseworker"] = worker
         if (
             changes.get("threat_level") not in (None, DefectorCase.Threat.unknown)
@@ -1020,14 +1057,8 @@ async def update_case(principal: Principal, case_id: int, data: CaseUpdateIn) ->
         values: dict[Any, Any] = {
             DefectorCase._meta.get_column_by_name(name): value for name, value in changes.items()
         }
-        values[DefectorCase.version] = DefectorCase.version + 1
-        changed = (
-            await DefectorCase.update(values)
-            .where((DefectorCase.id == case_id) & (DefectorCase.version == data.version))
-            .returning(DefectorCase.id)
-        )
-        if not changed:
-            raise Conflict(CONFLICT_MESSAGE)
+        if not await bump_version(DefectorCase, case_id, data.version, values):
+            raise Conflict(gettext(CONFLICT_MESSAGE))
         result = await _refresh_police_track(case_id)
         await _audit_write(
             principal,
@@ -1047,7 +1078,7 @@ async def change_status(principal: Principal, case_id: int, data: CaseStatusIn) 
         case = await _writable_case(principal, case_id)
         current = case["status"]
         if data.from_status is not None and data.from_status != current:
-            raise Conflict(STATUS_CONFLICT_MESSAGE)
+            raise Conflict(gettext(STATUS_CONFLICT_MESSAGE))
         outcome = data.outcome.value if data.outcome is not None else None
         reason = transitions.refusal(current, data.to_status, outcome)
         if reason is not None:
@@ -1062,7 +1093,7 @@ async def change_status(principal: Principal, case_id: int, data: CaseStatusIn) 
             .returning(DefectorCase.id)
         )
         if not moved:
-            raise Conflict(STATUS_CONFLICT_MESSAGE)
+            raise Conflict(gettext(STATUS_CONFLICT_MESSAGE))
         await CaseStatusChange(
             case=case_id,
             from_status=current,
@@ -1088,7 +1119,9 @@ async def give_consent(principal: Principal, case_id: int, data: ConsentIn) -> C
     async with write_transaction(_engine()):
         case = await _writable_case(principal, case_id)
         if data.agency in (await _consent_state(case_id)).in_force:
-            errors["agency"] = f"Samtycket till {AGENCY_LABELS[data.agency].lower()} gäller redan."
+            errors["agency"] = gettext("Samtycket till %(n)s gäller redan.") % {
+                "n": gettext(AGENCY_LABELS[data.agency]).lower()
+            }
         if errors:
             raise FormErrors(errors)
         await CaseConsent(case=case_id, agency=data.agency, given_on=given_on).save()
@@ -1127,9 +1160,9 @@ async def withdraw_consent(
         if consent is None:
             raise NotFoundException()
         if consent["withdrawn_on"] is not None:
-            raise CaseError("Samtycket är redan återkallat.")
+            raise CaseError(gettext("Samtycket är redan återkallat."))
         if "withdrawn_on" not in errors and when < consent["given_on"]:
-            errors["withdrawn_on"] = "Återkallelsen kan inte ligga före samtycket."
+            errors["withdrawn_on"] = gettext("Återkallelsen kan inte ligga före samtycket.")
         if errors:
             raise FormErrors(errors)
         await CaseConsent.update(
@@ -1159,7 +1192,7 @@ async def add_need(principal: Principal, case_id: int, data: NeedIn) -> int:
             & CaseNeed.met_on.is_null()
             & CaseNeed.archived_at.is_null()
         ):
-            errors["need"] = "Behovet finns redan och är inte tillgodosett."
+            errors["need"] = gettext("Behovet finns redan och är inte tillgodosett.")
         if errors:
             raise FormErrors(errors)
         need = CaseNeed(case=case_id, need=data.need, assessed_on=assessed_on)
@@ -1187,9 +1220,9 @@ async def mark_need_met(
         if need is None:
             raise NotFoundException()
         if need["met_on"] is not None:
-            raise CaseError("Behovet är redan markerat som tillgodosett.")
+            raise CaseError(gettext("Behovet är redan markerat som tillgodosett."))
         if "met_on" not in errors and when < need["assessed_on"]:
-            errors["met_on"] = "Datumet kan inte ligga före bedömningen av behovet."
+            errors["met_on"] = gettext("Datumet kan inte ligga före bedömningen av behovet.")
         if errors:
             raise FormErrors(errors)
         await CaseNeed.update(
@@ -1204,7 +1237,7 @@ async def apply_for_grant(principal: Principal, case_id: int, data: GrantIn) -> 
     errors: dict[str, str] = {}
     _not_future(data.applied_on, "applied_on", errors)
     if data.amount_applied <= 0:
-        errors["amount_applied"] = "Beloppet måste vara större än noll."
+        errors["amount_applied"] = gettext("Beloppet måste vara större än noll.")
     async with write_transaction(_engine()):
         case = await _writable_case(principal, case_id)
         row = await DefectorCase.select(*_TRACK_INPUTS).where(DefectorCase.id == case_id).first()
@@ -1212,8 +1245,11 @@ async def apply_for_grant(principal: Principal, case_id: int, data: GrantIn) -> 
         definition = _definition(row, await _consent_state(case_id))
         if not definition.met:
             raise GrantRefused(
-                "Statsbidrag kan bara sökas när polisens definition är uppfylld. "
-                "Det som saknas: " + " ".join(definition.failing)
+                gettext(
+                    "Statsbidrag kan bara sökas när polisens definition är uppfylld. "
+                    "Det som saknas: "
+                )
+                + " ".join(definition.failing)
             )
         if errors:
             raise FormErrors(errors)
@@ -1233,11 +1269,11 @@ async def decide_grant(
     decided_on = _not_future(data.decided_on, "decided_on", errors)
     granted = GrantApplication.Decision.granted
     if data.decision == GrantApplication.Decision.pending:
-        errors["decision"] = "Välj beviljad eller avslagen."
+        errors["decision"] = gettext("Välj beviljad eller avslagen.")
     if data.decision == granted and (data.amount_granted is None or data.amount_granted <= 0):
-        errors["amount_granted"] = "Skriv det beviljade beloppet."
+        errors["amount_granted"] = gettext("Skriv det beviljade beloppet.")
     if data.decision != granted and data.amount_granted is not None:
-        errors["amount_granted"] = "Ett avslag har inget beviljat belopp."
+        errors["amount_granted"] = gettext("Ett avslag har inget beviljat belopp.")
     async with write_transaction(_engine()):
         case = await _writable_case(principal, case_id)
         grant = (
@@ -1256,15 +1292,17 @@ async def decide_grant(
         if grant is None:
             raise NotFoundException()
         if grant["decision"] != GrantApplication.Decision.pending:
-            raise CaseError("Ansökan har redan ett beslut.")
+            raise CaseError(gettext("Ansökan har redan ett beslut."))
         if "decided_on" not in errors and decided_on < grant["applied_on"]:
-            errors["decided_on"] = "Beslutet kan inte ligga före ansökan."
+            errors["decided_on"] = gettext("Beslutet kan inte ligga före ansökan.")
         if (
             "amount_granted" not in errors
             and data.amount_granted is not None
             and data.amount_granted > grant["amount_applied"]
         ):
-            errors["amount_granted"] = "Det beviljade beloppet kan inte vara större än det sökta."
+            errors["amount_granted"] = gettext(
+                "Det beviljade beloppet kan inte vara större än det sökta."
+            )
         if errors:
             raise FormErrors(errors)
         await GrantApplication.update(
@@ -1285,11 +1323,11 @@ async def add_follow_up(principal: Principal, case_id: int, data: FollowUpIn) ->
     errors: dict[str, str] = {}
     on = _not_future(data.follow_up_on, "follow_up_on", errors)
     if data.months_since_start is not None and not 0 <= data.months_since_start <= 600:
-        errors["months_since_start"] = "Skriv antal hela månader, till exempel 6."
+        errors["months_since_start"] = gettext("Skriv antal hela månader, till exempel 6.")
     async with write_transaction(_engine()):
         case = await _writable_case(principal, case_id)
         if "follow_up_on" not in errors and on < case["opened_on"]:
-            errors["follow_up_on"] = "Uppföljningen kan inte ligga före ärendets start."
+            errors["follow_up_on"] = gettext("Uppföljningen kan inte ligga före ärendets start.")
         if errors:
             raise FormErrors(errors)
         months = (
@@ -1337,7 +1375,7 @@ async def record_disclosure(
         raise NotFoundException()
     summary = summary.strip()
     if len(summary) < 10:
-        raise DisclosureError("Beskriv vad som lämnas ut (minst 10 tecken).")
+        raise DisclosureError(gettext("Beskriv vad som lämnas ut (minst 10 tecken)."))
     now = datetime.now(tz=UTC)
     async with write_transaction(_engine()):
         case = (
@@ -1357,7 +1395,7 @@ async def record_disclosure(
             .first()
         )
         if officer is None:
-            raise DisclosureError("Mottagaren måste vara en aktiv användare hos polisen.")
+            raise DisclosureError(gettext("Mottagaren måste vara en aktiv användare hos polisen."))
         if legal_ground is LegalGround.consent:
             consent = await CaseConsent.exists().where(
                 (CaseConsent.case == case_id)
@@ -1366,8 +1404,10 @@ async def record_disclosure(
             )
             if not consent or not case["police_track_active"]:
                 raise DisclosureError(
-                    "Samtycke till polisen saknas eller är återkallat: välj en annan "
-                    "rättslig grund (OSL-bestämmelse) eller avstå."
+                    gettext(
+                        "Samtycke till polisen saknas eller är återkallat: välj en annan "
+                        "rättslig grund (OSL-bestämmelse) eller avstå."
+                    )
                 )
         disclosure = Disclosure(
             from_agency=Agency.social_services,

@@ -17,6 +17,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
+from gvi.i18n import N_, gettext
+
 CONTACT = "contact"
 MOTIVATION_ASSESSMENT = "motivation_assessment"
 CONSENT = "consent"
@@ -40,33 +42,33 @@ FLOW: tuple[str, ...] = (
 )
 
 STATUS_LABELS: Mapping[str, str] = {
-    CONTACT: "Kontakt",
-    MOTIVATION_ASSESSMENT: "Motivationsbedömning",
-    CONSENT: "Samtycke",
-    RISK_ASSESSMENT: "Riskbedömning",
-    INVESTIGATION: "Utredning och beslut",
-    AGREEMENT: "Överenskommelse",
-    INTERVENTIONS: "Insatser",
-    FOLLOW_UP: "Uppföljning",
-    CLOSED: "Avslutat",
+    CONTACT: N_("Kontakt"),
+    MOTIVATION_ASSESSMENT: N_("Motivationsbedömning"),
+    CONSENT: N_("Samtycke"),
+    RISK_ASSESSMENT: N_("Riskbedömning"),
+    INVESTIGATION: N_("Utredning och beslut"),
+    AGREEMENT: N_("Överenskommelse"),
+    INTERVENTIONS: N_("Insatser"),
+    FOLLOW_UP: N_("Uppföljning"),
+    CLOSED: N_("Avslutat"),
 }
 
 OUTCOMES: tuple[str, ...] = ("completed", "dropped_out", "moved", "other")
 OUTCOME_LABELS: Mapping[str, str] = {
-    "completed": "Genomfört",
-    "dropped_out": "Avbrutet av personen",
-    "moved": "Flyttat",
-    "other": "Annat",
+    "completed": N_("Genomfört"),
+    "dropped_out": N_("Avbrutet av personen"),
+    "moved": N_("Flyttat"),
+    "other": N_("Annat"),
 }
 
 # Going back one step, and why that happens in practice (shown as a hint).
 BACK_STEPS: Mapping[str, str] = {
-    CONSENT: "Personen tvekar: motivationen behöver bedömas igen.",
-    RISK_ASSESSMENT: "Samtycket behöver förnyas eller vidgas.",
-    INVESTIGATION: "Ny information om hotbilden kräver en ny riskbedömning.",
-    AGREEMENT: "Överenskommelsen kom inte till stånd: utredningen tas upp igen.",
-    INTERVENTIONS: "Överenskommelsen behöver göras om.",
-    FOLLOW_UP: "Uppföljningen visar att fler insatser behövs.",
+    CONSENT: N_("Personen tvekar: motivationen behöver bedömas igen."),
+    RISK_ASSESSMENT: N_("Samtycket behöver förnyas eller vidgas."),
+    INVESTIGATION: N_("Ny information om hotbilden kräver en ny riskbedömning."),
+    AGREEMENT: N_("Överenskommelsen kom inte till stånd: utredningen tas upp igen."),
+    INTERVENTIONS: N_("Överenskommelsen behöver göras om."),
+    FOLLOW_UP: N_("Uppföljningen visar att fler insatser behövs."),
 }
 
 
@@ -100,34 +102,40 @@ def refusal(current: str, target: str, outcome: str | None = None) -> str | None
     Closing needs an outcome; other moves ignore it.
     """
     if current not in STATUS_LABELS or target not in STATUS_LABELS:
-        return "Okänd status."
-    here = STATUS_LABELS[current]
+        return gettext("Okänd status.")
+    here = gettext(STATUS_LABELS[current])
     if current == CLOSED:
-        return (
+        return gettext(
             "Ärendet är avslutat och kan inte öppnas igen. Öppna ett nytt ärende "
             "om personen söker stöd på nytt."
         )
     if target == current:
-        return f"Ärendet har redan status {here}."
+        return gettext("Ärendet har redan status %(here)s.") % {"here": here}
     if target == CLOSED:
         if outcome not in OUTCOMES:
-            return "Ange utfall när ärendet avslutas: genomfört, avbrutet, flyttat eller annat."
+            return gettext(
+                "Ange utfall när ärendet avslutas: genomfört, avbrutet, flyttat eller annat."
+            )
         return None
     if target in ALLOWED[current]:
         return None
     following = _next(current)
     if FLOW.index(target) > FLOW.index(current):
         assert following is not None  # only CLOSED has no next step
-        return (
-            f"Ett ärende kan inte hoppa över steg: efter {here} kommer {STATUS_LABELS[following]}."
-        )
+        return gettext("Ett ärende kan inte hoppa över steg: efter %(here)s kommer %(n)s.") % {
+            "here": here,
+            "n": gettext(STATUS_LABELS[following]),
+        }
     back = _previous(current)
     if back is None:
-        return (
-            f"Från {here} kan ärendet inte gå tillbaka; avsluta det i stället "
-            "om det inte går vidare."
-        )
-    return f"Ett ärende kan bara gå tillbaka ett steg: från {here} till {STATUS_LABELS[back]}."
+        return gettext(
+            "Från %(here)s kan ärendet inte gå tillbaka; avsluta det i stället om det inte går "
+            "vidare."
+        ) % {"here": here}
+    return gettext("Ett ärende kan bara gå tillbaka ett steg: från %(here)s till %(n)s.") % {
+        "here": here,
+        "n": gettext(STATUS_LABELS[back]),
+    }
 
 
 # --- the police definition --------------------------------------------------------
@@ -158,21 +166,23 @@ def police_definition(
     failing: list[str] = []
     if motivated is not True:
         failing.append(
-            "Motivationen är inte bedömd."
+            gettext("Motivationen är inte bedömd.")
             if motivated is None
-            else "Personen bedöms inte motiverad."
+            else gettext("Personen bedöms inte motiverad.")
         )
     if not police_consent_in_force:
-        failing.append("Samtycke till informationsutbyte med polisen saknas eller är återkallat.")
+        failing.append(
+            gettext("Samtycke till informationsutbyte med polisen saknas eller är återkallat.")
+        )
     if threat_level not in POLICE_THREAT_LEVELS:
-        failing.append("Hotbilden är inte bedömd som medel eller hög.")
+        failing.append(gettext("Hotbilden är inte bedömd som medel eller hög."))
     if is_witness:
-        failing.append("Personen är vittne.")
+        failing.append(gettext("Personen är vittne."))
     if social_services_eligible is not True:
         failing.append(
-            "Socialtjänsten har inte beslutat om stöd."
+            gettext("Socialtjänsten har inte beslutat om stöd.")
             if social_services_eligible is None
-            else "Socialtjänsten har bedömt att stöd inte ska ges."
+            else gettext("Socialtjänsten har bedömt att stöd inte ska ges.")
         )
     return PoliceDefinition(met=not failing, failing=tuple(failing))
 

@@ -29,6 +29,7 @@ from gvi.enforcement.schemas import (
     LedgerTriggerOut,
     UnansweredOut,
 )
+from gvi.i18n import gettext
 from gvi.incidents.controllers import PAGE_SIZE, api_error, ops_page, pages_count
 from gvi.incidents.forms import (
     FormErrors,
@@ -159,14 +160,17 @@ def _api_draft(data: ActionIn | ActionUpdateIn) -> services.ActionDraft:
 def _form_draft(form: ActionForm) -> tuple[services.ActionDraft, dict[str, str]]:
     errors: dict[str, str] = {}
     draft = services.ActionDraft(
-        group_id=read_id(form.group, "group", errors, "Välj gruppen åtgärden riktas mot."),
+        group_id=read_id(form.group, "group", errors, gettext("Välj gruppen åtgärden riktas mot.")),
         municipality_id=read_id(
-            form.municipality, "municipality", errors, "Välj en av dina kommuner."
+            form.municipality, "municipality", errors, gettext("Välj en av dina kommuner.")
         ),
         triggering_incident_id=read_id(
-            form.triggering_incident, "triggering_incident", errors, "Välj en händelse i listan."
+            form.triggering_incident,
+            "triggering_incident",
+            errors,
+            gettext("Välj en händelse i listan."),
         ),
-        promise_id=read_id(form.promise, "promise", errors, "Välj ett löfte i listan."),
+        promise_id=read_id(form.promise, "promise", errors, gettext("Välj ett löfte i listan.")),
         agency=form.agency,
         kind=form.kind,
         action_date=read_date(form.action_date, "action_date", errors),
@@ -345,7 +349,9 @@ class EnforcementPages(Controller):
             return await _form_page(
                 request, principal, data, action_id=None, errors=exc.errors, status_code=400
             )
-        return redirect_with_flash(request, f"/enforcement/{action_id}", "Åtgärden är registrerad.")
+        return redirect_with_flash(
+            request, f"/enforcement/{action_id}", gettext("Åtgärden är registrerad.")
+        )
 
     @get("/{action_id:int}", opt=READ, name="enforcement.show")
     async def show_action(
@@ -386,7 +392,9 @@ class EnforcementPages(Controller):
             return await _form_page(
                 request, principal, data, action_id=action_id, errors=exc.errors, status_code=400
             )
-        return redirect_with_flash(request, f"/enforcement/{action_id}", "Ändringarna är sparade.")
+        return redirect_with_flash(
+            request, f"/enforcement/{action_id}", gettext("Ändringarna är sparade.")
+        )
 
 
 class LedgerPages(Controller):

@@ -39,9 +39,11 @@ from gvi.audit.events import AuditAction
 from gvi.audit.services import record
 from gvi.callins.services import callin_basics
 from gvi.callins.tables import Invitation, Promise
+from gvi.core.versioning import bump_version
 from gvi.db import write_transaction
 from gvi.enforcement.tables import EnforcementAction
 from gvi.groups.tables import Group
+from gvi.i18n import gettext
 from gvi.incidents.forms import (
     ACTION_KIND_LABELS,
     ACTION_STATUS_LABELS,
@@ -387,32 +389,32 @@ async def get_action(principal: Principal, action_id: int) -> ActionDetail:
 async def _check_draft(principal: Principal, draft: ActionDraft, errors: dict[str, str]) -> None:
     scope = _scope_ids(principal)
     if draft.municipality_id is None or draft.municipality_id not in principal.municipality_ids:
-        errors.setdefault("municipality", "Välj en av dina kommuner.")
+        errors.setdefault("municipality", gettext("Välj en av dina kommuner."))
     if draft.group_id is None or not await Group.exists().where(
         (Group.id == draft.group_id) & Group.municipality.is_in(scope) & Group.archived_at.is_null()
     ):
-        errors.setdefault("group", "Välj gruppen åtgärden riktas mot.")
+        errors.setdefault("group", gettext("Välj gruppen åtgärden riktas mot."))
     if draft.triggering_incident_id is not None and not await Incident.exists().where(
         incident_scope(principal) & (Incident.id == draft.triggering_incident_id)
     ):
-        errors.setdefault("triggering_incident", "Välj en händelse i listan.")
+        errors.setdefault("triggering_incident", gettext("Välj en händelse i listan."))
     if draft.promise_id is not None and not await Promise.exists().where(
         (Promise.id == draft.promise_id)
         & Promise.archived_at.is_null()
         & Promise.call_in.archived_at.is_null()
         & Promise.call_in.municipality.is_in(scope)
     ):
-        errors.setdefault("promise", "Välj ett löfte i listan.")
+        errors.setdefault("promise", gettext("Välj ett löfte i listan."))
     if draft.agency not in AGENCY_LABELS:
-        errors.setdefault("agency", "Välj myndighet.")
+        errors.setdefault("agency", gettext("Välj myndighet."))
     if draft.kind not in ACTION_KIND_LABELS:
-        errors.setdefault("kind", "Välj typ av åtgärd.")
+        errors.setdefault("kind", gettext("Välj typ av åtgärd."))
     if draft.status not in ACTION_STATUS_LABELS:
-        errors.setdefault("status", "Välj status.")
+        errors.setdefault("status", gettext("Välj status."))
     if draft.action_date is None:
-        errors.setdefault("action_date", "Ange datum.")
+        errors.setdefault("action_date", gettext("Ange datum."))
     if len(draft.notes) > 4000:
-        errors.setdefault("notes", "Högst 4000 tecken.")
+        errors.setdefault("notes", gettext("Högst 4000 tecken."))
 
 
 async def create_action(
@@ -468,25 +470,18 @@ async def update_action(
         await _check_draft(principal, draft, errors)
         if errors:
             raise FormErrors(errors)
-        changed = (
-            await EA.update(
-                {
-                    EA.group: draft.group_id,
-                    EA.municipality: draft.municipality_id,
-                    EA.triggering_incident: draft.triggering_incident_id,
-                    EA.promise: draft.promise_id,
-                    EA.agency: draft.agency,
-                    EA.kind: draft.kind,
-                    EA.action_date: draft.action_date,
-                    EA.status: draft.status,
-                    EA.notes: draft.notes,
-                    EA.version: EA.version + 1,
-                }
-            )
-            .where((EA.id == action_id) & (EA.version == version))
-            .returning(EA.id)
-        )
-        if not changed:
+        values = {
+            EA.group: draft.group_id,
+            EA.municipality: draft.municipality_id,
+            EA.triggering_incident: draft.triggering_incident_id,
+            EA.promise: draft.promise_id,
+            EA.agency: draft.agency,
+            EA.kind: draft.kind,
+            EA.action_date: draft.action_date,
+            EA.status: draft.status,
+            EA.notes: draft.notes,
+        }
+        if not await bump_version(EA, action_id, version, values):
             raise VersionConflict()
         await record(
             AuditAction.enforcement_write,

@@ -17,12 +17,13 @@ from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
 from litestar.exceptions import HTTPException, NotFoundException
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from gvi.access.permissions import Permission
 from gvi.access.principal import Principal
-from gvi.core.web import page, redirect_with_flash
+from gvi.core.web import page, redirect_with_flash, translated
 from gvi.groups import forms, importer, services
 from gvi.groups.forms import (
     AliasForm,
@@ -62,6 +63,7 @@ from gvi.groups.schemas import (
     ReviewOut,
     VersionIn,
 )
+from gvi.i18n import gettext
 from gvi.people import services as people
 
 PAGE_SIZE = 50
@@ -264,7 +266,16 @@ class GroupsApi(Controller):
             raise _bad_request(exc) from exc
         return group_out(await services.get_group(principal, group_id))
 
-    @post("/import", opt=READ, name="api.groups.import", request_max_body_size=IMPORT_BODY_LIMIT)
+    @post(
+        "/import",
+        opt=READ,
+        name="api.groups.import",
+        request_max_body_size=IMPORT_BODY_LIMIT,
+        status_code=200,
+        responses={
+            422: ResponseSpec(ImportReportOut, description="The upload has problems: none written.")
+        },
+    )
     async def import_audit(
         self, request: AnyRequest, principal: NamedDependency[Principal]
     ) -> Response[ImportReportOut]:
@@ -645,12 +656,18 @@ class ReviewApi(Controller):
         self,
         principal: NamedDependency[Principal],
         page: FromQuery[int] = 1,
+        group: FromQuery[str] = "",
     ) -> ReviewOut:
         """Memberships and relations past their review date, oldest first (both lists
-        paged alike). For police and coordinators."""
+        paged alike); ``group`` keeps those of groups whose name contains it. For
+        police and coordinators."""
         offset = (max(page, 1) - 1) * PAGE_SIZE
         queue = await services.review_queue(
-            principal, limit=PAGE_SIZE, membership_offset=offset, relation_offset=offset
+            principal,
+            limit=PAGE_SIZE,
+            membership_offset=offset,
+            relation_offset=offset,
+            group=group[:120],
         )
         return ReviewOut(
             memberships=[
@@ -677,10 +694,10 @@ def _page(
     status_code: int = 200,
 ) -> Template:
     ctx: dict[str, Any] = {
-        "status_labels": forms.STATUS_LABELS,
-        "role_labels": forms.ROLE_LABELS,
-        "confidence_labels": forms.CONFIDENCE_LABELS,
-        "kind_labels": forms.KIND_LABELS,
+        "status_labels": translated(forms.STATUS_LABELS),
+        "role_labels": translated(forms.ROLE_LABELS),
+        "confidence_labels": translated(forms.CONFIDENCE_LABELS),
+        "kind_labels": translated(forms.KIND_LABELS),
         "directed_kinds": forms.DIRECTED_KINDS,
         "confirm_value": forms.CONFIRM_VALUE,
         "today": services.today(),
@@ -697,7 +714,7 @@ def _read_date(value: str, key: str, errors: dict[str, str]) -> date | None:
     try:
         return forms.parse_date(value)
     except ValueError:
-        errors[key] = forms.MESSAGES["date"]
+        errors[key] = forms.form_message("date")
         return None
 
 
@@ -713,7 +730,7 @@ def _read_intensity(value: str, errors: dict[str, str]) -> int | None:
     try:
         return int(value.strip())
     except ValueError:
-        errors["intensity"] = forms.MESSAGES["intensity"]
+        errors["intensity"] = forms.form_message("intensity")
         return None
 
 
@@ -788,7 +805,7 @@ async def _edit_group_page(
 
 
 def _municipality_of(form: GroupForm, errors: dict[str, str]) -> int | None:
-    return _read_id(form.municipality, "municipality", "Välj en kommun i listan.", errors)
+    return _read_id(form.municipality, "municipality", gettext("Välj en kommun i listan."), errors)
 
 
 class GroupPages(Controller):
@@ -864,7 +881,7 @@ class GroupPages(Controller):
             return await _new_group_page(
                 request, principal, data, errors=exc.errors, status_code=400
             )
-        return redirect_with_flash(request, f"/groups/{group_id}", "Gruppen är upplagd.")
+        return redirect_with_flash(request, f"/groups/{group_id}", gettext("Gruppen är upplagd."))
 
     @get("/import", opt=READ, name="groups.import_form")
     async def import_form(
@@ -893,8 +910,16 @@ class GroupPages(Controller):
             return redirect_with_flash(
                 request,
                 "/groups",
-                f"Importen är klar: {c.groups} grupper, {c.aliases} alias, "
-                f"{c.memberships} medlemskap och {c.relations} relationer sparades.",
+                gettext(
+                    "Importen är klar: %(groups)s grupper, %(aliases)s alias, %(memberships)s "
+                    "medlemskap och %(relations)s relationer sparades."
+                )
+                % {
+                    "groups": c.groups,
+                    "aliases": c.aliases,
+                    "memberships": c.memberships,
+                    "relations": c.relations,
+                },
             )
         return _import_page(
             request, principal, result, dry_run=dry_run, status_code=200 if result.ok else 400
@@ -967,7 +992,9 @@ class GroupPages(Controller):
             return await _edit_group_page(
                 request, principal, group_id, form=data, errors=exc.errors, status_code=400
             )
-        return redirect_with_flash(request, f"/groups/{group_id}", "Ändringarna är sparade.")
+        return redirect_with_flash(
+            request, f"/groups/{group_id}", gettext("Ändringarna är sparade.")
+        )
 
     @post("/{group_id:int}/archive", opt=WRITE, name="groups.archive")
     async def archive_group(
@@ -982,7 +1009,7 @@ class GroupPages(Controller):
                 request,
                 principal,
                 group_id,
-                errors={"archive.confirm": forms.MESSAGES["confirm"]},
+                errors={"archive.confirm": forms.form_message("confirm")},
                 status_code=400,
             )
         try:
@@ -994,7 +1021,9 @@ class GroupPages(Controller):
         return redirect_with_flash(
             request,
             "/groups",
-            "Gruppen är arkiverad. Den syns inte längre i listor, men historiken finns kvar.",
+            gettext(
+                "Gruppen är arkiverad. Den syns inte längre i listor, men historiken finns kvar."
+            ),
         )
 
     @post("/{group_id:int}/aliases", opt=WRITE, name="groups.aliases.add")
@@ -1017,7 +1046,7 @@ class GroupPages(Controller):
                 status_code=400,
             )
         return redirect_with_flash(
-            request, f"/groups/{group_id}/edit#aliases", "Aliaset är tillagt."
+            request, f"/groups/{group_id}/edit#aliases", gettext("Aliaset är tillagt.")
         )
 
     @post(
@@ -1034,7 +1063,7 @@ class GroupPages(Controller):
     ) -> Redirect:
         await services.remove_alias(principal, group_id, alias_id)
         return redirect_with_flash(
-            request, f"/groups/{group_id}/edit#aliases", "Aliaset är borttaget."
+            request, f"/groups/{group_id}/edit#aliases", gettext("Aliaset är borttaget.")
         )
 
 
@@ -1140,7 +1169,7 @@ class MembershipPages(Controller):
         errors: dict[str, str] = {}
         draft = services.MembershipDraft(
             person_code=data.person_code,
-            group_id=_read_id(data.group, "group", "Välj en grupp i listan.", errors),
+            group_id=_read_id(data.group, "group", gettext("Välj en grupp i listan."), errors),
             role=data.role,
             confidence=data.confidence,
             valid_from=_read_date(data.valid_from, "valid_from", errors),
@@ -1160,7 +1189,8 @@ class MembershipPages(Controller):
         return redirect_with_flash(
             request,
             _back_to(data.back, created.person_id, created.group_id),
-            f"Medlemskapet för {created.person_code} i {created.group_name} är registrerat.",
+            gettext("Medlemskapet för %(person_code)s i %(group_name)s är registrerat.")
+            % {"person_code": created.person_code, "group_name": created.group_name},
         )
 
     @get("/{membership_id:int}/edit", opt=MEMBERS, name="memberships.edit_form")
@@ -1220,7 +1250,7 @@ class MembershipPages(Controller):
         return redirect_with_flash(
             request,
             _back_to(data.back, membership.person_id, membership.group_id),
-            "Medlemskapet är ändrat.",
+            gettext("Medlemskapet är ändrat."),
         )
 
     @post("/{membership_id:int}/archive", opt=MEMBERS, name="memberships.archive")
@@ -1241,7 +1271,7 @@ class MembershipPages(Controller):
                 principal,
                 form,
                 membership=membership,
-                errors={"archive.confirm": forms.MESSAGES["confirm"]},
+                errors={"archive.confirm": forms.form_message("confirm")},
                 status_code=400,
             )
         try:
@@ -1255,7 +1285,7 @@ class MembershipPages(Controller):
         return redirect_with_flash(
             request,
             _back_to(data.back, membership.person_id, membership.group_id),
-            "Medlemskapet är arkiverat.",
+            gettext("Medlemskapet är arkiverat."),
         )
 
 
@@ -1331,8 +1361,12 @@ class RelationPages(Controller):
     ) -> Template | Redirect:
         errors: dict[str, str] = {}
         draft = services.RelationDraft(
-            group_a_id=_read_id(data.group_a, "group_a", "Välj den första gruppen.", errors),
-            group_b_id=_read_id(data.group_b, "group_b", "Välj den andra gruppen.", errors),
+            group_a_id=_read_id(
+                data.group_a, "group_a", gettext("Välj den första gruppen."), errors
+            ),
+            group_b_id=_read_id(
+                data.group_b, "group_b", gettext("Välj den andra gruppen."), errors
+            ),
             kind=data.kind,
             intensity=_read_intensity(data.intensity, errors),
             confidence=data.confidence,
@@ -1350,7 +1384,8 @@ class RelationPages(Controller):
         return redirect_with_flash(
             request,
             f"/groups/{created.group_a_id}",
-            f"Relationen mellan {created.group_a} och {created.group_b} är registrerad.",
+            gettext("Relationen mellan %(group_a)s och %(group_b)s är registrerad.")
+            % {"group_a": created.group_a, "group_b": created.group_b},
         )
 
     @get("/{relation_id:int}/edit", opt=RELATIONS, name="relations.edit_form")
@@ -1404,7 +1439,7 @@ class RelationPages(Controller):
             )
         relation = await services.get_relation(principal, relation_id)
         return redirect_with_flash(
-            request, f"/groups/{relation.group_a_id}", "Relationen är ändrad."
+            request, f"/groups/{relation.group_a_id}", gettext("Relationen är ändrad.")
         )
 
     @post("/{relation_id:int}/archive", opt=RELATIONS, name="relations.archive")
@@ -1423,7 +1458,7 @@ class RelationPages(Controller):
                 principal,
                 form,
                 relation=relation,
-                errors={"archive.confirm": forms.MESSAGES["confirm"]},
+                errors={"archive.confirm": forms.form_message("confirm")},
                 status_code=400,
             )
         try:
@@ -1434,7 +1469,9 @@ class RelationPages(Controller):
             return await _relation_page(
                 request, principal, form, relation=relation, error=str(exc), status_code=409
             )
-        return redirect_with_flash(request, f"/groups/{group_id}", "Relationen är arkiverad.")
+        return redirect_with_flash(
+            request, f"/groups/{group_id}", gettext("Relationen är arkiverad.")
+        )
 
 
 # --- the review queue ----------------------------------------------------------------
@@ -1446,17 +1483,19 @@ async def _review_page(
     *,
     mpage: int = 1,
     rpage: int = 1,
+    group: str = "",
     errors: dict[str, str] | None = None,
     typed: dict[str, str] | None = None,
     error: str | None = None,
     status_code: int = 200,
 ) -> Template:
-    mpage, rpage = max(mpage, 1), max(rpage, 1)
+    mpage, rpage, group = max(mpage, 1), max(rpage, 1), group.strip()[:120]
     queue = await services.review_queue(
         principal,
         limit=PAGE_SIZE,
         membership_offset=(mpage - 1) * PAGE_SIZE,
         relation_offset=(rpage - 1) * PAGE_SIZE,
+        group=group,
     )
     return _page(
         request,
@@ -1465,6 +1504,7 @@ async def _review_page(
             "queue": queue,
             "mpage": mpage,
             "rpage": rpage,
+            "group": group,
             "mpages": _pages(queue.memberships_total),
             "rpages": _pages(queue.relations_total),
             "errors": errors or {},
@@ -1516,8 +1556,9 @@ class ReviewPages(Controller):
         principal: NamedDependency[Principal],
         mpage: FromQuery[int] = 1,
         rpage: FromQuery[int] = 1,
+        group: FromQuery[str] = "",
     ) -> Template:
-        return await _review_page(request, principal, mpage=mpage, rpage=rpage)
+        return await _review_page(request, principal, mpage=mpage, rpage=rpage, group=group)
 
     @post(
         "/memberships/{membership_id:int}/confirm", opt=MEMBERS, name="review.memberships.confirm"
@@ -1538,7 +1579,7 @@ class ReviewPages(Controller):
             f"m{membership_id}-confirm",
             data,
             run,
-            "Medlemskapet är bekräftat och får ett nytt granskningsdatum.",
+            gettext("Medlemskapet är bekräftat och får ett nytt granskningsdatum."),
         )
 
     @post("/memberships/{membership_id:int}/end", opt=MEMBERS, name="review.memberships.end")
@@ -1558,7 +1599,7 @@ class ReviewPages(Controller):
             f"m{membership_id}-end",
             data,
             run,
-            "Medlemskapet är avslutat.",
+            gettext("Medlemskapet är avslutat."),
         )
 
     @post("/relations/{relation_id:int}/confirm", opt=RELATIONS, name="review.relations.confirm")
@@ -1578,7 +1619,7 @@ class ReviewPages(Controller):
             f"r{relation_id}-confirm",
             data,
             run,
-            "Relationen är bekräftad och får ett nytt granskningsdatum.",
+            gettext("Relationen är bekräftad och får ett nytt granskningsdatum."),
         )
 
     @post("/relations/{relation_id:int}/end", opt=RELATIONS, name="review.relations.end")
@@ -1598,7 +1639,7 @@ class ReviewPages(Controller):
             f"r{relation_id}-end",
             data,
             run,
-            "Relationen är avslutad.",
+            gettext("Relationen är avslutad."),
         )
 
 

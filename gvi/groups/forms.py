@@ -15,28 +15,30 @@ from datetime import date
 
 import msgspec
 
+from gvi.i18n import N_, gettext
+
 STATUS_LABELS: dict[str, str] = {
-    "active": "Aktiv",
-    "dormant": "Vilande",
-    "dissolved": "Upplöst",
+    "active": N_("Aktiv"),
+    "dormant": N_("Vilande"),
+    "dissolved": N_("Upplöst"),
 }
 ROLE_LABELS: dict[str, str] = {
-    "leader": "Ledare",
-    "core": "Kärna",
-    "member": "Medlem",
-    "associate": "Närstående",
+    "leader": N_("Ledare"),
+    "core": N_("Kärna"),
+    "member": N_("Medlem"),
+    "associate": N_("Närstående"),
 }
 CONFIDENCE_LABELS: dict[str, str] = {
-    "low": "Låg",
-    "medium": "Medel",
-    "high": "Hög",
+    "low": N_("Låg"),
+    "medium": N_("Medel"),
+    "high": N_("Hög"),
 }
 KIND_LABELS: dict[str, str] = {
-    "alliance": "Allians",
-    "rivalry": "Rivalitet",
-    "splinter_of": "Utbrytargrupp ur",
-    "subgroup_of": "Undergrupp till",
-    "truce": "Vapenvila",
+    "alliance": N_("Allians"),
+    "rivalry": N_("Rivalitet"),
+    "splinter_of": N_("Utbrytargrupp ur"),
+    "subgroup_of": N_("Undergrupp till"),
+    "truce": N_("Vapenvila"),
 }
 # splinter_of and subgroup_of point from A to B; the others read the same both ways.
 DIRECTED_KINDS = frozenset({"splinter_of", "subgroup_of"})
@@ -55,23 +57,44 @@ _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 CONFIRM_VALUE = "yes"
 
 MESSAGES = {
-    "date": "Skriv datumet som ÅÅÅÅ-MM-DD, till exempel 2024-03-01.",
-    "dates_order": "Giltig till kan inte ligga före giltig från.",
-    "person_code": "Skriv personkoden som P följt av bindestreck och tecken, till exempel P-7Q4K.",
-    "role": "Välj en roll: ledare, kärna, medlem eller närstående.",
-    "confidence": "Välj hur säker uppgiften är: låg, medel eller hög.",
-    "kind": "Välj typ av relation: allians, rivalitet, utbrytargrupp ur, undergrupp till "
-    "eller vapenvila.",
-    "intensity": "Ange styrkan som ett heltal från 1 (svag) till 5 (stark).",
-    "self_relation": "En grupp kan inte ha en relation till sig själv. Välj två olika grupper.",
-    "status": "Välj status: aktiv, vilande eller upplöst.",
-    "name": "Ange gruppens namn.",
+    "date": N_("Skriv datumet som ÅÅÅÅ-MM-DD, till exempel 2024-03-01."),
+    "dates_order": N_("Giltig till kan inte ligga före giltig från."),
+    "person_code": N_(
+        "Skriv personkoden som P följt av bindestreck och tecken, till exempel P-7Q4K."
+    ),
+    "role": N_("Välj en roll: ledare, kärna, medlem eller närstående."),
+    "confidence": N_("Välj hur säker uppgiften är: låg, medel eller hög."),
+    "kind": N_(
+        "Välj typ av relation: allians, rivalitet, utbrytargrupp ur, undergrupp till "
+        "eller vapenvila."
+    ),
+    "intensity": N_("Ange styrkan som ett heltal från 1 (svag) till 5 (stark)."),
+    "self_relation": N_("En grupp kan inte ha en relation till sig själv. Välj två olika grupper."),
+    "status": N_("Välj status: aktiv, vilande eller upplöst."),
+    "name": N_("Ange gruppens namn."),
     "name_long": f"Namnet får vara högst {NAME_MAX} tecken.",
     "area_long": f"Området får vara högst {AREA_MAX} tecken.",
     "alias_long": f"Ett alias får vara högst {ALIAS_MAX} tecken.",
     "text_long": f"Texten får vara högst {TEXT_MAX} tecken.",
-    "confirm": "Kryssa i rutan för att bekräfta.",
+    "confirm": N_("Kryssa i rutan för att bekräfta."),
 }
+
+
+# The length messages above with their limit, for translation.
+_LIMIT_MESSAGES: dict[str, tuple[str, int]] = {
+    "name_long": (N_("Namnet får vara högst %(max)s tecken."), NAME_MAX),
+    "area_long": (N_("Området får vara högst %(max)s tecken."), AREA_MAX),
+    "alias_long": (N_("Ett alias får vara högst %(max)s tecken."), ALIAS_MAX),
+    "text_long": (N_("Texten får vara högst %(max)s tecken."), TEXT_MAX),
+}
+
+
+def form_message(key: str) -> str:
+    """One of :data:`MESSAGES` in the request's language."""
+    if key in _LIMIT_MESSAGES:
+        text, limit = _LIMIT_MESSAGES[key]
+        return gettext(text) % {"max": limit}
+    return gettext(MESSAGES[key])
 
 
 def _words(labels: dict[str, str]) -> dict[str, str]:

@@ -28,7 +28,8 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from gvi.groups import forms
-from gvi.groups.forms import MESSAGES
+from gvi.groups.forms import form_message
+from gvi.i18n import gettext
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 20_000
@@ -231,8 +232,10 @@ def _decode(data: bytes, file: str, problems: list[Problem]) -> str | None:
                 file,
                 line,
                 "",
-                "Filen är inte sparad som UTF-8 (första felet på den här raden). "
-                'Spara den i Excel som "CSV UTF-8 (kommaavgränsad)" och ladda upp den igen.',
+                gettext(
+                    "Filen är inte sparad som UTF-8 (första felet på den här raden). "
+                    'Spara den i Excel som "CSV UTF-8 (kommaavgränsad)" och ladda upp den igen.'
+                ),
             )
         )
         return None
@@ -284,7 +287,7 @@ class _Row:
         # Line breaks in notes and sources are kept; only the ends are trimmed.
         value = self.cells.get(column, "").strip()
         if len(value) > forms.TEXT_MAX:
-            self.problem(column, MESSAGES["text_long"])
+            self.problem(column, form_message("text_long"))
         return value
 
     def choice(self, column: str, words: dict[str, str], message: str, default: str = "") -> str:
@@ -301,13 +304,13 @@ class _Row:
         try:
             return forms.parse_date(self.cells.get(column, ""))
         except ValueError:
-            self.problem(column, MESSAGES["date"])
+            self.problem(column, form_message("date"))
             return None
 
     def dates(self) -> tuple[date | None, date | None, date | None]:
         valid_from, valid_to = self.day("valid_from"), self.day("valid_to")
         if valid_from and valid_to and valid_to < valid_from:
-            self.problem("valid_to", MESSAGES["dates_order"])
+            self.problem("valid_to", form_message("dates_order"))
         return valid_from, valid_to, self.day("review_by")
 
 
@@ -321,8 +324,11 @@ def _read_file(file: str, data: bytes, parsed: ParsedUpload) -> Iterator[_Row]:
                 file,
                 _WHOLE_FILE,
                 "",
-                f"Filen är större än {MAX_FILE_BYTES // (1024 * 1024)} MB. "
-                "Dela upp den i flera filer och ladda upp dem var för sig.",
+                gettext(
+                    "Filen är större än %(n)s MB. Dela upp den i flera filer och ladda upp dem "
+                    "var för sig."
+                )
+                % {"n": MAX_FILE_BYTES // (1024 * 1024)},
             )
         )
         return
@@ -343,8 +349,10 @@ def _read_file(file: str, data: bytes, parsed: ParsedUpload) -> Iterator[_Row]:
                     file,
                     start,
                     "",
-                    "Raden går inte att läsa som CSV, till exempel ett citattecken som aldrig "
-                    "avslutas. Rätta raden och ladda upp filen igen.",
+                    gettext(
+                        "Raden går inte att läsa som CSV, till exempel ett citattecken som aldrig "
+                        "avslutas. Rätta raden och ladda upp filen igen."
+                    ),
                 )
             )
             return
@@ -363,8 +371,8 @@ def _read_file(file: str, data: bytes, parsed: ParsedUpload) -> Iterator[_Row]:
                     file,
                     _WHOLE_FILE,
                     "",
-                    f"Filen har fler än {MAX_ROWS:,} rader".replace(",", " ")
-                    + ". Dela upp den i flera uppladdningar.",
+                    gettext("Filen har fler än %(n)s rader. Dela upp den i flera uppladdningar.")
+                    % {"n": f"{MAX_ROWS:,}".replace(",", " ")},
                 )
             )
             return
@@ -372,8 +380,11 @@ def _read_file(file: str, data: bytes, parsed: ParsedUpload) -> Iterator[_Row]:
         if len(cells) > len(header):
             row.problem(
                 "",
-                f"Raden har {len(cells)} fält men rubrikraden har {len(header)}. "
-                "Kontrollera avgränsare och citattecken på raden.",
+                gettext(
+                    "Raden har %(n)s fält men rubrikraden har %(n2)s. Kontrollera avgränsare och "
+                    "citattecken på raden."
+                )
+                % {"n": len(cells), "n2": len(header)},
             )
             continue
         # Fewer cells than columns: the missing ones are empty (required ones get reported).
@@ -391,19 +402,21 @@ def _check_header(file: str, line: int, header: list[str], problems: list[Proble
                 file,
                 line,
                 name or "(tom)",
-                "Okänd kolumn. Tillåtna kolumner är: " + ", ".join(expected) + ".",
+                gettext("Okänd kolumn. Tillåtna kolumner är: ") + ", ".join(expected) + ".",
             )
         )
         ok = False
     for name in REQUIRED_COLUMNS[file]:
         if name not in header:
             problems.append(
-                Problem(file, line, name, "Kolumnen saknas i rubrikraden (första raden).")
+                Problem(file, line, name, gettext("Kolumnen saknas i rubrikraden (första raden)."))
             )
             ok = False
     duplicates = sorted({name for name in header if name and header.count(name) > 1})
     for name in duplicates:
-        problems.append(Problem(file, line, name, "Kolumnen finns flera gånger i rubrikraden."))
+        problems.append(
+            Problem(file, line, name, gettext("Kolumnen finns flera gånger i rubrikraden."))
+        )
         ok = False
     return ok
 
@@ -411,23 +424,30 @@ def _check_header(file: str, line: int, header: list[str], problems: list[Proble
 def _group_rows(data: bytes, parsed: ParsedUpload) -> None:
     for row in _read_file(GROUPS_FILE, data, parsed):
         name = row.text(
-            "name", limit=forms.NAME_MAX, message=MESSAGES["name_long"], required=MESSAGES["name"]
+            "name",
+            limit=forms.NAME_MAX,
+            message=form_message("name_long"),
+            required=form_message("name"),
         )
         if name:
             parsed.declared_groups.add(name.casefold())
         raw_code = row.cells.get("municipality_code", "").strip()
         # Excel drops the leading zero of 0123; kommunkoder always have four digits.
-        code = raw_code.zfill(4) if raw_code.isdigit() and len(raw_code) <= 4 else ""
+        code = (
+            raw_code.zfill(4)
+            if raw_code.isascii() and raw_code.isdigit() and len(raw_code) <= 4
+            else ""
+        )
         if not code:
             row.problem(
                 "municipality_code",
-                "Ange kommunkoden med fyra siffror, till exempel 0123 (SCB:s kommunkod).",
+                gettext("Ange kommunkoden med fyra siffror, till exempel 0123 (SCB:s kommunkod)."),
             )
-        area = row.text("area", limit=forms.AREA_MAX, message=MESSAGES["area_long"])
-        status = row.choice("status", forms.STATUS_WORDS, MESSAGES["status"], default="active")
+        area = row.text("area", limit=forms.AREA_MAX, message=form_message("area_long"))
+        status = row.choice("status", forms.STATUS_WORDS, form_message("status"), default="active")
         aliases = forms.split_aliases(row.cells.get("aliases", ""))
         if any(len(alias) > forms.ALIAS_MAX for alias in aliases):
-            row.problem("aliases", MESSAGES["alias_long"])
+            row.problem("aliases", form_message("alias_long"))
         notes = row.free_text("notes")
         if row.bad:
             parsed.groups.append(GroupRow(row.line, False, name, "", "", "", (), ""))
@@ -442,17 +462,17 @@ def _member_rows(data: bytes, parsed: ParsedUpload) -> None:
         raw_code = row.cells.get("person_code", "")
         code = forms.clean_code(raw_code)
         if not raw_code.strip():
-            row.problem("person_code", "Ange personens kod, till exempel P-7Q4K.")
+            row.problem("person_code", gettext("Ange personens kod, till exempel P-7Q4K."))
         elif code is None:
-            row.problem("person_code", MESSAGES["person_code"])
+            row.problem("person_code", form_message("person_code"))
         group = row.text(
             "group_name",
             limit=forms.NAME_MAX,
-            message=MESSAGES["name_long"],
-            required="Ange gruppens namn.",
+            message=form_message("name_long"),
+            required=gettext("Ange gruppens namn."),
         )
-        role = row.choice("role", forms.ROLE_WORDS, MESSAGES["role"])
-        confidence = row.choice("confidence", forms.CONFIDENCE_WORDS, MESSAGES["confidence"])
+        role = row.choice("role", forms.ROLE_WORDS, form_message("role"))
+        confidence = row.choice("confidence", forms.CONFIDENCE_WORDS, form_message("confidence"))
         valid_from, valid_to, review_by = row.dates()
         source = row.free_text("source")
         if row.bad or code is None:
@@ -481,25 +501,30 @@ def _relation_rows(data: bytes, parsed: ParsedUpload) -> None:
         group_a = row.text(
             "group_a",
             limit=forms.NAME_MAX,
-            message=MESSAGES["name_long"],
-            required="Ange den första gruppens namn.",
+            message=form_message("name_long"),
+            required=gettext("Ange den första gruppens namn."),
         )
         group_b = row.text(
             "group_b",
             limit=forms.NAME_MAX,
-            message=MESSAGES["name_long"],
-            required="Ange den andra gruppens namn.",
+            message=form_message("name_long"),
+            required=gettext("Ange den andra gruppens namn."),
         )
         if group_a and group_b and group_a.casefold() == group_b.casefold():
-            row.problem("group_b", MESSAGES["self_relation"])
-        kind = row.choice("kind", forms.KIND_WORDS, MESSAGES["kind"])
+            row.problem("group_b", form_message("self_relation"))
+        kind = row.choice("kind", forms.KIND_WORDS, form_message("kind"))
         intensity = 0
         raw = row.cells.get("intensity", "").strip()
-        if raw.isdigit() and forms.INTENSITY_MIN <= int(raw) <= forms.INTENSITY_MAX:
+        # isascii: "²" is a digit to str.isdigit() but not to int().
+        if (
+            raw.isascii()
+            and raw.isdigit()
+            and forms.INTENSITY_MIN <= int(raw) <= forms.INTENSITY_MAX
+        ):
             intensity = int(raw)
         else:
-            row.problem("intensity", MESSAGES["intensity"])
-        confidence = row.choice("confidence", forms.CONFIDENCE_WORDS, MESSAGES["confidence"])
+            row.problem("intensity", form_message("intensity"))
+        confidence = row.choice("confidence", forms.CONFIDENCE_WORDS, form_message("confidence"))
         valid_from, valid_to, review_by = row.dates()
         source = row.free_text("source")
         if row.bad:
@@ -542,7 +567,7 @@ def parse_upload(files: Mapping[str, bytes | None]) -> ParsedUpload:
                 "",
                 _WHOLE_FILE,
                 "",
-                "Välj minst en fil: groups.csv, members.csv eller relations.csv.",
+                gettext("Välj minst en fil: groups.csv, members.csv eller relations.csv."),
             )
         )
     return parsed
@@ -557,17 +582,17 @@ def _permission_problems(parsed: ParsedUpload, lookups: Lookups) -> list[Problem
         (
             GROUPS_FILE,
             lookups.can_write_groups,
-            "Din roll får inte lägga upp grupper. Be en samordnare importera groups.csv.",
+            gettext("Din roll får inte lägga upp grupper. Be en samordnare importera groups.csv."),
         ),
         (
             MEMBERS_FILE,
             lookups.can_write_members,
-            "Din roll får inte registrera medlemskap. Be polisen importera members.csv.",
+            gettext("Din roll får inte registrera medlemskap. Be polisen importera members.csv."),
         ),
         (
             RELATIONS_FILE,
             lookups.can_write_relations,
-            "Din roll får inte registrera relationer. Be polisen importera relations.csv.",
+            gettext("Din roll får inte registrera relationer. Be polisen importera relations.csv."),
         ),
     ):
         if parsed.rows.get(file) and not allowed:
@@ -595,7 +620,8 @@ def check_upload(parsed: ParsedUpload, lookups: Lookups) -> tuple[Plan | None, l
                 GROUPS_FILE,
                 g.line,
                 "name",
-                f"Gruppen står redan på rad {first_line[key]} i groups.csv. Ta bort den ena raden.",
+                gettext("Gruppen står redan på rad %(n)s i groups.csv. Ta bort den ena raden.")
+                % {"n": first_line[key]},
             )
             continue
         first_line[key] = g.line
@@ -604,13 +630,18 @@ def check_upload(parsed: ParsedUpload, lookups: Lookups) -> tuple[Plan | None, l
                 GROUPS_FILE,
                 g.line,
                 "name",
-                "Gruppen finns redan. Ta bort raden; members.csv och relations.csv kan "
-                "hänvisa till gruppen med dess namn ändå.",
+                gettext(
+                    "Gruppen finns redan. Ta bort raden; members.csv och relations.csv kan "
+                    "hänvisa till gruppen med dess namn ändå."
+                ),
             )
             continue
         if key in lookups.taken_names:
             add(
-                GROUPS_FILE, g.line, "name", "Namnet är upptaget av en annan grupp. Välj ett annat."
+                GROUPS_FILE,
+                g.line,
+                "name",
+                gettext("Namnet är upptaget av en annan grupp. Välj ett annat."),
             )
             continue
         if not g.valid:
@@ -618,12 +649,14 @@ def check_upload(parsed: ParsedUpload, lookups: Lookups) -> tuple[Plan | None, l
         municipality_id = lookups.municipalities.get(g.municipality_code)
         if municipality_id is None:
             if g.municipality_code in lookups.known_municipality_codes:
-                message = (
+                message = gettext(
                     "Kommunen ingår inte i de kommuner du arbetar med. "
                     "Be en administratör om behörighet, eller ta bort raden."
                 )
             else:
-                message = "Det finns ingen kommun med den koden. Kontrollera SCB:s kommunkod."
+                message = gettext(
+                    "Det finns ingen kommun med den koden. Kontrollera SCB:s kommunkod."
+                )
             add(GROUPS_FILE, g.line, "municipality_code", message)
             continue
         new_index[key] = len(new_groups)
@@ -641,8 +674,10 @@ def check_upload(parsed: ParsedUpload, lookups: Lookups) -> tuple[Plan | None, l
                 file,
                 line,
                 column,
-                "Gruppen finns varken i groups.csv eller bland grupperna i dina kommuner. "
-                "Kontrollera stavningen.",
+                gettext(
+                    "Gruppen finns varken i groups.csv eller bland grupperna i dina kommuner. "
+                    "Kontrollera stavningen."
+                ),
             )
         return None
 
@@ -658,8 +693,10 @@ def check_upload(parsed: ParsedUpload, lookups: Lookups) -> tuple[Plan | None, l
                 MEMBERS_FILE,
                 m.line,
                 "person_code",
-                "Ingen person med den koden finns i dina kommuner. Kontrollera koden, eller "
-                "lägg upp personen först.",
+                gettext(
+                    "Ingen person med den koden finns i dina kommuner. Kontrollera koden, eller "
+                    "lägg upp personen först."
+                ),
             )
         member_key = (m.person_code, m.group_name.casefold(), m.valid_from)
         if member_key in seen_members:
@@ -667,7 +704,8 @@ def check_upload(parsed: ParsedUpload, lookups: Lookups) -> tuple[Plan | None, l
                 MEMBERS_FILE,
                 m.line,
                 "person_code",
-                f"Samma person, grupp och startdatum står redan på rad {seen_members[member_key]}.",
+                gettext("Samma person, grupp och startdatum står redan på rad %(n)s.")
+                % {"n": seen_members[member_key]},
             )
             continue
         seen_members[member_key] = m.line
@@ -701,7 +739,8 @@ def check_upload(parsed: ParsedUpload, lookups: Lookups) -> tuple[Plan | None, l
                 RELATIONS_FILE,
                 r.line,
                 "group_a",
-                f"Samma relation med samma startdatum står redan på rad {seen_relations[rkey]}.",
+                gettext("Samma relation med samma startdatum står redan på rad %(n)s.")
+                % {"n": seen_relations[rkey]},
             )
             continue
         seen_relations[rkey] = r.line

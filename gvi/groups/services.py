@@ -38,26 +38,28 @@ from gvi.access.permissions import Permission
 from gvi.access.principal import Principal
 from gvi.audit.events import AuditAction
 from gvi.audit.services import record
+from gvi.core.versioning import bump_version
 from gvi.db import write_transaction
 from gvi.groups import forms, importer
-from gvi.groups.forms import MESSAGES
+from gvi.groups.forms import form_message
 from gvi.groups.tables import Confidence, Group, GroupAlias, GroupRelation, Membership
+from gvi.i18n import N_, gettext
 from gvi.municipalities.tables import Municipality
 from gvi.people.tables import Person
 
-CONFLICT_GROUP = (
+CONFLICT_GROUP = N_(
     "Någon annan har ändrat gruppen medan du redigerade. Dina ändringar har inte sparats. "
     "Ladda om sidan för att se de nya uppgifterna och gör ändringen igen."
 )
-CONFLICT_MEMBERSHIP = (
+CONFLICT_MEMBERSHIP = N_(
     "Någon annan har ändrat medlemskapet medan du redigerade. Dina ändringar har inte "
     "sparats. Ladda om sidan och gör ändringen igen."
 )
-CONFLICT_RELATION = (
+CONFLICT_RELATION = N_(
     "Någon annan har ändrat relationen medan du redigerade. Dina ändringar har inte "
     "sparats. Ladda om sidan och gör ändringen igen."
 )
-NAME_TAKEN = "Det finns redan en grupp med det namnet. Välj ett annat namn."
+NAME_TAKEN = N_("Det finns redan en grupp med det namnet. Välj ett annat namn.")
 
 # Rows per INSERT in the import: well under SQLite's limit on bound parameters.
 _CHUNK = 200
@@ -366,13 +368,13 @@ def _clean_line(value: str) -> str:
 def _check_text(value: str, key: str, errors: dict[str, str]) -> str:
     value = value.strip()
     if len(value) > forms.TEXT_MAX:
-        errors[key] = MESSAGES["text_long"]
+        errors[key] = form_message("text_long")
     return value
 
 
 def _check_dates(valid_from: date | None, valid_to: date | None, errors: dict[str, str]) -> None:
     if valid_from and valid_to and valid_to < valid_from:
-        errors.setdefault("valid_to", MESSAGES["dates_order"])
+        errors.setdefault("valid_to", form_message("dates_order"))
 
 
 def _merge(value: Any, current: Any) -> Any:
@@ -544,18 +546,18 @@ async def _check_group(
     """The cleaned values by column name; problems go to *errors*."""
     name = _clean_line(name)
     if not name:
-        errors.setdefault("name", MESSAGES["name"])
+        errors.setdefault("name", form_message("name"))
     elif len(name) > forms.NAME_MAX:
-        errors.setdefault("name", MESSAGES["name_long"])
+        errors.setdefault("name", form_message("name_long"))
     elif await _name_taken(name, group_id):
-        errors.setdefault("name", NAME_TAKEN)
+        errors.setdefault("name", gettext(NAME_TAKEN))
     if municipality_id is None or municipality_id not in principal.municipality_ids:
-        errors.setdefault("municipality", "Välj en av dina kommuner i listan.")
+        errors.setdefault("municipality", gettext("Välj en av dina kommuner i listan."))
     area = _clean_line(area)
     if len(area) > forms.AREA_MAX:
-        errors.setdefault("area", MESSAGES["area_long"])
+        errors.setdefault("area", form_message("area_long"))
     if status not in forms.STATUS_LABELS:
-        errors.setdefault("status", MESSAGES["status"])
+        errors.setdefault("status", form_message("status"))
     notes = _check_text(notes, "notes", errors)
     return {
         "name": name,
@@ -600,7 +602,7 @@ async def create_group(
     except Exception as exc:
         if _unique_violation(exc):
             # Taken between the check and the insert.
-            raise FormErrors({"name": NAME_TAKEN}) from exc
+            raise FormErrors({"name": gettext(NAME_TAKEN)}) from exc
         raise
     return int(group.id)
 
@@ -614,19 +616,14 @@ async def _group_for_write(principal: Principal, group_id: int, version: int) ->
     if row is None:
         raise NotFoundException()
     if row["version"] != version:
-        raise VersionConflict(CONFLICT_GROUP)
+        raise VersionConflict(gettext(CONFLICT_GROUP))
     return row
 
 
 async def _versioned_update(
     table: Any, row_id: int, version: int, values: dict[Any, Any], conflict: str
 ) -> None:
-    changed = (
-        await table.update({**values, table.version: table.version + 1})
-        .where((table.id == row_id) & (table.version == version) & table.archived_at.is_null())
-        .returning(table.id)
-    )
-    if not changed:
+    if not await bump_version(table, row_id, version, values, live_only=True):
         raise VersionConflict(conflict)
 
 
@@ -656,7 +653,7 @@ async def update_group(
             if errors:
                 raise FormErrors(errors)
             columns = {getattr(Group, name): value for name, value in values.items()}
-            await _versioned_update(Group, group_id, version, columns, CONFLICT_GROUP)
+            await _versioned_update(Group, group_id, version, columns, gettext(CONFLICT_GROUP))
             await record(
                 AuditAction.group_write,
                 actor=principal,
@@ -666,7 +663,7 @@ async def update_group(
             )
     except Exception as exc:
         if _unique_violation(exc):
-            raise FormErrors({"name": NAME_TAKEN}) from exc
+            raise FormErrors({"name": gettext(NAME_TAKEN)}) from exc
         raise
 
 
@@ -676,7 +673,11 @@ async def archive_group(principal: Principal, group_id: int, version: int) -> No
     async with write_transaction(_engine()):
         await _group_for_write(principal, group_id, version)
         await _versioned_update(
-            Group, group_id, version, {Group.archived_at: datetime.now(tz=UTC)}, CONFLICT_GROUP
+            Group,
+            group_id,
+            version,
+            {Group.archived_at: datetime.now(tz=UTC)},
+            gettext(CONFLICT_GROUP),
         )
         await record(
             AuditAction.group_archive, actor=principal, target_type="group", target_id=group_id
@@ -687,15 +688,15 @@ async def add_alias(principal: Principal, group_id: int, alias: str) -> int:
     _require(principal, Permission.groups_write)
     alias = _clean_line(alias)
     if not alias:
-        raise FormErrors({"alias": "Skriv aliaset du vill lägga till."})
+        raise FormErrors({"alias": gettext("Skriv aliaset du vill lägga till.")})
     if len(alias) > forms.ALIAS_MAX:
-        raise FormErrors({"alias": MESSAGES["alias_long"]})
+        raise FormErrors({"alias": form_message("alias_long")})
     async with write_transaction(_engine()):
         if not await Group.exists().where(_group_scope(principal) & (Group.id == group_id)):
             raise NotFoundException()
         existing = await GroupAlias.select(GroupAlias.alias).where(GroupAlias.group == group_id)
         if any(r["alias"].casefold() == alias.casefold() for r in existing):
-            raise FormErrors({"alias": "Gruppen har redan det aliaset."})
+            raise FormErrors({"alias": gettext("Gruppen har redan det aliaset.")})
         row = GroupAlias(group=group_id, alias=alias)
         await row.save()
         await record(
@@ -903,7 +904,7 @@ def _check_claim(
     errors: dict[str, str],
 ) -> str:
     if confidence not in forms.CONFIDENCE_LABELS:
-        errors.setdefault("confidence", MESSAGES["confidence"])
+        errors.setdefault("confidence", form_message("confidence"))
     _check_dates(valid_from, valid_to, errors)
     return _check_text(source, "source", errors)
 
@@ -920,18 +921,18 @@ async def create_membership(
         person_id: int | None = None
         code = forms.clean_code(draft.person_code)
         if code is None:
-            errors.setdefault("person_code", MESSAGES["person_code"])
+            errors.setdefault("person_code", form_message("person_code"))
         else:
             person_id = await _person_in_scope(principal, code)
             if person_id is None:
                 errors.setdefault(
                     "person_code",
-                    "Ingen person med den koden finns i dina kommuner. Kontrollera koden.",
+                    gettext("Ingen person med den koden finns i dina kommuner. Kontrollera koden."),
                 )
         if not await _group_in_scope(principal, draft.group_id):
-            errors.setdefault("group", "Välj en grupp i listan.")
+            errors.setdefault("group", gettext("Välj en grupp i listan."))
         if draft.role not in forms.ROLE_LABELS:
-            errors.setdefault("role", MESSAGES["role"])
+            errors.setdefault("role", form_message("role"))
         source = _check_claim(
             confidence=draft.confidence,
             valid_from=draft.valid_from,
@@ -989,7 +990,7 @@ async def _membership_for_write(
     if row is None:
         raise NotFoundException()
     if row["version"] != version:
-        raise VersionConflict(CONFLICT_MEMBERSHIP)
+        raise VersionConflict(gettext(CONFLICT_MEMBERSHIP))
     for key in ("valid_from", "valid_to", "review_by"):
         row[key] = _as_date(row[key])
     return row
@@ -1022,7 +1023,7 @@ async def update_membership(
         current = await _membership_for_write(principal, membership_id, version)
         role = _merge(changes.role, current["role"])
         if role not in forms.ROLE_LABELS:
-            errors.setdefault("role", MESSAGES["role"])
+            errors.setdefault("role", form_message("role"))
         confidence = _merge(changes.confidence, current["confidence"])
         valid_from = _merge(changes.valid_from, current["valid_from"])
         valid_to = _merge(changes.valid_to, current["valid_to"])
@@ -1047,7 +1048,7 @@ async def update_membership(
                 Membership.review_by: _merge(changes.review_by, current["review_by"]),
                 Membership.source: source,
             },
-            CONFLICT_MEMBERSHIP,
+            gettext(CONFLICT_MEMBERSHIP),
         )
         await _membership_event(principal, current, "update", version + 1)
 
@@ -1063,7 +1064,7 @@ async def archive_membership(principal: Principal, membership_id: int, version: 
             membership_id,
             version,
             {Membership.archived_at: datetime.now(tz=UTC)},
-            CONFLICT_MEMBERSHIP,
+            gettext(CONFLICT_MEMBERSHIP),
         )
         await _membership_event(principal, current, "archive", version + 1)
     return int(current["person"])
@@ -1071,14 +1072,14 @@ async def archive_membership(principal: Principal, membership_id: int, version: 
 
 def _check_new_review_date(review_by: date | None) -> date:
     if review_by is None or review_by <= today():
-        raise FormErrors({"review_by": "Ange ett nytt granskningsdatum efter i dag."})
+        raise FormErrors({"review_by": gettext("Ange ett nytt granskningsdatum efter i dag.")})
     return review_by
 
 
 def _check_end_date(valid_from: date | None, valid_to: date | None) -> date:
     end = valid_to or today()
     if valid_from and end < valid_from:
-        raise FormErrors({"valid_to": MESSAGES["dates_order"]})
+        raise FormErrors({"valid_to": form_message("dates_order")})
     return end
 
 
@@ -1095,7 +1096,7 @@ async def confirm_membership(
             membership_id,
             version,
             {Membership.review_by: new_date},
-            CONFLICT_MEMBERSHIP,
+            gettext(CONFLICT_MEMBERSHIP),
         )
         await _membership_event(principal, current, "confirm", version + 1)
 
@@ -1113,7 +1114,7 @@ async def end_membership(
             membership_id,
             version,
             {Membership.valid_to: end, Membership.review_by: None},
-            CONFLICT_MEMBERSHIP,
+            gettext(CONFLICT_MEMBERSHIP),
         )
         await _membership_event(principal, current, "end", version + 1)
 
@@ -1236,9 +1237,9 @@ def _check_relation_claim(
     errors: dict[str, str],
 ) -> str:
     if kind not in forms.KIND_LABELS:
-        errors.setdefault("kind", MESSAGES["kind"])
+        errors.setdefault("kind", form_message("kind"))
     if intensity is None or not forms.INTENSITY_MIN <= intensity <= forms.INTENSITY_MAX:
-        errors.setdefault("intensity", MESSAGES["intensity"])
+        errors.setdefault("intensity", form_message("intensity"))
     return _check_claim(
         confidence=confidence,
         valid_from=valid_from,
@@ -1258,11 +1259,11 @@ async def create_relation(
     errors = dict(known_errors or {})
     async with write_transaction(_engine()):
         if not await _group_in_scope(principal, draft.group_a_id):
-            errors.setdefault("group_a", "Välj den första gruppen i listan.")
+            errors.setdefault("group_a", gettext("Välj den första gruppen i listan."))
         if not await _group_in_scope(principal, draft.group_b_id):
-            errors.setdefault("group_b", "Välj den andra gruppen i listan.")
+            errors.setdefault("group_b", gettext("Välj den andra gruppen i listan."))
         if draft.group_a_id is not None and draft.group_a_id == draft.group_b_id:
-            errors["group_b"] = MESSAGES["self_relation"]
+            errors["group_b"] = form_message("self_relation")
         source = _check_relation_claim(
             kind=draft.kind,
             intensity=draft.intensity,
@@ -1323,7 +1324,7 @@ async def _relation_for_write(
     if row is None:
         raise NotFoundException()
     if row["version"] != version:
-        raise VersionConflict(CONFLICT_RELATION)
+        raise VersionConflict(gettext(CONFLICT_RELATION))
     for key in ("valid_from", "valid_to", "review_by"):
         row[key] = _as_date(row[key])
     return row
@@ -1384,7 +1385,7 @@ async def update_relation(
                 GroupRelation.review_by: _merge(changes.review_by, current["review_by"]),
                 GroupRelation.source: source,
             },
-            CONFLICT_RELATION,
+            gettext(CONFLICT_RELATION),
         )
         await _relation_event(principal, current, "update", version + 1)
 
@@ -1399,7 +1400,7 @@ async def archive_relation(principal: Principal, relation_id: int, version: int)
             relation_id,
             version,
             {GroupRelation.archived_at: datetime.now(tz=UTC)},
-            CONFLICT_RELATION,
+            gettext(CONFLICT_RELATION),
         )
         await _relation_event(principal, current, "archive", version + 1)
     return int(current["source_group"])
@@ -1417,7 +1418,7 @@ async def confirm_relation(
             relation_id,
             version,
             {GroupRelation.review_by: new_date},
-            CONFLICT_RELATION,
+            gettext(CONFLICT_RELATION),
         )
         await _relation_event(principal, current, "confirm", version + 1)
 
@@ -1434,7 +1435,7 @@ async def end_relation(
             relation_id,
             version,
             {GroupRelation.valid_to: end, GroupRelation.review_by: None},
-            CONFLICT_RELATION,
+            gettext(CONFLICT_RELATION),
         )
         await _relation_event(principal, current, "end", version + 1)
 
@@ -1454,16 +1455,25 @@ async def review_queue(
     limit: int = 50,
     membership_offset: int = 0,
     relation_offset: int = 0,
+    group: str = "",
 ) -> ReviewQueue:
     """Claims whose review date has passed, oldest first, that the user could act on
-    (both ends in scope). Listing the memberships is audited."""
+    (both ends in scope); *group* narrows both lists to groups whose name contains
+    it. Listing the memberships is audited."""
     if not can_review(principal):
         raise NotFoundException()
     day = today()
+    m_where = Membership.review_by < day
+    r_where = GroupRelation.review_by < day
+    if group.strip():
+        m_where &= _like(Membership.group._.name, group.strip())
+        r_where &= _like(GroupRelation.source_group._.name, group.strip()) | _like(
+            GroupRelation.target_group._.name, group.strip()
+        )
     async with write_transaction(_engine()):
         memberships, m_total = await _select_memberships(
             principal,
-            Membership.review_by < day,
+            m_where,
             as_of=None,
             limit=limit,
             offset=membership_offset,
@@ -1472,7 +1482,7 @@ async def review_queue(
         )
         relations, r_total = await _select_relations(
             principal,
-            GroupRelation.review_by < day,
+            r_where,
             as_of=None,
             limit=limit,
             offset=relation_offset,

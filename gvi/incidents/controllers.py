@@ -18,10 +18,12 @@ from litestar.response import Redirect, Template
 
 from gvi.access.permissions import Permission
 from gvi.access.principal import Principal
-from gvi.core.web import page, redirect_with_flash
+from gvi.core.web import page, redirect_with_flash, translated
+from gvi.i18n import gettext
 from gvi.incidents import services
 from gvi.incidents.forms import (
     CONFIRM_MESSAGE,
+    LABELS,
     STOCKHOLM,
     TEMPLATE_HELPERS,
     ConfirmForm,
@@ -76,7 +78,12 @@ def ops_page(
     status_code: int = 200,
 ) -> Template:
     """A page with the operations vocabulary (labels, local time) in its context."""
-    return page(request, template, {**TEMPLATE_HELPERS, **(context or {})}, status_code=status_code)
+    return page(
+        request,
+        template,
+        {**TEMPLATE_HELPERS, "labels": translated(LABELS), **(context or {})},
+        status_code=status_code,
+    )
 
 
 def api_error(exc: FormErrors | VersionConflict) -> HTTPException:
@@ -173,9 +180,13 @@ def _form_draft(form: IncidentForm) -> tuple[services.IncidentDraft, dict[str, s
     errors: dict[str, str] = {}
     day = read_date(form.occurred_on, "occurred_on", errors)
     clock = read_time(form.occurred_time, "occurred_time", errors)
-    municipality = read_id(form.municipality, "municipality", errors, "Välj en av dina kommuner.")
-    suspected = read_ids(form.suspected(), "suspected_groups", errors, "Välj grupper i listan.")
-    victims = read_ids(form.victims(), "victim_groups", errors, "Välj grupper i listan.")
+    municipality = read_id(
+        form.municipality, "municipality", errors, gettext("Välj en av dina kommuner.")
+    )
+    suspected = read_ids(
+        form.suspected(), "suspected_groups", errors, gettext("Välj grupper i listan.")
+    )
+    victims = read_ids(form.victims(), "victim_groups", errors, gettext("Välj grupper i listan."))
     draft = services.IncidentDraft(
         occurred_at=local_moment(day, clock) if day and clock else None,
         municipality_id=municipality,
@@ -440,7 +451,7 @@ class IncidentPages(Controller):
         return redirect_with_flash(
             request,
             f"/incidents/{incident_id}",
-            "Händelsen är registrerad. Risken för repressalier är bedömd nedan.",
+            gettext("Händelsen är registrerad. Risken för repressalier är bedömd nedan."),
         )
 
     @get("/{incident_id:int}", opt=READ, name="incidents.show")
@@ -501,7 +512,7 @@ class IncidentPages(Controller):
         return redirect_with_flash(
             request,
             f"/incidents/{incident_id}",
-            "Ändringarna är sparade och risken för repressalier är bedömd på nytt.",
+            gettext("Ändringarna är sparade och risken för repressalier är bedömd på nytt."),
         )
 
     @post("/{incident_id:int}/review", opt=WRITE, name="incidents.review")
@@ -534,7 +545,7 @@ class IncidentPages(Controller):
                 request, principal, incident_id, error=str(exc), review=data, status_code=409
             )
         return redirect_with_flash(
-            request, f"/incidents/{incident_id}#review", "Granskningen är sparad."
+            request, f"/incidents/{incident_id}#review", gettext("Granskningen är sparad.")
         )
 
     @post("/{incident_id:int}/people", opt=WRITE, name="incidents.link_person")
@@ -559,7 +570,9 @@ class IncidentPages(Controller):
                 status_code=400,
             )
         return redirect_with_flash(
-            request, f"/incidents/{incident_id}#people", "Personen är kopplad till händelsen."
+            request,
+            f"/incidents/{incident_id}#people",
+            gettext("Personen är kopplad till händelsen."),
         )
 
     @post(
@@ -580,12 +593,14 @@ class IncidentPages(Controller):
                 request,
                 principal,
                 incident_id,
-                errors={f"unlink-{link_id}.confirm": CONFIRM_MESSAGE},
+                errors={f"unlink-{link_id}.confirm": gettext(CONFIRM_MESSAGE)},
                 status_code=400,
             )
         await services.unlink_person(principal, incident_id, link_id)
         return redirect_with_flash(
-            request, f"/incidents/{incident_id}#people", "Kopplingen till personen är borttagen."
+            request,
+            f"/incidents/{incident_id}#people",
+            gettext("Kopplingen till personen är borttagen."),
         )
 
 

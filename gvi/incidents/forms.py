@@ -18,19 +18,23 @@ from zoneinfo import ZoneInfo
 
 import msgspec
 
+from gvi.i18n import N_, gettext
+
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
 CONFIRM_VALUE = "yes"
-CONFIRM_MESSAGE = "Kryssa i rutan för att bekräfta."
-CONFLICT_MESSAGE = "Någon annan har ändrat uppgifterna under tiden. Ladda om sidan och försök igen."
+CONFIRM_MESSAGE = N_("Kryssa i rutan för att bekräfta.")
+CONFLICT_MESSAGE = N_(
+    "Någon annan har ändrat uppgifterna under tiden. Ladda om sidan och försök igen."
+)
 
 # Person codes are pseudonyms such as P-7Q4K. Anything else (a name, a personnummer
 # typed in the wrong box) is refused before it is looked up, and never echoed.
 PERSON_CODE = re.compile(r"P-[0-9A-Z]{2,12}")
-PERSON_CODE_MESSAGE = (
+PERSON_CODE_MESSAGE = N_(
     "Skriv personkoden som P följt av bindestreck och tecken, till exempel P-7Q4K."
 )
-NO_SUCH_PERSON = "Ingen person med den koden finns i dina kommuner."
+NO_SUCH_PERSON = N_("Ingen person med den koden finns i dina kommuner.")
 
 TEXT_MAX = 4000
 LINE_MAX = 200
@@ -48,96 +52,104 @@ class VersionConflict(Exception):
     """The record changed since the form was shown (optimistic locking)."""
 
     def __init__(self) -> None:
-        super().__init__(CONFLICT_MESSAGE)
+        super().__init__(gettext(CONFLICT_MESSAGE))
 
 
 # --- labels ------------------------------------------------------------------------
 
 INCIDENT_KIND_LABELS = {
-    "shooting": "Skjutning",
-    "explosion": "Sprängning",
-    "stabbing": "Knivvåld",
-    "threat": "Hot",
-    "other": "Annat",
+    "shooting": N_("Skjutning"),
+    "explosion": N_("Sprängning"),
+    "stabbing": N_("Knivvåld"),
+    "threat": N_("Hot"),
+    "other": N_("Annat"),
 }
 HARM_LABELS = {
-    "none": "Ingen personskada",
-    "property": "Egendomsskada",
-    "injured": "Skadad",
-    "killed": "Dödad",
+    "none": N_("Ingen personskada"),
+    "property": N_("Egendomsskada"),
+    "injured": N_("Skadad"),
+    "killed": N_("Dödad"),
 }
-REVIEW_LABELS = {"new": "Ny", "in_review": "Under granskning", "reviewed": "Granskad"}
-GROUP_ROLE_LABELS = {"suspected": "Misstänkt grupp", "victim": "Utsatt grupp"}
+REVIEW_LABELS = {"new": N_("Ny"), "in_review": N_("Under granskning"), "reviewed": N_("Granskad")}
+GROUP_ROLE_LABELS = {"suspected": N_("Misstänkt grupp"), "victim": N_("Utsatt grupp")}
 PERSON_ROLE_LABELS = {
-    "suspect": "Misstänkt",
-    "victim": "Utsatt",
-    "witness": "Vittne",
-    "other": "Annan roll",
+    "suspect": N_("Misstänkt"),
+    "victim": N_("Utsatt"),
+    "witness": N_("Vittne"),
+    "other": N_("Annan roll"),
 }
-RISK_DIRECTION_LABELS = {"target": "Risk att utsättas", "retaliator": "Risk att hämnas"}
+RISK_DIRECTION_LABELS = {"target": N_("Risk att utsättas"), "retaliator": N_("Risk att hämnas")}
 RISK_POSITION_LABELS = {
-    "suspected": "misstänkt grupp",
-    "victim": "utsatt grupp",
-    "victim_rival": "rival till den utsatta gruppen",
-    "victim_ally": "allierad med den utsatta gruppen",
-    "target_ally": "allierad med den misstänkta sidan",
+    "suspected": N_("misstänkt grupp"),
+    "victim": N_("utsatt grupp"),
+    "victim_rival": N_("rival till den utsatta gruppen"),
+    "victim_ally": N_("allierad med den utsatta gruppen"),
+    "target_ally": N_("allierad med den misstänkta sidan"),
 }
 
-CALLIN_STATUS_LABELS = {"planned": "Planerad", "held": "Genomförd", "cancelled": "Inställd"}
+CALLIN_STATUS_LABELS = {
+    "planned": N_("Planerad"),
+    "held": N_("Genomförd"),
+    "cancelled": N_("Inställd"),
+}
 SPEAKER_ROLE_LABELS = {
-    "police": "Polis",
-    "prosecutor": "Åklagare",
-    "social_services": "Socialtjänst",
-    "community": "Röst från samhället",
-    "other": "Annan",
+    "police": N_("Polis"),
+    "prosecutor": N_("Åklagare"),
+    "social_services": N_("Socialtjänst"),
+    "community": N_("Röst från samhället"),
+    "other": N_("Annan"),
 }
 INVITATION_STATUS_LABELS = {
-    "invited": "Inbjuden",
-    "confirmed": "Bekräftad",
-    "attended": "Deltog",
-    "no_show": "Kom inte",
-    "excused": "Anmält förhinder",
+    "invited": N_("Inbjuden"),
+    "confirmed": N_("Bekräftad"),
+    "attended": N_("Deltog"),
+    "no_show": N_("Kom inte"),
+    "excused": N_("Anmält förhinder"),
 }
 REACH_LABELS = {
-    "full": "Nås helt (minst en tredjedel inbjuden)",
-    "partial": "Nås delvis (färre än en tredjedel)",
-    "via_ally": "Nås via allierad grupp",
+    "full": N_("Nås helt (minst en tredjedel inbjuden)"),
+    "partial": N_("Nås delvis (färre än en tredjedel)"),
+    "via_ally": N_("Nås via allierad grupp"),
 }
 OUTCOME_LABELS = {
-    "planned": "Planerad",
-    "delivered": "Levererad",
-    "refused": "Vägrade ta emot",
-    "not_found": "Påträffades inte",
+    "planned": N_("Planerad"),
+    "delivered": N_("Levererad"),
+    "refused": N_("Vägrade ta emot"),
+    "not_found": N_("Påträffades inte"),
 }
 AGENCY_LABELS = {
-    "police": "Polisen",
-    "prosecutor": "Åklagarmyndigheten",
-    "probation": "Kriminalvården",
-    "customs": "Tullverket",
-    "tax_agency": "Skatteverket",
-    "other": "Annan myndighet",
+    "police": N_("Polisen"),
+    "prosecutor": N_("Åklagarmyndigheten"),
+    "probation": N_("Kriminalvården"),
+    "customs": N_("Tullverket"),
+    "tax_agency": N_("Skatteverket"),
+    "other": N_("Annan myndighet"),
 }
 ACTION_KIND_LABELS = {
-    "arrest": "Gripande",
-    "search": "Husrannsakan",
-    "probation_check": "Frivårdskontroll",
-    "seizure": "Beslag",
-    "traffic_control": "Trafikkontroll",
-    "other": "Annan åtgärd",
+    "arrest": N_("Gripande"),
+    "search": N_("Husrannsakan"),
+    "probation_check": N_("Frivårdskontroll"),
+    "seizure": N_("Beslag"),
+    "traffic_control": N_("Trafikkontroll"),
+    "other": N_("Annan åtgärd"),
 }
-ACTION_STATUS_LABELS = {"planned": "Planerad", "done": "Genomförd", "cancelled": "Avbruten"}
+ACTION_STATUS_LABELS = {
+    "planned": N_("Planerad"),
+    "done": N_("Genomförd"),
+    "cancelled": N_("Avbruten"),
+}
 TASK_KIND_LABELS = {
-    "custom_notification": "Individuell underrättelse",
-    "outreach_contact": "Uppsökande kontakt",
-    "follow_up": "Uppföljning",
-    "other": "Övrigt",
+    "custom_notification": N_("Individuell underrättelse"),
+    "outreach_contact": N_("Uppsökande kontakt"),
+    "follow_up": N_("Uppföljning"),
+    "other": N_("Övrigt"),
 }
-TASK_STATUS_LABELS = {"open": "Öppen", "done": "Klar", "cancelled": "Struken"}
+TASK_STATUS_LABELS = {"open": N_("Öppen"), "done": N_("Klar"), "cancelled": N_("Struken")}
 MEMBER_ROLE_LABELS = {
-    "leader": "ledare",
-    "core": "kärna",
-    "member": "medlem",
-    "associate": "närstående",
+    "leader": N_("ledare"),
+    "core": N_("kärna"),
+    "member": N_("medlem"),
+    "associate": N_("närstående"),
 }
 
 LABELS: dict[str, dict[str, str]] = {
@@ -213,27 +225,27 @@ def read_date(
     value = value.strip()
     if not value:
         if required:
-            errors[key] = "Ange ett datum."
+            errors[key] = gettext("Ange ett datum.")
         return None
     if _ISO_DATE.fullmatch(value):
         try:
             return date.fromisoformat(value)
         except ValueError:
             pass
-    errors[key] = "Skriv datumet som ÅÅÅÅ-MM-DD, till exempel 2024-03-01."
+    errors[key] = gettext("Skriv datumet som ÅÅÅÅ-MM-DD, till exempel 2024-03-01.")
     return None
 
 
 def read_time(value: str, key: str, errors: dict[str, str]) -> time | None:
     value = value.strip()
     if not value:
-        errors[key] = "Ange en tid."
+        errors[key] = gettext("Ange en tid.")
         return None
     if _CLOCK.fullmatch(value):
         hours, minutes = re.split(r"[:.]", value)
         if int(hours) < 24 and int(minutes) < 60:
             return time(int(hours), int(minutes))
-    errors[key] = "Skriv tiden som TT:MM, till exempel 18:30."
+    errors[key] = gettext("Skriv tiden som TT:MM, till exempel 18:30.")
     return None
 
 
@@ -312,7 +324,7 @@ def read_text(
     if not text and required:
         errors[key] = required
     elif len(text) > limit:
-        errors[key] = f"Högst {limit} tecken."
+        errors[key] = gettext("Högst %(limit)s tecken.") % {"limit": limit}
     return text
 
 
@@ -323,7 +335,7 @@ def read_line(value: str, key: str, errors: dict[str, str], *, required: str | N
 def read_person_code(value: str, key: str, errors: dict[str, str]) -> str:
     code = value.strip().upper()
     if not PERSON_CODE.fullmatch(code):
-        errors[key] = PERSON_CODE_MESSAGE
+        errors[key] = gettext(PERSON_CODE_MESSAGE)
         return ""
     return code
 

@@ -39,8 +39,10 @@ from gvi.access.principal import Principal
 from gvi.access.tables import Alert
 from gvi.audit.events import AuditAction
 from gvi.audit.services import record
+from gvi.core.versioning import bump_version
 from gvi.db import write_transaction
 from gvi.groups.tables import Group
+from gvi.i18n import gettext
 from gvi.incidents import graphdata
 from gvi.incidents.forms import (
     HARM_LABELS,
@@ -556,18 +558,18 @@ async def _check_draft(principal: Principal, draft: IncidentDraft, errors: dict[
     if draft.occurred_at is not None and draft.occurred_at > datetime.now(tz=UTC) + timedelta(
         minutes=5
     ):
-        errors["occurred_on"] = "Händelsen kan inte ligga i framtiden."
+        errors["occurred_on"] = gettext("Händelsen kan inte ligga i framtiden.")
     if draft.municipality_id is None or draft.municipality_id not in principal.municipality_ids:
-        errors.setdefault("municipality", "Välj en av dina kommuner.")
+        errors.setdefault("municipality", gettext("Välj en av dina kommuner."))
     if draft.kind not in INCIDENT_KIND_LABELS:
-        errors.setdefault("kind", "Välj typ av händelse.")
+        errors.setdefault("kind", gettext("Välj typ av händelse."))
     if draft.harm not in HARM_LABELS:
-        errors.setdefault("harm", "Välj skada.")
+        errors.setdefault("harm", gettext("Välj skada."))
     if len(draft.area) > 200:
-        errors.setdefault("area", "Högst 200 tecken.")
+        errors.setdefault("area", gettext("Högst 200 tecken."))
     for key, value in (("place", draft.place), ("motive", draft.motive)):
         if len(value) > 4000:
-            errors.setdefault(key, "Högst 4000 tecken.")
+            errors.setdefault(key, gettext("Högst 4000 tecken."))
     wanted = set(draft.suspected_group_ids) | set(draft.victim_group_ids)
     if wanted:
         found = {
@@ -579,9 +581,9 @@ async def _check_draft(principal: Principal, draft: IncidentDraft, errors: dict[
             )
         }
         if set(draft.suspected_group_ids) - found:
-            errors.setdefault("suspected_groups", "Välj grupper i listan.")
+            errors.setdefault("suspected_groups", gettext("Välj grupper i listan."))
         if set(draft.victim_group_ids) - found:
-            errors.setdefault("victim_groups", "Välj grupper i listan.")
+            errors.setdefault("victim_groups", gettext("Välj grupper i listan."))
 
 
 async def _set_groups(incident_id: int, draft: IncidentDraft) -> None:
@@ -708,7 +710,7 @@ async def create_incident(
     _require(principal, Permission.incidents_write)
     errors = dict(known_errors or {})
     if draft.occurred_at is None:
-        errors.setdefault("occurred_on", "Ange datum och tid.")
+        errors.setdefault("occurred_on", gettext("Ange datum och tid."))
     async with write_transaction(_engine()):
         await _check_draft(principal, draft, errors)
         if errors or draft.occurred_at is None:
@@ -752,12 +754,7 @@ async def _for_write(principal: Principal, incident_id: int) -> dict[str, Any]:
 
 
 async def _bump(incident_id: int, version: int, values: dict[Any, Any]) -> None:
-    changed = (
-        await Incident.update({**values, Incident.version: Incident.version + 1})
-        .where((Incident.id == incident_id) & (Incident.version == version))
-        .returning(Incident.id)
-    )
-    if not changed:
+    if not await bump_version(Incident, incident_id, version, values):
         raise VersionConflict()
 
 
@@ -773,7 +770,7 @@ async def update_incident(
     _require(principal, Permission.incidents_write)
     errors = dict(known_errors or {})
     if draft.occurred_at is None:
-        errors.setdefault("occurred_on", "Ange datum och tid.")
+        errors.setdefault("occurred_on", gettext("Ange datum och tid."))
     async with write_transaction(_engine()):
         await _for_write(principal, incident_id)
         await _check_draft(principal, draft, errors)
@@ -813,10 +810,10 @@ async def review_incident(
     _require(principal, Permission.incidents_write)
     errors: dict[str, str] = {}
     if status not in REVIEW_LABELS:
-        errors["review_status"] = "Välj granskningsstatus."
+        errors["review_status"] = gettext("Välj granskningsstatus.")
     notes = notes.strip()
     if len(notes) > 4000:
-        errors["review_notes"] = "Högst 4000 tecken."
+        errors["review_notes"] = gettext("Högst 4000 tecken.")
     async with write_transaction(_engine()):
         await _for_write(principal, incident_id)
         if errors:
@@ -839,9 +836,9 @@ async def link_person(principal: Principal, incident_id: int, code: str, role: s
     errors: dict[str, str] = {}
     code = code.strip().upper()
     if not PERSON_CODE.fullmatch(code):
-        errors["code"] = PERSON_CODE_MESSAGE
+        errors["code"] = gettext(PERSON_CODE_MESSAGE)
     if role not in PERSON_ROLE_LABELS:
-        errors["role"] = "Välj en roll."
+        errors["role"] = gettext("Välj en roll.")
     async with write_transaction(_engine()):
         await _for_write(principal, incident_id)
         person = None
@@ -856,7 +853,7 @@ async def link_person(principal: Principal, incident_id: int, code: str, role: s
                 .first()
             )
             if person is None:
-                errors["code"] = NO_SUCH_PERSON
+                errors["code"] = gettext(NO_SUCH_PERSON)
         if errors or person is None:
             raise FormErrors(errors)
         if await IncidentPerson.exists().where(
@@ -864,7 +861,9 @@ async def link_person(principal: Principal, incident_id: int, code: str, role: s
             & (IncidentPerson.person == person["id"])
             & (IncidentPerson.role == role)
         ):
-            raise FormErrors({"code": "Personen är redan kopplad till händelsen med den rollen."})
+            raise FormErrors(
+                {"code": gettext("Personen är redan kopplad till händelsen med den rollen.")}
+            )
         link = IncidentPerson(incident=incident_id, person=person["id"], role=role)
         await link.save()
         await record(
@@ -919,7 +918,7 @@ async def incident_choices(principal: Principal, *, limit: int = 200) -> list[Ch
         Choice(
             r["id"],
             f"{local_day(r['occurred_at']).isoformat()} "
-            f"{INCIDENT_KIND_LABELS.get(r['kind'], r['kind'])} ({r['m']}, nr {r['id']})",
+            f"{gettext(INCIDENT_KIND_LABELS.get(r['kind'], r['kind']))} ({r['m']}, nr {r['id']})",
         )
         for r in rows
     ]

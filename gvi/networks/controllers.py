@@ -19,7 +19,8 @@ from litestar.response import File, Redirect, Template
 
 from gvi.access.permissions import Permission
 from gvi.access.principal import Principal
-from gvi.core.web import page, redirect_with_flash
+from gvi.core.web import page, redirect_with_flash, translated
+from gvi.i18n import gettext
 from gvi.networks import assets, figures, jobs, services
 from gvi.networks.graph import GroupNode
 from gvi.networks.schemas import (
@@ -202,7 +203,12 @@ class NetworkApi(Controller):
             co_members=view.people,
         )
 
-    @get("/export.graphml", opt=READ, name="api.network.export_graphml")
+    @get(
+        "/export.graphml",
+        opt=READ,
+        name="api.network.export_graphml",
+        media_type=services.EXPORT_MEDIA_TYPES["graphml"],
+    )
     async def export_graphml(
         self,
         principal: NamedDependency[Principal],
@@ -213,7 +219,12 @@ class NetworkApi(Controller):
         flt = _filter(principal, as_of, municipality, kinds)
         return _export(await services.export_network(principal, flt, "graphml"))
 
-    @get("/export.gexf", opt=READ, name="api.network.export_gexf")
+    @get(
+        "/export.gexf",
+        opt=READ,
+        name="api.network.export_gexf",
+        media_type=services.EXPORT_MEDIA_TYPES["gexf"],
+    )
     async def export_gexf(
         self,
         principal: NamedDependency[Principal],
@@ -224,7 +235,12 @@ class NetworkApi(Controller):
         flt = _filter(principal, as_of, municipality, kinds)
         return _export(await services.export_network(principal, flt, "gexf"))
 
-    @get("/export.csv", opt=READ, name="api.network.export_csv")
+    @get(
+        "/export.csv",
+        opt=READ,
+        name="api.network.export_csv",
+        media_type=services.EXPORT_MEDIA_TYPES["csv"],
+    )
     async def export_csv(
         self,
         principal: NamedDependency[Principal],
@@ -241,7 +257,7 @@ class NetworkApi(Controller):
     ) -> JobOut:
         """Queue a person-level analysis; poll ``GET /jobs/{id}`` for progress."""
         if data.kind not in jobs.KIND_LABELS:
-            raise HTTPException(status_code=400, detail="Okänd analys.")
+            raise HTTPException(status_code=400, detail=gettext("Okänd analys."))
         flt = _filter(principal, data.as_of, None, None)
         return _job_out(await jobs.create_job(principal, data.kind, flt))
 
@@ -264,10 +280,10 @@ def _form_context(
     return {
         "flt": flt,
         "municipalities": municipalities,
-        "kind_choices": [(k, figures.KIND_LABELS[k]) for k in services.ALL_KINDS],
+        "kind_choices": [(k, gettext(figures.KIND_LABELS[k])) for k in services.ALL_KINDS],
         "colour": colour if colour in figures.COLOUR_BY else "community",
         "qs": urlencode(flt.query(), doseq=True),
-        "kind_labels": figures.KIND_LABELS,
+        "kind_labels": translated(figures.KIND_LABELS),
         "row_limit": ROW_LIMIT,
     }
 
@@ -368,7 +384,7 @@ class NetworkPages(Controller):
             {
                 "view": view,
                 "payload": payload,
-                "kind_labels": figures.KIND_LABELS,
+                "kind_labels": translated(figures.KIND_LABELS),
                 **vendor_context(),
             },
         )
@@ -382,7 +398,7 @@ class NetworkPages(Controller):
             "network/jobs.html",
             {
                 "jobs": await jobs.list_jobs(principal),
-                "kinds": list(jobs.KIND_LABELS.items()),
+                "kinds": list(translated(jobs.KIND_LABELS).items()),
                 "today": services.today(),
             },
         )
@@ -395,16 +411,21 @@ class NetworkPages(Controller):
         data: URLEncodedBody[JobForm],
     ) -> Redirect:
         if data.kind not in jobs.KIND_LABELS:
-            return redirect_with_flash(request, "/network/jobs", "Välj en analys.", "error")
+            return redirect_with_flash(
+                request, "/network/jobs", gettext("Välj en analys."), "error"
+            )
         try:
             as_of = date.fromisoformat(data.as_of) if data.as_of else None
         except ValueError:
             return redirect_with_flash(
-                request, "/network/jobs", "Datumet ska skrivas ÅÅÅÅ-MM-DD.", "error"
+                request, "/network/jobs", gettext("Datumet ska skrivas ÅÅÅÅ-MM-DD."), "error"
             )
         job = await jobs.create_job(principal, data.kind, _filter(principal, as_of, None, None))
         return redirect_with_flash(
-            request, "/network/jobs", f"Analysen är köad (nummer {job.id}).", "success"
+            request,
+            "/network/jobs",
+            gettext("Analysen är köad (nummer %(id)s).") % {"id": job.id},
+            "success",
         )
 
     @get("/jobs/{job_id:int}", opt=READ, name="network.job")
@@ -423,7 +444,7 @@ async def plotly_js() -> File:
     """plotly.js from the installed plotly package (not copied into the repository)."""
     return File(
         path=assets.PLOTLY_JS,
-        media_type="text/javascript; charset=utf-8",
+        media_type="text/javascript",
         content_disposition_type="inline",
         headers=IMMUTABLE,
     )
@@ -432,9 +453,7 @@ async def plotly_js() -> File:
 @get("/static/vendor/plotly.css", opt=PUBLIC, name="vendor.plotly_css", include_in_schema=False)
 async def plotly_css() -> Response[str]:
     """plotly.js's global style rules as a stylesheet, so it injects no <style>."""
-    return Response(
-        content=assets.plotly_css(), media_type="text/css; charset=utf-8", headers=IMMUTABLE
-    )
+    return Response(content=assets.plotly_css(), media_type="text/css", headers=IMMUTABLE)
 
 
 NETWORK_ROUTES = [NetworkApi, NetworkPages, plotly_js, plotly_css]

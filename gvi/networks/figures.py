@@ -27,6 +27,7 @@ from typing import Any
 import networkx as nx
 from plotly.colors import qualitative
 
+from gvi.i18n import N_, gettext
 from gvi.networks.layout import Layout
 
 WEBGL_THRESHOLD = 1000
@@ -44,23 +45,33 @@ NO_ALLIANCES_COLOUR = "rgb(200, 200, 200)"
 EDGE_STYLES: dict[str, dict[str, Any]] = {
     # Blue and red differ for red-green colour blindness too; rivalries are dashed
     # as well, so print and greyscale still tell them apart.
-    "alliance": {"label": "Allians", "color": "rgb(31, 95, 168)", "dash": "solid", "width": 1.6},
-    "rivalry": {"label": "Rivalitet", "color": "rgb(192, 40, 40)", "dash": "dash", "width": 2.2},
-    "truce": {"label": "Vapenvila", "color": "rgb(140, 140, 140)", "dash": "dot", "width": 1.4},
+    "alliance": {
+        "label": N_("Allians"),
+        "color": "rgb(31, 95, 168)",
+        "dash": "solid",
+        "width": 1.6,
+    },
+    "rivalry": {
+        "label": N_("Rivalitet"),
+        "color": "rgb(192, 40, 40)",
+        "dash": "dash",
+        "width": 2.2,
+    },
+    "truce": {"label": N_("Vapenvila"), "color": "rgb(140, 140, 140)", "dash": "dot", "width": 1.4},
     "splinter_of": {
-        "label": "Utbrytargrupp av",
+        "label": N_("Utbrytargrupp av"),
         "color": "rgb(120, 60, 150)",
         "dash": "dashdot",
         "width": 1.4,
     },
     "subgroup_of": {
-        "label": "Undergrupp till",
+        "label": N_("Undergrupp till"),
         "color": "rgb(120, 60, 150)",
         "dash": "longdash",
         "width": 1.4,
     },
     "membership": {
-        "label": "Medlemskap",
+        "label": N_("Medlemskap"),
         "color": "rgb(170, 170, 170)",
         "dash": "solid",
         "width": 1,
@@ -138,7 +149,7 @@ def _edge_traces(
             {
                 "type": _scatter(webgl),
                 "mode": "lines",
-                "name": style["label"],
+                "name": gettext(str(style["label"])),
                 "legendgroup": kind,
                 "x": xs,
                 "y": ys,
@@ -151,14 +162,14 @@ def _edge_traces(
                 {
                     "type": _scatter(webgl),
                     "mode": "markers",
-                    "name": style["label"],
+                    "name": gettext(str(style["label"])),
                     "legendgroup": kind,
                     "showlegend": False,
                     "x": [_r((pos[a][0] + pos[b][0]) / 2) for a, b, _ in items],
                     "y": [_r((pos[a][1] + pos[b][1]) / 2) for a, b, _ in items],
                     "text": [text for _, _, text in items],
                     "marker": {"size": 8, "color": style["color"], "opacity": 0},
-                    "hovertemplate": "%{text}<extra>" + style["label"] + "</extra>",
+                    "hovertemplate": "%{text}<extra>" + gettext(str(style["label"])) + "</extra>",
                 }
             )
     return traces
@@ -206,7 +217,7 @@ def community_labels(communities: Iterable[set[int]]) -> dict[int, str]:
     for community in communities:
         if len(community) < 2:
             for n in community:
-                labels[n] = NO_ALLIANCES
+                labels[n] = gettext(NO_ALLIANCES)
             continue
         number += 1
         for n in community:
@@ -214,9 +225,9 @@ def community_labels(communities: Iterable[set[int]]) -> dict[int, str]:
     return labels
 
 
-NO_ALLIANCES = "Utan allianser"
-OTHER_MUNICIPALITIES = "Övriga kommuner"
-OTHER_COMMUNITIES = "Övriga gemenskaper"
+NO_ALLIANCES = N_("Utan allianser")
+OTHER_MUNICIPALITIES = N_("Övriga kommuner")
+OTHER_COMMUNITIES = N_("Övriga gemenskaper")
 
 
 def group_figure(
@@ -254,15 +265,18 @@ def group_figure(
 
     if colour_by == "municipality":
         key = {n: str(g.nodes[n].get("municipality", "")) for n in nodes}
-        categories = _categories(nodes, key, other=OTHER_MUNICIPALITIES)
+        categories = _categories(nodes, key, other=gettext(OTHER_MUNICIPALITIES))
         legend_title = "Kommun"
     else:
         labels = community_labels(communities)
-        key = {n: labels.get(n, NO_ALLIANCES) for n in nodes}
+        key = {n: labels.get(n, gettext(NO_ALLIANCES)) for n in nodes}
         categories = _categories(
-            nodes, key, other=OTHER_COMMUNITIES, apart={NO_ALLIANCES: NO_ALLIANCES_COLOUR}
+            nodes,
+            key,
+            other=gettext(OTHER_COMMUNITIES),
+            apart={gettext(NO_ALLIANCES): NO_ALLIANCES_COLOUR},
         )
-        legend_title = "Gemenskap (allianser)"
+        legend_title = gettext("Gemenskap (allianser)")
     rivals = {n: sum(1 for _, d in g.adj[n].items() if d.get("sign") == -1) for n in nodes}
     show_names = len(nodes) <= NODE_LABEL_LIMIT
     for label, colour, members in categories:
@@ -328,20 +342,20 @@ def person_ego_figure(view: nx.Graph, pos: Layout, center: Any) -> dict[str, Any
     kinds = (
         ("Personen", [center] if center in view else [], CENTER_COLOUR, "diamond", 16),
         (
-            "Personens grupper",
+            gettext("Personens grupper"),
             [n for n in groups if n in own_groups],
             OWN_GROUP_COLOUR,
             "square",
             14,
         ),
         (
-            "Andra grupper",
+            gettext("Andra grupper"),
             [n for n in groups if n not in own_groups],
             RELATED_GROUP_COLOUR,
             "square",
             12,
         ),
-        ("Personer (kod)", people, PERSON_COLOUR, "circle", 8),
+        (gettext("Personer (kod)"), people, PERSON_COLOUR, "circle", 8),
     )
     show_names = len(nodes) <= NODE_LABEL_LIMIT * 2
     for name, members, colour, symbol, size in kinds:

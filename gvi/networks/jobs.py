@@ -39,6 +39,7 @@ from gvi.audit.events import AuditAction
 from gvi.audit.services import record
 from gvi.db import write_transaction
 from gvi.groups.tables import Group, Membership
+from gvi.i18n import N_, gettext
 from gvi.networks import graph
 from gvi.networks.graph import MemberTie
 from gvi.networks.services import (
@@ -57,14 +58,14 @@ Kind = AnalysisJob.Kind
 Status = AnalysisJob.Status
 
 KIND_LABELS = {
-    Kind.person_centrality: "Centralitet för personer (via gemensamma grupper)",
-    Kind.person_communities: "Gemenskaper av personer och grupper",
+    Kind.person_centrality: N_("Centralitet för personer (via gemensamma grupper)"),
+    Kind.person_communities: N_("Gemenskaper av personer och grupper"),
 }
 STATUS_LABELS = {
-    Status.queued: "Väntar",
-    Status.running: "Pågår",
-    Status.done: "Klar",
-    Status.failed: "Misslyckades",
+    Status.queued: N_("Väntar"),
+    Status.running: N_("Pågår"),
+    Status.done: N_("Klar"),
+    Status.failed: N_("Misslyckades"),
 }
 
 POLL_SECONDS = 2.0
@@ -235,9 +236,9 @@ def _view(row: dict[str, Any], result: dict[str, Any] | None = None) -> JobView:
     return JobView(
         id=row["id"],
         kind=row["kind"],
-        kind_label=KIND_LABELS.get(Kind(row["kind"]), row["kind"]),
+        kind_label=gettext(KIND_LABELS.get(Kind(row["kind"]), row["kind"])),
         status=row["status"],
-        status_label=STATUS_LABELS.get(Status(row["status"]), row["status"]),
+        status_label=gettext(STATUS_LABELS.get(Status(row["status"]), row["status"])),
         progress=row["progress"],
         message=row["message"],
         as_of=str(params.get("as_of", "")),

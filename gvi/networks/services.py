@@ -33,6 +33,7 @@ from gvi.audit.events import AuditAction
 from gvi.audit.services import record
 from gvi.db import write_transaction
 from gvi.groups.tables import Group, GroupRelation, Membership
+from gvi.i18n import gettext
 from gvi.municipalities.tables import Municipality
 from gvi.networks import figures, graph, interchange, layout
 from gvi.networks.graph import GroupNode, MemberTie, Relation
@@ -47,7 +48,8 @@ ExportFormat = Literal["graphml", "gexf", "csv"]
 EXPORT_MEDIA_TYPES: dict[str, str] = {
     "graphml": "application/graphml+xml; charset=utf-8",
     "gexf": "application/gexf+xml; charset=utf-8",
-    "csv": "text/csv; charset=utf-8",
+    # Litestar adds "; charset=utf-8" to text/* itself.
+    "csv": "text/csv",
 }
 
 
@@ -316,7 +318,7 @@ def analyse(g: nx.Graph, as_of: date) -> NetworkAnalysis:
                 rivals=signs.count(-1),
                 truces=signs.count(0),
                 centrality=round(central.get(n, 0.0), 4),
-                community=community_label.get(n, figures.NO_ALLIANCES),
+                community=community_label.get(n, gettext(figures.NO_ALLIANCES)),
             )
         )
     conflicts = sorted(

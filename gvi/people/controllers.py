@@ -16,9 +16,10 @@ from litestar.response import Redirect, Template
 
 from gvi.access.permissions import Permission
 from gvi.access.principal import Principal
-from gvi.core.web import page, redirect_with_flash
+from gvi.core.web import page, redirect_with_flash, translated
 from gvi.groups import forms as group_forms
 from gvi.groups import services as group_services
+from gvi.i18n import N_, gettext
 from gvi.people import services
 from gvi.people.schemas import (
     BreakGlassIn,
@@ -32,10 +33,10 @@ from gvi.people.tables import Protection
 
 PAGE_SIZE = 50
 PROTECTION_LABELS = {
-    Protection.none: "Inga",
-    Protection.sekretessmarkering: "Sekretessmarkering",
-    Protection.skyddad_folkbokforing: "Skyddad folkbokföring",
-    Protection.fingerade_personuppgifter: "Fingerade personuppgifter",
+    Protection.none: N_("Inga"),
+    Protection.sekretessmarkering: N_("Sekretessmarkering"),
+    Protection.skyddad_folkbokforing: N_("Skyddad folkbokföring"),
+    Protection.fingerade_personuppgifter: N_("Fingerade personuppgifter"),
 }
 # Personnummer or samordningsnummer, with or without century and separator.
 _PIN = re.compile(r"(\d{6}|\d{8})[-+]?\d{4}")
@@ -95,7 +96,9 @@ class PeopleApi(Controller):
             identity = await services.read_identity(principal, person_id)
         except services.BreakGlassRequired as exc:
             raise BreakGlassNeeded(
-                detail="Personen har skyddade personuppgifter. Ange skäl via break-the-glass först."
+                detail=gettext(
+                    "Personen har skyddade personuppgifter. Ange skäl via break-the-glass först."
+                )
             ) from exc
         return IdentityOut(**asdict(identity))
 
@@ -189,11 +192,11 @@ class PeoplePages(Controller):
         try:
             protection = Protection(data.protection)
         except ValueError:
-            errors["protection"] = "Välj skyddsnivå i listan."
+            errors["protection"] = gettext("Välj skyddsnivå i listan.")
             protection = Protection.none
         pin = data.pin.strip()
         if pin and not _PIN.fullmatch(pin):
-            errors["pin"] = (
+            errors["pin"] = gettext(
                 "Skriv personnumret som ÅÅMMDD-NNNN eller ÅÅÅÅMMDDNNNN, eller lämna fältet tomt."
             )
         if errors or municipality_id is None:
@@ -213,8 +216,11 @@ class PeoplePages(Controller):
         return redirect_with_flash(
             request,
             f"/people/{person.id}",
-            f"Personen är upplagd med koden {person.code}. Använd koden, aldrig namnet, "
-            "när du hänvisar till personen.",
+            gettext(
+                "Personen är upplagd med koden %(code)s. Använd koden, aldrig namnet, när du "
+                "hänvisar till personen."
+            )
+            % {"code": person.code},
         )
 
     @get("/{person_id:int}", opt={"permission": Permission.people_read}, name="people.show")
@@ -236,8 +242,8 @@ class PeoplePages(Controller):
                 "person": person,
                 "can_identity": principal.can(Permission.identity_read),
                 "memberships": memberships,
-                "role_labels": group_forms.ROLE_LABELS,
-                "confidence_labels": group_forms.CONFIDENCE_LABELS,
+                "role_labels": translated(group_forms.ROLE_LABELS),
+                "confidence_labels": translated(group_forms.CONFIDENCE_LABELS),
                 "today": group_services.today(),
             },
         )
@@ -286,8 +292,11 @@ class PeoplePages(Controller):
         return redirect_with_flash(
             request,
             f"/people/{person_id}/identity",
-            f"Åtkomst beviljad i {services.BREAK_GLASS_MINUTES} minuter. "
-            "Administratörerna har fått en avisering.",
+            gettext(
+                "Åtkomst beviljad i %(break_glass_minutes)s minuter. Administratörerna har fått "
+                "en avisering."
+            )
+            % {"break_glass_minutes": services.BREAK_GLASS_MINUTES},
             "warning",
         )
 
@@ -309,7 +318,7 @@ async def _new_person_page(
             "errors": errors or {},
             "error": error,
             "municipalities": await group_services.municipality_choices(principal),
-            "protection_labels": PROTECTION_LABELS,
+            "protection_labels": translated(PROTECTION_LABELS),
             "can_identity": principal.can(Permission.identity_read),
         },
         status_code=status_code,
@@ -322,7 +331,7 @@ def _municipality_id(value: str, principal: Principal, errors: dict[str, str]) -
     except ValueError:
         municipality_id = None
     if municipality_id is None or municipality_id not in principal.municipality_ids:
-        errors["municipality"] = "Välj en av dina kommuner i listan."
+        errors["municipality"] = gettext("Välj en av dina kommuner i listan.")
         return None
     return municipality_id
 
@@ -331,9 +340,11 @@ def _birth_year(value: str, errors: dict[str, str]) -> int | None:
     value = value.strip()
     if not value:
         return None
-    if value.isdigit() and 1900 <= int(value) <= date.today().year:
+    if value.isascii() and value.isdigit() and 1900 <= int(value) <= date.today().year:
         return int(value)
-    errors["birth_year"] = "Ange födelseåret med fyra siffror, till exempel 2006, eller lämna tomt."
+    errors["birth_year"] = gettext(
+        "Ange födelseåret med fyra siffror, till exempel 2006, eller lämna tomt."
+    )
     return None
 
 

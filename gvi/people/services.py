@@ -20,6 +20,7 @@ from gvi.access.tables import Alert, BreakGlass
 from gvi.audit.events import AuditAction
 from gvi.audit.services import record
 from gvi.db import write_transaction
+from gvi.i18n import gettext
 from gvi.municipalities.tables import Municipality
 from gvi.people.tables import Person, PersonIdentity, Protection
 from gvi.security.crypto import aad, get_keyring
@@ -190,7 +191,9 @@ async def break_glass(principal: Principal, person_id: int, reason: str) -> date
         raise NotFoundException()
     reason = reason.strip()
     if len(reason) < 15:
-        raise PersonError("Skriv ett skäl på minst 15 tecken: varför behöver du uppgifterna nu?")
+        raise PersonError(
+            gettext("Skriv ett skäl på minst 15 tecken: varför behöver du uppgifterna nu?")
+        )
     now = datetime.now(tz=UTC)
     expires = now + timedelta(minutes=BREAK_GLASS_MINUTES)
     async with write_transaction(_engine()):
@@ -279,9 +282,9 @@ async def create_person(
             if not await Person.exists().where(Person.code == candidate):
                 break
             if code:
-                raise PersonError("Koden finns redan.")
+                raise PersonError(gettext("Koden finns redan."))
         else:
-            raise PersonError("Kunde inte skapa en ledig kod; försök igen.")
+            raise PersonError(gettext("Kunde inte skapa en ledig kod; försök igen."))
         person = Person(
             code=candidate,
             home_municipality=municipality_id,

@@ -22,10 +22,19 @@ from litestar.response import Template
 from gvi.access.permissions import Permission
 from gvi.access.principal import Principal
 from gvi.core.web import page
+from gvi.i18n import gettext
 from gvi.networks.controllers import vendor_context
 from gvi.reports import exports, services
 
 READ = {"permission": Permission.figures_read}
+
+
+class FigureReportOut(msgspec.Struct):
+    """A figure as Plotly JSON, with the table behind it."""
+
+    figure: dict[str, Any]
+    webgl: bool
+    table: dict[str, Any]
 
 
 def _filters(
@@ -51,7 +60,9 @@ def _figure_route(name: str, fmt: str | None) -> HTTPRouteHandler:
     suffix = f".{fmt}" if fmt else ""
     route_name = f"api.reports.{name}" + (f"_{fmt}" if fmt else "")
 
-    async def handler(
+    file_format = fmt or ""  # the export handler is only routed when there is one
+
+    async def export(
         principal: NamedDependency[Principal],
         municipality: FromQuery[list[int] | None] = None,
         year: FromQuery[int | None] = None,
@@ -59,17 +70,30 @@ def _figure_route(name: str, fmt: str | None) -> HTTPRouteHandler:
         date_to: FromQuery[date | None] = None,
     ) -> Response[bytes]:
         flt = _filters(municipality, year, date_from, date_to)
-        if fmt is not None:
-            return _file(await exports.export_figure(principal, name, fmt, flt))
-        report = await services.build(principal, name, flt)
-        body = {"figure": report.figure(), "webgl": False, "table": report.table()}
-        return Response(content=msgspec.json.encode(body), media_type="application/json")
+        return _file(await exports.export_figure(principal, name, file_format, flt))
 
+    async def figure(
+        principal: NamedDependency[Principal],
+        municipality: FromQuery[list[int] | None] = None,
+        year: FromQuery[int | None] = None,
+        date_from: FromQuery[date | None] = None,
+        date_to: FromQuery[date | None] = None,
+    ) -> FigureReportOut:
+        flt = _filters(municipality, year, date_from, date_to)
+        report = await services.build(principal, name, flt)
+        return FigureReportOut(figure=report.figure(), webgl=False, table=report.table())
+
+    handler: Any = export if fmt else figure
     handler.__name__ = route_name.replace(".", "_")
     handler.__doc__ = f"Report {name!r}" + (f" as {fmt.upper()}." if fmt else " as figure JSON.")
-    return get(f"/api/v1/reports/{name}{suffix}", opt=READ, name=route_name, tags=["reports"])(
-        handler
-    )
+    return get(
+        f"/api/v1/reports/{name}{suffix}",
+        opt=READ,
+        name=route_name,
+        tags=["reports"],
+        # The documented content type of a file export.
+        media_type=exports.FORMATS[fmt] if fmt else "application/json",
+    )(handler)
 
 
 def _follow_up_route(fmt: str) -> HTTPRouteHandler:
@@ -90,6 +114,7 @@ def _follow_up_route(fmt: str) -> HTTPRouteHandler:
         opt=READ,
         name=f"api.reports.follow_ups_{fmt}",
         tags=["reports"],
+        media_type=exports.FORMATS[fmt],
     )(handler)
 
 
@@ -111,7 +136,7 @@ async def dashboard(
             **vendor_context(),
             "view": view,
             "qs": urlencode(flt.query()),
-            "note": services.SUPPRESSION_NOTE,
+            "note": gettext(services.SUPPRESSION_NOTE),
             "can_export_follow_ups": "outcomes" in services.sections(principal)
             and principal.role.value == "outreach",
         },

@@ -22,10 +22,12 @@ from gvi.audit.services import record
 from gvi.db import write_transaction
 from gvi.defectors.services import visible_case_ids
 from gvi.defectors.tables import CaseFollowUp
+from gvi.i18n import DEFAULT_LANGUAGE, current_language, set_language
 from gvi.reports import queries, services
 
 FORMATS = {
-    "csv": "text/csv; charset=utf-8",
+    # Litestar adds "; charset=utf-8" to text/* itself.
+    "csv": "text/csv",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 FOLLOW_UP_COLUMNS = (
@@ -92,6 +94,19 @@ async def export_figure(
 ) -> ExportFile:
     if fmt not in FORMATS:
         raise NotFoundException()
+    # Exports keep their documented Swedish titles, headers and labels whatever
+    # the reader's language.
+    reader_language = current_language()
+    set_language(DEFAULT_LANGUAGE)
+    try:
+        return await _export_figure(principal, name, fmt, filters)
+    finally:
+        set_language(reader_language)
+
+
+async def _export_figure(
+    principal: Principal, name: str, fmt: str, filters: services.Filters
+) -> ExportFile:
     async with write_transaction(CaseFollowUp._meta.db):
         report = await services.build(principal, name, filters, export=True)
         await record(

@@ -21,11 +21,12 @@ from litestar.exceptions import NotFoundException
 from gvi.access.permissions import Permission
 from gvi.access.principal import Principal
 from gvi.accounts.tables import Role
+from gvi.i18n import N_, gettext
 from gvi.reports import charts, queries
 
 SUPPRESSED = charts.SUPPRESSED
 SMALL = 5
-SUPPRESSION_NOTE = (
+SUPPRESSION_NOTE = N_(
     "Antal under 5 visas som \u201d<5\u201d, och andelar och förändringar som bygger på dem "
     "visas inte, så att ingen enskild person kan pekas ut."
 )
@@ -53,7 +54,11 @@ class Report:
 
     @property
     def note(self) -> str | None:
-        return SUPPRESSION_NOTE if self.suppression_applied and self.suppressed_cells else None
+        return (
+            gettext(SUPPRESSION_NOTE)
+            if self.suppression_applied and self.suppressed_cells
+            else None
+        )
 
     def figure(self) -> dict[str, Any]:
         labels = {c.key: c.label for c in self.columns}
@@ -107,39 +112,39 @@ def _share(part: int, whole: int) -> float | None:
 # --- the figures -------------------------------------------------------------------------
 
 OUTCOME_LABELS = {
-    "planned": "Planerad",
-    "delivered": "Levererad",
-    "refused": "Avböjd",
-    "not_found": "Ej anträffad",
+    "planned": N_("Planerad"),
+    "delivered": N_("Levererad"),
+    "refused": N_("Avböjd"),
+    "not_found": N_("Ej anträffad"),
 }
-PHASE_LABELS = {"before": "Före", "during": "Under", "after": "Efter"}
+PHASE_LABELS = {"before": N_("Före"), "during": N_("Under"), "after": N_("Efter")}
 AREA_LABELS = {
-    "housing": "Boende",
-    "occupation": "Sysselsättning",
-    "criminality": "Kriminalitet",
-    "substance_use": "Missbruk",
-    "safety": "Säkerhet",
+    "housing": N_("Boende"),
+    "occupation": N_("Sysselsättning"),
+    "criminality": N_("Kriminalitet"),
+    "substance_use": N_("Missbruk"),
+    "safety": N_("Säkerhet"),
 }
 CATEGORY_LABELS = {
-    "housing": "Boende",
-    "employment": "Arbete",
-    "education": "Utbildning",
-    "addiction_care": "Missbruksvård",
-    "psychiatric_care": "Psykiatrisk vård",
-    "family_support": "Familjestöd",
-    "mentor": "Mentor",
-    "debt_counselling": "Skuldrådgivning",
-    "relocation": "Flytt",
-    "tattoo_removal": "Tatueringsborttagning",
-    "leisure": "Fritid",
-    "other": "Annat",
+    "housing": N_("Boende"),
+    "employment": N_("Arbete"),
+    "education": N_("Utbildning"),
+    "addiction_care": N_("Missbruksvård"),
+    "psychiatric_care": N_("Psykiatrisk vård"),
+    "family_support": N_("Familjestöd"),
+    "mentor": N_("Mentor"),
+    "debt_counselling": N_("Skuldrådgivning"),
+    "relocation": N_("Flytt"),
+    "tattoo_removal": N_("Tatueringsborttagning"),
+    "leisure": N_("Fritid"),
+    "other": N_("Annat"),
 }
 KIND_LABELS = {
-    "shooting": "Skjutning",
-    "explosion": "Sprängning",
-    "stabbing": "Knivvåld",
-    "threat": "Hot",
-    "other": "Annat",
+    "shooting": N_("Skjutning"),
+    "explosion": N_("Sprängning"),
+    "stabbing": N_("Knivvåld"),
+    "threat": N_("Hot"),
+    "other": N_("Annat"),
 }
 
 
@@ -149,13 +154,13 @@ async def _cases(scope: queries.Scope) -> Report:
         r["share"] = _share(r["led"], r["cases"])
     return Report(
         "cases",
-        "Avhopparärenden per kommun och år",
+        gettext("Avhopparärenden per kommun och år"),
         [
-            Column("municipality", "Kommun", "text"),
-            Column("year", "År", "year"),
-            Column("cases", "Ärenden"),
-            Column("led", "Ledde till insats"),
-            Column("share", "Andel med insats", "percent", ("led", "cases")),
+            Column("municipality", gettext("Kommun"), "text"),
+            Column("year", gettext("År"), "year"),
+            Column("cases", gettext("Ärenden")),
+            Column("led", gettext("Ledde till insats")),
+            Column("share", gettext("Andel med insats"), "percent", ("led", "cases")),
         ],
         rows,
         charts.ChartSpec("year", ("cases", "led")),
@@ -181,15 +186,20 @@ async def _grants(scope: queries.Scope) -> Report:
     rows = _with_change(await queries.grants(scope))
     return Report(
         "grants",
-        "Ansökningar om statsbidrag per år",
+        gettext("Ansökningar om statsbidrag per år"),
         [
-            Column("year", "År", "year"),
-            Column("applications", "Ansökningar"),
-            Column("change", "Förändring", "change", ("applications", "prev_applications")),
+            Column("year", gettext("År"), "year"),
+            Column("applications", gettext("Ansökningar")),
             Column(
-                "change_pct", "Förändring (%)", "percent", ("applications", "prev_applications")
+                "change", gettext("Förändring"), "change", ("applications", "prev_applications")
             ),
-            Column("granted", "Beviljade"),
+            Column(
+                "change_pct",
+                gettext("Förändring (%)"),
+                "percent",
+                ("applications", "prev_applications"),
+            ),
+            Column("granted", gettext("Beviljade")),
         ],
         rows,
         charts.ChartSpec("year", ("applications", "granted")),
@@ -203,8 +213,8 @@ async def _applicants(scope: queries.Scope) -> Report:
     ]
     return Report(
         "applicants",
-        "Kommuner som ansökt per år",
-        [Column("year", "År", "year"), Column("municipalities", "Kommuner")],
+        gettext("Kommuner som ansökt per år"),
+        [Column("year", gettext("År"), "year"), Column("municipalities", gettext("Kommuner"))],
         rows,
         charts.ChartSpec("year", ("municipalities",)),
     )
@@ -216,14 +226,14 @@ async def _callins(scope: queries.Scope) -> Report:
         r["attendance"] = _share(r["attended"], r["invited"])
     return Report(
         "callins",
-        "Call-ins per år",
+        gettext("Call-ins per år"),
         [
-            Column("year", "År", "year"),
-            Column("held", "Genomförda"),
-            Column("invited", "Inbjudna"),
-            Column("attended", "Närvarande"),
-            Column("attendance", "Andel närvarande", "percent", ("attended", "invited")),
-            Column("groups", "Grupper som nåtts"),
+            Column("year", gettext("År"), "year"),
+            Column("held", gettext("Genomförda")),
+            Column("invited", gettext("Inbjudna")),
+            Column("attended", gettext("Närvarande")),
+            Column("attendance", gettext("Andel närvarande"), "percent", ("attended", "invited")),
+            Column("groups", gettext("Grupper som nåtts")),
         ],
         rows,
         charts.ChartSpec("year", ("invited", "attended")),
@@ -233,11 +243,11 @@ async def _callins(scope: queries.Scope) -> Report:
 async def _notifications(scope: queries.Scope) -> Report:
     rows = await queries.notifications(scope)
     for r in rows:
-        r["label"] = OUTCOME_LABELS.get(r["outcome"], r["outcome"])
+        r["label"] = gettext(OUTCOME_LABELS.get(r["outcome"], r["outcome"]))
     return Report(
         "notifications",
-        "Individuella budskap efter utfall",
-        [Column("label", "Utfall", "text"), Column("count", "Antal")],
+        gettext("Individuella budskap efter utfall"),
+        [Column("label", gettext("Utfall"), "text"), Column("count", gettext("Antal"))],
         rows,
         charts.ChartSpec("label", ("count",)),
     )
@@ -246,19 +256,19 @@ async def _notifications(scope: queries.Scope) -> Report:
 async def _offers(scope: queries.Scope) -> Report:
     rows = await queries.offers(scope)
     for r in rows:
-        r["label"] = CATEGORY_LABELS.get(r["category"], r["category"])
+        r["label"] = gettext(CATEGORY_LABELS.get(r["category"], r["category"]))
         r["acceptance"] = _share(r["accepted"], r["offered"])
         r["completion"] = _share(r["completed"], r["accepted"])
     return Report(
         "offers",
-        "Erbjudanden om stöd per kategori",
+        gettext("Erbjudanden om stöd per kategori"),
         [
-            Column("label", "Kategori", "text"),
-            Column("offered", "Erbjudna"),
-            Column("accepted", "Accepterade"),
-            Column("completed", "Genomförda"),
-            Column("acceptance", "Andel accepterade", "percent", ("accepted", "offered")),
-            Column("completion", "Andel genomförda", "percent", ("completed", "accepted")),
+            Column("label", gettext("Kategori"), "text"),
+            Column("offered", gettext("Erbjudna")),
+            Column("accepted", gettext("Accepterade")),
+            Column("completed", gettext("Genomförda")),
+            Column("acceptance", gettext("Andel accepterade"), "percent", ("accepted", "offered")),
+            Column("completion", gettext("Andel genomförda"), "percent", ("completed", "accepted")),
         ],
         rows,
         charts.ChartSpec("label", ("offered", "accepted", "completed")),
@@ -290,15 +300,15 @@ async def _promises(scope: queries.Scope) -> Report:
         r["median_days"] = _median(by_year.get(r["year"], []))
     return Report(
         "promises",
-        "Löften som hållits: insatser efter utlösande händelser",
+        gettext("Löften som hållits: insatser efter utlösande händelser"),
         [
-            Column("year", "År", "year"),
-            Column("triggering", "Utlösande händelser"),
-            Column("kept", "Följda av genomförd insats"),
-            Column("kept_share", "Andel hållna löften", "percent", ("kept", "triggering")),
-            Column("actions", "Genomförda insatser"),
-            Column("mean_days", "Dagar till första insats (medel)", "days", ("kept",)),
-            Column("median_days", "Dagar till första insats (median)", "days", ("kept",)),
+            Column("year", gettext("År"), "year"),
+            Column("triggering", gettext("Utlösande händelser")),
+            Column("kept", gettext("Följda av genomförd insats")),
+            Column("kept_share", gettext("Andel hållna löften"), "percent", ("kept", "triggering")),
+            Column("actions", gettext("Genomförda insatser")),
+            Column("mean_days", gettext("Dagar till första insats (medel)"), "days", ("kept",)),
+            Column("median_days", gettext("Dagar till första insats (median)"), "days", ("kept",)),
         ],
         rows,
         charts.ChartSpec("year", ("triggering", "kept")),
@@ -317,10 +327,10 @@ async def _incidents(scope: queries.Scope) -> Report:
         r["total"] = sum(r[k] for k in kinds)
     return Report(
         "incidents",
-        "Våldshändelser per år och typ",
-        [Column("year", "År", "year")]
-        + [Column(k, KIND_LABELS[k]) for k in kinds]
-        + [Column("total", "Totalt")],
+        gettext("Våldshändelser per år och typ"),
+        [Column("year", gettext("År"), "year")]
+        + [Column(k, gettext(KIND_LABELS[k])) for k in kinds]
+        + [Column("total", gettext("Totalt"))],
         rows,
         charts.ChartSpec("year", tuple(kinds)),
     )
@@ -338,16 +348,16 @@ async def _incident_groups(scope: queries.Scope) -> Report:
         r["total"] = sum(r[f"y{y}"] for y in years)
     return Report(
         "incident_groups",
-        "Våldshändelser per grupp och år",
-        [Column("group", "Grupp", "text")]
+        gettext("Våldshändelser per grupp och år"),
+        [Column("group", gettext("Grupp"), "text")]
         + [Column(f"y{y}", str(y)) for y in years]
-        + [Column("total", "Totalt")],
+        + [Column("total", gettext("Totalt"))],
         out,
         charts.ChartSpec("group", tuple(f"y{y}" for y in years)),
     )
 
 
-LEAD_LABELS = {"call_in": "Efter call-in", "notification": "Efter individuellt budskap"}
+LEAD_LABELS = {"call_in": N_("Efter call-in"), "notification": N_("Efter individuellt budskap")}
 
 
 async def _offer_lead(scope: queries.Scope) -> Report:
@@ -361,7 +371,7 @@ async def _offer_lead(scope: queries.Scope) -> Report:
         people = sum(n for _, n in hist)
         rows.append(
             {
-                "label": label,
+                "label": gettext(label),
                 "people": people,
                 "mean_days": sum(d * n for d, n in hist) / people if people else None,
                 "median_days": _median(hist),
@@ -369,12 +379,12 @@ async def _offer_lead(scope: queries.Scope) -> Report:
         )
     return Report(
         "offer_lead",
-        "Tid till första erbjudande efter call-in eller individuellt budskap",
+        gettext("Tid till första erbjudande efter call-in eller individuellt budskap"),
         [
-            Column("label", "Efter", "text"),
-            Column("people", "Personer med erbjudande"),
-            Column("mean_days", "Dagar (medel)", "days", ("people",)),
-            Column("median_days", "Dagar (median)", "days", ("people",)),
+            Column("label", gettext("Efter"), "text"),
+            Column("people", gettext("Personer med erbjudande")),
+            Column("mean_days", gettext("Dagar (medel)"), "days", ("people",)),
+            Column("median_days", gettext("Dagar (median)"), "days", ("people",)),
         ],
         rows,
         charts.ChartSpec("label", ("mean_days", "median_days")),
@@ -386,19 +396,19 @@ async def _outcomes(scope: queries.Scope) -> Report:
     order = {p: i for i, p in enumerate(PHASE_LABELS)}
     rows.sort(key=lambda r: (queries.AREAS.index(r["area"]), order.get(r["phase"], 9)))
     for r in rows:
-        r["label"] = f"{AREA_LABELS[r['area']]}: {PHASE_LABELS.get(r['phase'], r['phase'])}"
-        r["phase_label"] = PHASE_LABELS.get(r["phase"], r["phase"])
-        r["area_label"] = AREA_LABELS[r["area"]]
+        r["phase_label"] = gettext(PHASE_LABELS.get(r["phase"], r["phase"]))
+        r["area_label"] = gettext(AREA_LABELS.get(r["area"], r["area"]))
+        r["label"] = f"{r['area_label']}: {r['phase_label']}"
     return Report(
         "outcomes",
-        "Utfall vid uppföljning (före, under, efter)",
+        gettext("Utfall vid uppföljning (före, under, efter)"),
         [
-            Column("area_label", "Område", "text"),
-            Column("phase_label", "Skede", "text"),
-            Column("good", "Bra"),
-            Column("partly", "Delvis"),
-            Column("poor", "Dåligt"),
-            Column("unknown", "Okänt"),
+            Column("area_label", gettext("Område"), "text"),
+            Column("phase_label", gettext("Skede"), "text"),
+            Column("good", gettext("Bra")),
+            Column("partly", gettext("Delvis")),
+            Column("poor", gettext("Dåligt")),
+            Column("unknown", gettext("Okänt")),
         ],
         rows,
         charts.ChartSpec("label", ("good", "partly", "poor")),

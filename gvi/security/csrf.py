@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from litestar.connection import ASGIConnection, Request
 from litestar.exceptions import PermissionDeniedException
 
+from gvi.i18n import gettext
 from gvi.security.sessions import get_session
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -52,13 +53,13 @@ async def check_csrf(connection: ASGIConnection[Any, Any, Any, Any]) -> None:
         return
     headers = connection.headers
     if headers.get("sec-fetch-site") == "cross-site":
-        raise CSRFError(detail="Begäran kom från en annan webbplats och stoppades.")
+        raise CSRFError(detail=gettext("Begäran kom från en annan webbplats och stoppades."))
     origin = headers.get("origin")
     if origin is not None and origin != "null":
         if not _same_origin(origin, connection):
-            raise CSRFError(detail="Begäran kom från en annan webbplats och stoppades.")
+            raise CSRFError(detail=gettext("Begäran kom från en annan webbplats och stoppades."))
     elif (referer := headers.get("referer")) and not _same_origin(referer, connection):
-        raise CSRFError(detail="Begäran kom från en annan webbplats och stoppades.")
+        raise CSRFError(detail=gettext("Begäran kom från en annan webbplats och stoppades."))
     expected = get_session(connection).get("csrf")
     sent = headers.get(HEADER)
     if sent is None:
@@ -69,7 +70,9 @@ async def check_csrf(connection: ASGIConnection[Any, Any, Any, Any]) -> None:
     if not expected or not isinstance(sent, str) or not hmac.compare_digest(expected, sent):
         raise CSRFError(
             detail=(
-                "Formuläret har gått ut eller saknar säkerhetstoken. "
-                "Ladda om sidan och försök igen."
+                gettext(
+                    "Formuläret har gått ut eller saknar säkerhetstoken. "
+                    "Ladda om sidan och försök igen."
+                )
             )
         )

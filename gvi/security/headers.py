@@ -9,7 +9,6 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from litestar.datastructures import MutableScopeHeaders
 from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
@@ -40,11 +39,28 @@ def content_security_policy(nonce: str) -> str:
     )
 
 
+_CSP = b"content-security-policy"
+_FIXED: tuple[tuple[bytes, bytes], ...] = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"x-frame-options", b"DENY"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+    (b"cross-origin-resource-policy", b"same-origin"),
+    (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
+)
+_HSTS = (b"strict-transport-security", b"max-age=63072000; includeSubDomains")
+_NO_STORE: tuple[tuple[bytes, bytes], ...] = (
+    (b"cache-control", b"no-store"),
+    (b"pragma", b"no-cache"),
+)
+
+
 class SecurityHeadersMiddleware(ASGIMiddleware):
     scopes = (ScopeType.HTTP,)
 
     def __init__(self, *, hsts: bool = True) -> None:
         self.hsts = hsts
+        self._fixed = _FIXED + ((_HSTS,) if hsts else ())
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         nonce = csp_nonce(scope)
@@ -52,20 +68,16 @@ class SecurityHeadersMiddleware(ASGIMiddleware):
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableScopeHeaders.from_message(message)
-                headers["Content-Security-Policy"] = content_security_policy(nonce)
-                headers["X-Content-Type-Options"] = "nosniff"
-                headers["Referrer-Policy"] = "no-referrer"
-                headers["X-Frame-Options"] = "DENY"
-                headers["Cross-Origin-Opener-Policy"] = "same-origin"
-                headers["Cross-Origin-Resource-Policy"] = "same-origin"
-                headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
-                if self.hsts:
-                    headers["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
-                if not is_static:
-                    # Any page may carry person data; nothing dynamic is cached anywhere.
-                    headers["Cache-Control"] = "no-store"
-                    headers["Pragma"] = "no-cache"
+                # Any page may carry person data; nothing dynamic is cached anywhere.
+                fixed = self._fixed + (() if is_static else _NO_STORE)
+                names = {_CSP, *(name for name, _ in fixed)}
+                # One pass over the raw list: each of our headers replaces any the
+                # handler set (setting them one by one through MutableScopeHeaders
+                # rescans the list each time, a third of a /healthz request).
+                headers = [h for h in message.get("headers", ()) if h[0].lower() not in names]
+                headers.append((_CSP, content_security_policy(nonce).encode("latin-1")))
+                headers.extend(fixed)
+                message["headers"] = headers
             await send(message)
 
         await next_app(scope, receive, send_with_headers)

@@ -19,9 +19,10 @@ from litestar.response import Redirect, Template
 
 from gvi.access.permissions import Permission
 from gvi.access.principal import Principal
-from gvi.core.web import page, redirect_with_flash
+from gvi.core.web import page, redirect_with_flash, translated
 from gvi.defectors.forms import FormErrors, form_to, money, prefixed
 from gvi.defectors.services import today
+from gvi.i18n import gettext
 from gvi.support import services
 from gvi.support.forms import (
     CATEGORY_LABELS,
@@ -82,11 +83,11 @@ def _render(
     status_code: int = 200,
 ) -> Template:
     ctx: dict[str, Any] = {
-        "categories": CATEGORY_LABELS,
-        "contexts": CONTEXT_LABELS,
-        "offer_statuses": OFFER_STATUS_LABELS,
-        "provider_kinds": PROVIDER_KIND_LABELS,
-        "check_results": CHECK_RESULT_LABELS,
+        "categories": translated(CATEGORY_LABELS),
+        "contexts": translated(CONTEXT_LABELS),
+        "offer_statuses": translated(OFFER_STATUS_LABELS),
+        "provider_kinds": translated(PROVIDER_KIND_LABELS),
+        "check_results": translated(CHECK_RESULT_LABELS),
         "money": money,
         "errors": {},
     }
@@ -374,7 +375,7 @@ class OfferPages(Controller):
         return redirect_with_flash(
             request,
             f"/offers/{offer_id}",
-            "Erbjudandet är registrerat. Ändra status här när personen svarar.",
+            gettext("Erbjudandet är registrerat. Ändra status här när personen svarar."),
         )
 
     @get("/{offer_id:int}", opt=OFFERS_READ, name="offers.show")
@@ -407,7 +408,9 @@ class OfferPages(Controller):
             )
         except services.Conflict as exc:
             return await _offer_page(request, principal, offer_id, error=str(exc), status_code=409)
-        return redirect_with_flash(request, f"/offers/{offer_id}", "Ändringarna är sparade.")
+        return redirect_with_flash(
+            request, f"/offers/{offer_id}", gettext("Ändringarna är sparade.")
+        )
 
     @post("/{offer_id:int}/status", opt=OFFERS_WRITE, name="offers.status")
     async def change_status(
@@ -440,9 +443,11 @@ class OfferPages(Controller):
             )
         except services.Conflict as exc:
             return await _offer_page(request, principal, offer_id, error=str(exc), status_code=409)
-        label = OFFER_STATUS_LABELS[form.to_status].lower()
+        label = gettext(OFFER_STATUS_LABELS[form.to_status]).lower()
         return redirect_with_flash(
-            request, f"/offers/{offer_id}", f"Erbjudandet är nu {label}. Historiken är uppdaterad."
+            request,
+            f"/offers/{offer_id}",
+            gettext("Erbjudandet är nu %(label)s. Historiken är uppdaterad.") % {"label": label},
         )
 
 
@@ -580,7 +585,7 @@ class ProviderPages(Controller):
         return redirect_with_flash(
             request,
             f"/providers/{provider_id}",
-            "Utföraren är registrerad. Lägg till en kravkontroll nedan.",
+            gettext("Utföraren är registrerad. Lägg till en kravkontroll nedan."),
         )
 
     @get("/{provider_id:int}", opt=PROVIDERS_READ, name="providers.show")
@@ -615,7 +620,9 @@ class ProviderPages(Controller):
             return await _provider_page(
                 request, principal, provider_id, error=str(exc), status_code=409
             )
-        return redirect_with_flash(request, f"/providers/{provider_id}", "Ändringarna är sparade.")
+        return redirect_with_flash(
+            request, f"/providers/{provider_id}", gettext("Ändringarna är sparade.")
+        )
 
     @post("/{provider_id:int}/checks", opt=PROVIDERS_WRITE, name="providers.check")
     async def add_check(
@@ -639,7 +646,7 @@ class ProviderPages(Controller):
                 status_code=400,
             )
         return redirect_with_flash(
-            request, f"/providers/{provider_id}", "Kravkontrollen är sparad i historiken."
+            request, f"/providers/{provider_id}", gettext("Kravkontrollen är sparad i historiken.")
         )
 
 

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from gvi.defectors.forms import FormErrors, form_to
+from gvi.i18n import N_, gettext
 from gvi.support.schemas import OfferIn
 from gvi.support.tables import SupportOffer
 from gvi.support.transitions import STATUS_LABELS as OFFER_STATUS_LABELS
@@ -26,34 +27,34 @@ __all__ = [
 ]
 
 CATEGORY_LABELS: Mapping[str, str] = {
-    "housing": "Boende",
-    "employment": "Arbete",
-    "education": "Utbildning",
-    "addiction_care": "Beroendevård",
-    "psychiatric_care": "Psykiatrisk vård",
-    "family_support": "Familjestöd",
-    "mentor": "Mentor eller kontaktperson",
-    "debt_counselling": "Skuldrådgivning",
-    "relocation": "Flytt eller skyddat boende",
-    "tattoo_removal": "Tatueringsborttagning",
-    "leisure": "Fritid",
-    "other": "Annat",
+    "housing": N_("Boende"),
+    "employment": N_("Arbete"),
+    "education": N_("Utbildning"),
+    "addiction_care": N_("Beroendevård"),
+    "psychiatric_care": N_("Psykiatrisk vård"),
+    "family_support": N_("Familjestöd"),
+    "mentor": N_("Mentor eller kontaktperson"),
+    "debt_counselling": N_("Skuldrådgivning"),
+    "relocation": N_("Flytt eller skyddat boende"),
+    "tattoo_removal": N_("Tatueringsborttagning"),
+    "leisure": N_("Fritid"),
+    "other": N_("Annat"),
 }
 CONTEXT_LABELS: Mapping[str, str] = {
-    "call_in": "Call-in",
-    "notification": "Individuell underrättelse",
-    "defector_case": "Avhopparärende",
-    "street_outreach": "Uppsökande arbete",
+    "call_in": N_("Call-in"),
+    "notification": N_("Individuell underrättelse"),
+    "defector_case": N_("Avhopparärende"),
+    "street_outreach": N_("Uppsökande arbete"),
 }
 PROVIDER_KIND_LABELS: Mapping[str, str] = {
-    "municipal": "Kommunal",
-    "private": "Privat",
-    "non_profit": "Idéburen",
+    "municipal": N_("Kommunal"),
+    "private": N_("Privat"),
+    "non_profit": N_("Idéburen"),
 }
 CHECK_RESULT_LABELS: Mapping[str, str] = {
-    "approved": "Godkänd",
-    "remarks": "Godkänd med anmärkning",
-    "rejected": "Underkänd",
+    "approved": N_("Godkänd"),
+    "remarks": N_("Godkänd med anmärkning"),
+    "rejected": N_("Underkänd"),
 }
 
 _LINK_FIELD = {
@@ -76,10 +77,10 @@ def offer_from_form(raw: Mapping[str, Any]) -> OfferIn:
     try:
         kind = SupportOffer.Context(context)
     except ValueError:
-        raise FormErrors({"link": "Välj sammanhang i listan."}) from None
+        raise FormErrors({"link": gettext("Välj sammanhang i listan.")}) from None
     field = _LINK_FIELD.get(kind)
     if (field is None) != (link_id == ""):
-        raise FormErrors({"link": "Välj sammanhang i listan."})
+        raise FormErrors({"link": gettext("Välj sammanhang i listan.")})
     data["context"] = kind.value
     if field is not None:
         data[field] = link_id

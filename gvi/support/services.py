@@ -29,10 +29,12 @@ from gvi.accounts.tables import Role
 from gvi.audit.events import AuditAction
 from gvi.audit.services import record
 from gvi.callins.tables import CallIn, Notification
+from gvi.core.versioning import bump_version
 from gvi.db import write_transaction
 from gvi.defectors.forms import PERSON_CODE, FormErrors, normalise_code
 from gvi.defectors.services import case_scope, today, visible_case_ids
 from gvi.defectors.tables import CaseStatus, DefectorCase
+from gvi.i18n import N_, gettext
 from gvi.municipalities.tables import Municipality
 from gvi.people.tables import Person
 from gvi.support import transitions
@@ -58,13 +60,17 @@ from gvi.support.tables import (
     SupportOfferStatusChange,
 )
 
-OFFER_CONFLICT = "Någon annan har ändrat erbjudandet under tiden. Ladda om sidan och försök igen."
-OFFER_STATUS_CONFLICT = (
+OFFER_CONFLICT = N_(
+    "Någon annan har ändrat erbjudandet under tiden. Ladda om sidan och försök igen."
+)
+OFFER_STATUS_CONFLICT = N_(
     "Erbjudandets status har ändrats av någon annan under tiden. Ladda om sidan och försök igen."
 )
-PROVIDER_CONFLICT = "Någon annan har ändrat utföraren under tiden. Ladda om sidan och försök igen."
-PERSON_NOT_FOUND = "Ingen person med den koden finns i de kommuner du arbetar för."
-FUTURE_DATE = "Datumet kan inte ligga i framtiden."
+PROVIDER_CONFLICT = N_(
+    "Någon annan har ändrat utföraren under tiden. Ladda om sidan och försök igen."
+)
+PERSON_NOT_FOUND = N_("Ingen person med den koden finns i de kommuner du arbetar för.")
+FUTURE_DATE = N_("Datumet kan inte ligga i framtiden.")
 # How far back the phone form offers call-ins and notifications to link to.
 LINK_WINDOW = timedelta(days=365)
 
@@ -283,13 +289,13 @@ def _check_provider_fields(
     errors: dict[str, str],
 ) -> None:
     if not name:
-        errors["name"] = "Skriv utförarens namn."
+        errors["name"] = gettext("Skriv utförarens namn.")
     elif len(name) > 160:
-        errors["name"] = "Namnet får vara högst 160 tecken."
+        errors["name"] = gettext("Namnet får vara högst 160 tecken.")
     if municipality_id is not None and municipality_id not in principal.municipality_ids:
-        errors["municipality_id"] = "Välj en av dina kommuner."
+        errors["municipality_id"] = gettext("Välj en av dina kommuner.")
     if kind == Provider.Kind.municipal and municipality_id is None:
-        errors["municipality_id"] = "En kommunal utförare hör till en kommun: välj vilken."
+        errors["municipality_id"] = gettext("En kommunal utförare hör till en kommun: välj vilken.")
 
 
 async def _audit_provider(principal: Principal, provider_id: int, op: str, **details: Any) -> None:
@@ -310,10 +316,10 @@ async def create_provider(principal: Principal, data: ProviderIn) -> int:
         principal, name=name, kind=data.kind, municipality_id=data.municipality_id, errors=errors
     )
     if len(data.contract_reference.strip()) > 80:
-        errors["contract_reference"] = "Referensen får vara högst 80 tecken."
+        errors["contract_reference"] = gettext("Referensen får vara högst 80 tecken.")
     async with write_transaction(_engine()):
         if "name" not in errors and await Provider.exists().where(Provider.name == name):
-            errors["name"] = "Det finns redan en utförare med det namnet."
+            errors["name"] = gettext("Det finns redan en utförare med det namnet.")
         if errors:
             raise FormErrors(errors)
         provider = Provider(
@@ -361,20 +367,19 @@ async def update_provider(principal: Principal, provider_id: int, data: Provider
             principal, name=name, kind=kind, municipality_id=municipality_id, errors=errors
         )
         if data.contract_reference is not UNSET and len(data.contract_reference.strip()) > 80:
-            errors["contract_reference"] = "Referensen får vara högst 80 tecken."
+            errors["contract_reference"] = gettext("Referensen får vara högst 80 tecken.")
         if (
             "name" not in errors
             and name != current["name"]
             and await Provider.exists().where(Provider.name == name)
         ):
-            errors["name"] = "Det finns redan en utförare med det namnet."
+            errors["name"] = gettext("Det finns redan en utförare med det namnet.")
         if errors:
             raise FormErrors(errors)
         values: dict[Any, Any] = {
             Provider.name: name,
             Provider.kind: kind,
             Provider.municipality: municipality_id,
-            Provider.version: Provider.version + 1,
         }
         if data.services is not UNSET:
             values[Provider.services] = data.services.strip()
@@ -382,13 +387,8 @@ async def update_provider(principal: Principal, provider_id: int, data: Provider
             values[Provider.contract_reference] = data.contract_reference.strip()
         if data.is_active is not UNSET:
             values[Provider.is_active] = data.is_active
-        changed = (
-            await Provider.update(values)
-            .where((Provider.id == provider_id) & (Provider.version == data.version))
-            .returning(Provider.id)
-        )
-        if not changed:
-            raise Conflict(PROVIDER_CONFLICT)
+        if not await bump_version(Provider, provider_id, data.version, values):
+            raise Conflict(gettext(PROVIDER_CONFLICT))
         await _audit_provider(principal, provider_id, "update")
 
 
@@ -397,10 +397,10 @@ async def add_provider_check(principal: Principal, provider_id: int, data: Provi
     errors: dict[str, str] = {}
     what = data.what.strip()
     if len(what) < 3:
-        errors["what"] = "Beskriv vad som kontrollerades, till exempel registerutdrag."
+        errors["what"] = gettext("Beskriv vad som kontrollerades, till exempel registerutdrag.")
     checked_on = data.checked_on or today()
     if checked_on > today():
-        errors["checked_on"] = FUTURE_DATE
+        errors["checked_on"] = gettext(FUTURE_DATE)
     async with write_transaction(_engine()):
         await _writable_provider(principal, provider_id)
         if errors:
@@ -667,7 +667,7 @@ async def offer_form_choices(
         providers=await provider_choices(),
         links=[
             LinkGroup(
-                "Avhopparärenden",
+                gettext("Avhopparärenden"),
                 [
                     LinkChoice(
                         link_value(SupportOffer.Context.defector_case, c["id"]),
@@ -687,7 +687,7 @@ async def offer_form_choices(
                 ],
             ),
             LinkGroup(
-                "Individuella underrättelser",
+                gettext("Individuella underrättelser"),
                 [
                     LinkChoice(
                         link_value(SupportOffer.Context.notification, n["id"]),
@@ -718,9 +718,9 @@ async def _check_links(
     }
     for kind, (field, value) in links.items():
         if kind == context and value is None:
-            errors[field] = "Välj vilken det gäller."
+            errors[field] = gettext("Välj vilken det gäller.")
         if kind != context and value is not None:
-            errors[field] = "Kopplingen passar inte ihop med sammanhanget."
+            errors[field] = gettext("Kopplingen passar inte ihop med sammanhanget.")
     municipalities = list(principal.municipality_ids) or [-1]
     if (
         context == SupportOffer.Context.call_in
@@ -731,7 +731,7 @@ async def _check_links(
             & CallIn.archived_at.is_null()
         )
     ):
-        errors["call_in_id"] = "Call-in finns inte bland dina kommuners."
+        errors["call_in_id"] = gettext("Call-in finns inte bland dina kommuners.")
     if context == SupportOffer.Context.defector_case and data.defector_case_id is not None:
         case: dict[str, Any] | None = (
             await DefectorCase.select(
@@ -744,7 +744,7 @@ async def _check_links(
             .first()
         )
         if case is None:
-            errors["defector_case_id"] = "Ärendet finns inte bland dina ärenden."
+            errors["defector_case_id"] = gettext("Ärendet finns inte bland dina ärenden.")
         return case
     return None
 
@@ -756,9 +756,9 @@ async def create_offer(principal: Principal, data: OfferIn) -> int:
     code = normalise_code(data.person_code)
     offered_on = data.offered_on or today()
     if offered_on > today():
-        errors["offered_on"] = FUTURE_DATE
+        errors["offered_on"] = gettext(FUTURE_DATE)
     if data.cost is not None and data.cost < 0:
-        errors["cost"] = "Kostnaden kan inte vara negativ."
+        errors["cost"] = gettext("Kostnaden kan inte vara negativ.")
     notes = data.notes.strip()
     async with write_transaction(_engine()):
         case = await _check_links(principal, data, errors)
@@ -767,9 +767,9 @@ async def create_offer(principal: Principal, data: OfferIn) -> int:
             # An intervention in a case: the case's person, wherever they live.
             person = {"id": case["person"], "municipality": case["municipality"]}
         elif not PERSON_CODE.fullmatch(code):
-            errors["person_code"] = "Skriv personens kod, till exempel P-7Q4K."
+            errors["person_code"] = gettext("Skriv personens kod, till exempel P-7Q4K.")
         elif case is not None:
-            errors["person_code"] = "Koden är inte personen i det valda ärendet."
+            errors["person_code"] = gettext("Koden är inte personen i det valda ärendet.")
         else:
             row = (
                 await Person.select(Person.id, Person.home_municipality)
@@ -781,7 +781,7 @@ async def create_offer(principal: Principal, data: OfferIn) -> int:
                 .first()
             )
             if row is None:
-                errors["person_code"] = PERSON_NOT_FOUND
+                errors["person_code"] = gettext(PERSON_NOT_FOUND)
             else:
                 person = {"id": row["id"], "municipality": row["home_municipality"]}
         if (
@@ -795,13 +795,13 @@ async def create_offer(principal: Principal, data: OfferIn) -> int:
                 & Notification.archived_at.is_null()
             )
         ):
-            errors["notification_id"] = "Underrättelsen gäller inte den här personen."
+            errors["notification_id"] = gettext("Underrättelsen gäller inte den här personen.")
         if data.provider_id is not None and not await Provider.exists().where(
             (Provider.id == data.provider_id)
             & Provider.archived_at.is_null()
             & (Provider.is_active == True)  # noqa: E712
         ):
-            errors["provider_id"] = "Välj en utförare i listan."
+            errors["provider_id"] = gettext("Välj en utförare i listan.")
         if errors:
             raise FormErrors(errors)
         assert person is not None
@@ -866,11 +866,11 @@ async def update_offer(principal: Principal, offer_id: int, data: OfferUpdateIn)
         values[SupportOffer.category] = data.category
     if data.offered_on is not UNSET:
         if data.offered_on > today():
-            errors["offered_on"] = FUTURE_DATE
+            errors["offered_on"] = gettext(FUTURE_DATE)
         values[SupportOffer.offered_on] = data.offered_on
     if data.cost is not UNSET:
         if data.cost is not None and data.cost < 0:
-            errors["cost"] = "Kostnaden kan inte vara negativ."
+            errors["cost"] = gettext("Kostnaden kan inte vara negativ.")
         values[SupportOffer.cost] = data.cost
     if data.notes is not UNSET:
         values[SupportOffer.notes] = data.notes.strip()
@@ -880,18 +880,12 @@ async def update_offer(principal: Principal, offer_id: int, data: OfferUpdateIn)
             if data.provider_id is not None and not await Provider.exists().where(
                 (Provider.id == data.provider_id) & Provider.archived_at.is_null()
             ):
-                errors["provider_id"] = "Välj en utförare i listan."
+                errors["provider_id"] = gettext("Välj en utförare i listan.")
             values[SupportOffer.provider] = data.provider_id
         if errors:
             raise FormErrors(errors)
-        values[SupportOffer.version] = SupportOffer.version + 1
-        changed = (
-            await SupportOffer.update(values)
-            .where((SupportOffer.id == offer_id) & (SupportOffer.version == data.version))
-            .returning(SupportOffer.id)
-        )
-        if not changed:
-            raise Conflict(OFFER_CONFLICT)
+        if not await bump_version(SupportOffer, offer_id, data.version, values):
+            raise Conflict(gettext(OFFER_CONFLICT))
         await record(
             AuditAction.offer_write,
             actor=principal,
@@ -908,17 +902,17 @@ async def change_offer_status(principal: Principal, offer_id: int, data: OfferSt
     errors: dict[str, str] = {}
     changed_on = data.changed_on or today()
     if changed_on > today():
-        errors["changed_on"] = FUTURE_DATE
+        errors["changed_on"] = gettext(FUTURE_DATE)
     async with write_transaction(_engine()):
         offer = await _writable_offer(principal, offer_id)
         current = offer["status"]
         if data.from_status is not None and data.from_status != current:
-            raise Conflict(OFFER_STATUS_CONFLICT)
+            raise Conflict(gettext(OFFER_STATUS_CONFLICT))
         reason = transitions.refusal(current, data.to_status)
         if reason is not None:
             raise TransitionRefused(reason)
         if "changed_on" not in errors and changed_on < offer["offered_on"]:
-            errors["changed_on"] = "Datumet kan inte ligga före erbjudandet."
+            errors["changed_on"] = gettext("Datumet kan inte ligga före erbjudandet.")
         if errors:
             raise FormErrors(errors)
         moved = (
@@ -927,7 +921,7 @@ async def change_offer_status(principal: Principal, offer_id: int, data: OfferSt
             .returning(SupportOffer.id)
         )
         if not moved:
-            raise Conflict(OFFER_STATUS_CONFLICT)
+            raise Conflict(gettext(OFFER_STATUS_CONFLICT))
         await SupportOfferStatusChange(
             offer=offer_id,
             from_status=current,

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+from gvi.i18n import N_, gettext
+
 OFFERED = "offered"
 ACCEPTED = "accepted"
 DECLINED = "declined"
@@ -19,21 +21,21 @@ DISCONTINUED = "discontinued"
 STATUSES: tuple[str, ...] = (OFFERED, ACCEPTED, DECLINED, STARTED, COMPLETED, DISCONTINUED)
 
 STATUS_LABELS: Mapping[str, str] = {
-    OFFERED: "Erbjuden",
-    ACCEPTED: "Accepterad",
-    DECLINED: "Avböjd",
-    STARTED: "Påbörjad",
-    COMPLETED: "Slutförd",
-    DISCONTINUED: "Avbruten",
+    OFFERED: N_("Erbjuden"),
+    ACCEPTED: N_("Accepterad"),
+    DECLINED: N_("Avböjd"),
+    STARTED: N_("Påbörjad"),
+    COMPLETED: N_("Slutförd"),
+    DISCONTINUED: N_("Avbruten"),
 }
 
 # "Erbjudandet är …": the same words in the neuter.
 _NEUTER: Mapping[str, str] = {
     OFFERED: "erbjudet",
     ACCEPTED: "accepterat",
-    DECLINED: "avböjt",
-    STARTED: "påbörjat",
-    COMPLETED: "slutfört",
+    DECLINED: N_("avböjt"),
+    STARTED: N_("påbörjat"),
+    COMPLETED: N_("slutfört"),
     DISCONTINUED: "avbrutet",
 }
 
@@ -49,35 +51,41 @@ ALLOWED: Mapping[str, frozenset[str]] = {
 
 # The specific reasons for the moves people most often try by mistake.
 _REASONS: Mapping[tuple[str, str], str] = {
-    (OFFERED, STARTED): "Erbjudandet måste accepteras innan insatsen kan påbörjas.",
-    (OFFERED, COMPLETED): "Erbjudandet måste accepteras och påbörjas innan det kan slutföras.",
+    (OFFERED, STARTED): N_("Erbjudandet måste accepteras innan insatsen kan påbörjas."),
+    (OFFERED, COMPLETED): N_("Erbjudandet måste accepteras och påbörjas innan det kan slutföras."),
     (OFFERED, DISCONTINUED): (
-        "Ett erbjudande som inte har accepterats avbryts inte: markera det som avböjt."
+        N_("Ett erbjudande som inte har accepterats avbryts inte: markera det som avböjt.")
     ),
-    (ACCEPTED, COMPLETED): "Insatsen måste påbörjas innan den kan slutföras.",
-    (ACCEPTED, DECLINED): "Erbjudandet är redan accepterat: avbryt det i stället.",
-    (ACCEPTED, OFFERED): "Ett accepterat erbjudande kan inte gå tillbaka till erbjuden.",
-    (STARTED, DECLINED): "Insatsen har påbörjats: avbryt den i stället.",
+    (ACCEPTED, COMPLETED): N_("Insatsen måste påbörjas innan den kan slutföras."),
+    (ACCEPTED, DECLINED): N_("Erbjudandet är redan accepterat: avbryt det i stället."),
+    (ACCEPTED, OFFERED): N_("Ett accepterat erbjudande kan inte gå tillbaka till erbjuden."),
+    (STARTED, DECLINED): N_("Insatsen har påbörjats: avbryt den i stället."),
 }
 
 
 def refusal(current: str, target: str) -> str | None:
     """Why ``current`` → ``target`` is refused, in Swedish; None when it is allowed."""
     if current not in ALLOWED or target not in ALLOWED:
-        return "Okänd status."
+        return gettext("Okänd status.")
     if target in ALLOWED[current]:
         return None
     if target == current:
-        return f"Erbjudandet har redan status {STATUS_LABELS[current].lower()}."
+        return gettext("Erbjudandet har redan status %(n)s.") % {
+            "n": gettext(STATUS_LABELS[current]).lower()
+        }
     if not ALLOWED[current]:
-        return (
-            f"Erbjudandet är {_NEUTER[current]} och kan inte ändras. "
-            "Registrera ett nytt erbjudande om personen vill ha stödet nu."
-        )
+        return gettext(
+            "Erbjudandet är %(n)s och kan inte ändras. Registrera ett nytt erbjudande om "
+            "personen vill ha stödet nu."
+        ) % {"n": gettext(_NEUTER[current])}
     if (current, target) in _REASONS:
-        return _REASONS[(current, target)]
-    choices = " eller ".join(sorted(_NEUTER[s] for s in ALLOWED[current]))
-    return f"Ett {_NEUTER[current]} erbjudande kan bara bli {choices}, inte {_NEUTER[target]}."
+        return gettext(_REASONS[(current, target)])
+    choices = gettext(" eller ").join(sorted(gettext(_NEUTER[s]) for s in ALLOWED[current]))
+    return gettext("Ett %(n)s erbjudande kan bara bli %(choices)s, inte %(n2)s.") % {
+        "n": gettext(_NEUTER[current]),
+        "choices": choices,
+        "n2": gettext(_NEUTER[target]),
+    }
 
 
 def reached_start(status: str, history: Iterable[str]) -> bool:

@@ -14,6 +14,7 @@ from litestar.response import Redirect, Template
 from gvi.access.permissions import Permission
 from gvi.access.principal import Principal
 from gvi.core.web import redirect_with_flash
+from gvi.i18n import gettext
 from gvi.incidents.controllers import PAGE_SIZE, api_error, ops_page, pages_count
 from gvi.incidents.forms import VersionConflict, page_number, read_version, today
 from gvi.tasks import services
@@ -158,7 +159,7 @@ class TaskPages(Controller):
             await services.complete_task(principal, task_id, read_version(data.version))
         except VersionConflict as exc:
             return redirect_with_flash(request, f"/tasks?view={back}", str(exc), "error")
-        return redirect_with_flash(request, f"/tasks?view={back}", "Uppgiften är klar.")
+        return redirect_with_flash(request, f"/tasks?view={back}", gettext("Uppgiften är klar."))
 
 
 TASK_ROUTES = [TasksApi, TaskPages]

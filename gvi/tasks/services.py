@@ -30,6 +30,7 @@ from gvi.access.principal import Principal
 from gvi.accounts.tables import Role
 from gvi.audit.events import AuditAction
 from gvi.audit.services import record
+from gvi.core.versioning import bump_version
 from gvi.db import write_transaction
 from gvi.incidents.forms import VersionConflict, today
 from gvi.tasks.tables import Task
@@ -202,12 +203,7 @@ async def complete_task(principal: Principal, task_id: int, version: int) -> Non
             raise NotFoundException()
         if row["status"] == Task.Status.done:
             return
-        changed = (
-            await Task.update({Task.status: Task.Status.done, Task.version: Task.version + 1})
-            .where((Task.id == task_id) & (Task.version == version))
-            .returning(Task.id)
-        )
-        if not changed:
+        if not await bump_version(Task, task_id, version, {Task.status: Task.Status.done}):
             raise VersionConflict()
         await record(
             AuditAction.task_write,

@@ -45,6 +45,18 @@ async def test_break_glass_alert_is_listed_and_acknowledged(app: Litestar) -> No
         assert "P-SKYD" in page.text
         assert REASON in page.text
         assert f'action="/admin/alerts/{alert.id}/acknowledge"' in page.text
+        # Filtered by kind: another kind hides it (and says so), its own kind keeps it.
+        page = await admin.get("/admin/alerts", params={"kind": "lockout"})
+        assert f'action="/admin/alerts/{alert.id}/acknowledge"' not in page.text
+        lockouts = await Alert.exists().where(
+            (Alert.kind == Alert.Kind.lockout) & Alert.acknowledged_at.is_null()
+        )
+        assert ("Inga okvitterade aviseringar av den typen." in page.text) is not lockouts
+        assert '<option value="lockout" selected>' in page.text
+        page = await admin.get("/admin/alerts", params={"kind": "break_glass"})
+        assert f'action="/admin/alerts/{alert.id}/acknowledge"' in page.text
+        page = await admin.get("/admin/alerts", params={"kind": "no-such-kind"})
+        assert f'action="/admin/alerts/{alert.id}/acknowledge"' in page.text
         csrf = await token(admin, "/admin/alerts")
         ack = await admin.post(
             f"/admin/alerts/{alert.id}/acknowledge",

@@ -4,7 +4,8 @@ Starts the app the way the browser tests do (a fresh SQLite database in a
 temporary directory, the demo data, uvicorn on a free localhost port), signs
 the demo users in through the real forms and writes PNGs into
 ``docs/screenshots/``: desktop pages at 1280×900, the outreach worker's phone
-pages (offer logging, task list, call-in attendance) at 390×844.
+pages (offer logging, task list, call-in attendance) at 390×844, and a few
+pages in English (``en-*.png``).
 """
 
 from __future__ import annotations
@@ -45,6 +46,13 @@ PHONE: list[tuple[str, str, str]] = [
     ("socialsekreterare", "/offers/new", "phone-offer-new"),
     ("socialsekreterare", "/tasks", "phone-tasks"),
     ("samordnare", "attendance:/callins", "phone-attendance"),
+]
+# The same product in English (chosen in the footer, as a user would).
+ENGLISH: list[tuple[str, str, str]] = [
+    ("samordnare", "first:/callins", "en-callin"),
+    ("polis", "/incidents", "en-incidents"),
+    ("socialsekreterare", "first:/cases", "en-case"),
+    ("admin", "/admin/users", "en-admin-users"),
 ]
 
 
@@ -90,7 +98,9 @@ def _resolve(page: Any, base: str, path: str) -> str | None:
     return None
 
 
-def _shoot(browser: Any, base: str, shots: list[tuple[str, str, str]], phone: bool) -> None:
+def _shoot(
+    browser: Any, base: str, shots: list[tuple[str, str, str]], phone: bool, english: bool = False
+) -> None:
     from tests.e2e.support import sign_in
 
     viewport = {"width": 390, "height": 844} if phone else {"width": 1280, "height": 900}
@@ -103,6 +113,9 @@ def _shoot(browser: Any, base: str, shots: list[tuple[str, str, str]], phone: bo
         )
         page = ctx.new_page()
         sign_in(page, base, user)
+        if english:
+            page.click("footer button[value=en]")
+            page.wait_for_load_state()
         for path, name in items:
             target = _resolve(page, base, path)
             if target is None:
@@ -133,6 +146,7 @@ def main() -> None:
         try:
             _shoot(browser, base, DESKTOP, phone=False)
             _shoot(browser, base, PHONE, phone=True)
+            _shoot(browser, base, ENGLISH, phone=False, english=True)
         finally:
             browser.close()
 

@@ -55,6 +55,8 @@ def running_app(env: dict[str, str] | None = None) -> Iterator[str]:
     port = free_port()
     full_env = {
         **os.environ,
+        # The connection pool open, as in production (in-process tests run without).
+        "GVI_DB_POOL_MAX": "4",
         **(env or {}),
         "GVI_SECURE_COOKIES": "false",
         "GVI_ALLOWED_HOSTS": "127.0.0.1",

@@ -225,6 +225,32 @@ async def test_the_review_queue_lists_past_due_claims_for_police_and_coordinator
     assert any(e["details"].get("view") == "review" for e in reads)
 
 
+async def test_the_review_queue_is_searched_by_group_name(app: Litestar) -> None:
+    world = await build_world()
+    membership_id, relation_id, _ = await _due(world)
+    async with signed_in(app, world, "police") as c:
+        # g2 "Rivalerna" holds the membership and is the source of the relation.
+        page = await c.get("/review", params={"group": "rival"})
+        assert page.status_code == 200
+        assert 'value="rival"' in page.text
+        assert f"/review/memberships/{membership_id}/confirm" in page.text
+        assert f"/review/relations/{relation_id}/end" in page.text
+        # The relation's other end (Egengänget) finds the relation, not the membership.
+        page = await c.get("/review", params={"group": "egengänget"})
+        assert f"/review/relations/{relation_id}/end" in page.text
+        assert f"/review/memberships/{membership_id}/confirm" not in page.text
+        assert "Inga medlemskap i grupper som matchar sökningen" in page.text
+        page = await c.get("/review", params={"group": "finns-inte"})
+        assert "Medlemskap (0)" in page.text
+        assert "Relationer (0)" in page.text
+        api = (await c.get("/api/v1/review", params={"group": "Egengänget"})).json()
+        assert api["memberships"] == []
+        assert [r["id"] for r in api["relations"]] == [relation_id]
+        # LIKE wildcards are text, not patterns.
+        api = (await c.get("/api/v1/review", params={"group": "%"})).json()
+        assert api["memberships_total"] == 1
+
+
 async def test_confirm_and_end_take_claims_out_of_the_queue(app: Litestar) -> None:
     world = await build_world()
     membership_id, relation_id, _ = await _due(world)

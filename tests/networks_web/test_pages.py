@@ -318,10 +318,11 @@ async def test_plotly_is_served_from_the_package_with_long_caching(
     assert js.content.startswith(b"/**\n* plotly.js v")
     assert "immutable" in js.headers["cache-control"]
     assert js.headers["content-type"].startswith("text/javascript")
+    assert js.headers["content-type"].count("charset") <= 1, js.headers["content-type"]
     css = await client.get("/static/vendor/plotly.css")
     assert css.status_code == 200
     assert ".js-plotly-plot .plotly .modebar" in css.text
-    assert css.headers["content-type"].startswith("text/css")
+    assert css.headers["content-type"] == "text/css; charset=utf-8"
     regl = await client.get("/static/vendor/plotly-regl-precompiled.js")
     assert regl.status_code == 200
     assert "GVI_REGL_PRECOMPILED" in regl.text

@@ -230,7 +230,7 @@ async def test_ics_carries_stockholm_times(app: Litestar, day: date, offset_hour
     async with signed_in(app, world, "police") as client:
         r = await client.get(f"/callins/{call_in}/event.ics")
     assert r.status_code == 200
-    assert r.headers["content-type"].startswith("text/calendar")
+    assert r.headers["content-type"] == "text/calendar; charset=utf-8"
     assert r.headers["cache-control"] == "no-store"
     cal = Calendar.from_ical(r.content)
     (event,) = cal.walk("VEVENT")

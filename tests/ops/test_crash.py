@@ -38,6 +38,8 @@ def _start_server(port: int) -> subprocess.Popen[bytes]:
         "GVI_SECURE_COOKIES": "false",
         "GVI_ALLOWED_HOSTS": "127.0.0.1",
         "GVI_PORT": str(port),
+        # As in production: the connection pool open (the in-process tests run without).
+        "GVI_DB_POOL_MAX": "4",
     }
     cmd = [
         sys.executable,
