@@ -21,7 +21,10 @@ ENV_VARS: dict[str, tuple[str, str]] = {
         "sqlite:///path or postgres://user:pass@host:port/db",
     ),
     "GVI_DB_POOL_MIN": ("2", "PostgreSQL pool: minimum connections per instance"),
-    "GVI_DB_POOL_MAX": ("10", "PostgreSQL pool: maximum connections per instance (0: no pool)"),
+    "GVI_DB_POOL_MAX": (
+        "10",
+        "Connection pool: maximum connections per instance (SQLite: at most 4; 0: no pool)",
+    ),
     "GVI_SQLITE_BUSY_TIMEOUT_MS": ("5000", "SQLite: how long a writer waits for the lock"),
     "GVI_REDIS_URL": ("", "redis://host:port/db; sessions and rate limits go to Redis when set"),
     "GVI_VAR_DIR": ("var", "where the embedded database, key files and session files live"),

@@ -194,6 +194,8 @@ def restore(settings: Settings, keyring: Keyring, source: Path) -> Header:
                     str(plain),
                 ]
             )
+            # pg_restore leaves the planner without statistics until autovacuum runs.
+            _run(["psql", f"--dbname={settings.database_url}", "--quiet", "-c", "ANALYZE"])
     return header
 
 
