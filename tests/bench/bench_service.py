@@ -53,7 +53,6 @@ import logging
 import os
 import secrets
 import shutil
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -64,6 +63,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, cast
 from urllib.parse import urlsplit, urlunsplit
+
+from tests.servers import free_port, start_server
 
 ROOT = Path(__file__).resolve().parents[2]
 # Module settings; the smoke test points them at the test suite's servers.
@@ -515,54 +516,6 @@ async def _in_process(engine: str, url: str, scale: Scale, user: BenchUser) -> l
 # --- 4 and 6: real servers on loopback ------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def start_server(
-    port: int, extra_env: dict[str, str], log: Path, target: str = "gvi.app:create_app"
-) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        **extra_env,
-        "GVI_SECURE_COOKIES": "false",
-        "GVI_ALLOWED_HOSTS": "127.0.0.1",
-        "GVI_PORT": str(port),
-    }
-    env.pop("GVI_DB_POOL_MAX", None)  # the production default
-    cmd = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        target,
-        *(["--factory"] if target == "gvi.app:create_app" else []),
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--log-level",
-        "warning",
-        "--no-access-log",
-    ]
-    with log.open("ab") as out:
-        proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=out, stderr=out)
-    import httpx
-
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited; see {log}")
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError("server did not start")
-
-
 def peak_mib(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
@@ -591,7 +544,11 @@ async def _served(
     instances = 2 if engine == "postgres" else 1
     extra = {"GVI_REDIS_URL": REDIS_URL} if engine == "postgres" else {}
     ports = [free_port() for _ in range(instances)]
-    procs = [start_server(p, extra, tmp / f"server-{engine}-{p}.log") for p in ports]
+    from gvi.settings import ENV_VARS
+
+    # The production pool settings (tests.servers' defaults are the suite's).
+    extra |= {name: ENV_VARS[name][0] for name in ("GVI_DB_POOL_MIN", "GVI_DB_POOL_MAX")}
+    procs = [start_server(p, extra, log=tmp / f"server-{engine}-{p}.log") for p in ports]
     bases = [f"http://127.0.0.1:{p}" for p in ports]
     people = [r["id"] for r in await Person.select(Person.id).order_by(Person.id).limit(200)]
     member = await Membership.select(Membership.person).order_by(Membership.id).first()
@@ -618,7 +575,9 @@ async def _served(
         # app, both served by uvicorn alike and driven by the same clients, in turns.
         served_requests = 4 * scale.healthz_requests
         bare_port = free_port()
-        bare = start_server(bare_port, {}, tmp / f"bare-{engine}.log", "tests.bench.bare_app:app")
+        bare = start_server(
+            bare_port, log=tmp / f"bare-{engine}.log", target="tests.bench.bare_app:app"
+        )
         try:
             ours_s, bare_s = await best_pair(
                 _hammer(bases[0], served_requests),

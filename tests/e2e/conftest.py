@@ -14,7 +14,8 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.support import CHROMIUM, CHROMIUM_ARGS, axe_source, running_app
+from tests.e2e.support import CHROMIUM, CHROMIUM_ARGS, axe_source
+from tests.servers import running_app
 
 HAVE_CHROMIUM = Path(CHROMIUM).exists()
 IN_CI = os.environ.get("CI") == "true"

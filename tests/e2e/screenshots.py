@@ -138,7 +138,8 @@ def main() -> None:
     asyncio.run(_prepare())
     from playwright.sync_api import sync_playwright
 
-    from tests.e2e.support import CHROMIUM, CHROMIUM_ARGS, running_app
+    from tests.e2e.support import CHROMIUM, CHROMIUM_ARGS
+    from tests.servers import running_app
 
     OUT.mkdir(parents=True, exist_ok=True)
     with running_app() as base, sync_playwright() as pw:

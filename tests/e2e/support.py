@@ -6,20 +6,13 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import os
-import socket
 import subprocess
-import sys
 import tarfile
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
-
-import httpx
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -41,61 +34,6 @@ AXE_INTEGRITY = (
 VENDOR = Path(__file__).resolve().parent / ".vendor"
 AXE_PATH = VENDOR / "axe.min.js"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@contextmanager
-def running_app(env: dict[str, str] | None = None) -> Iterator[str]:
-    """Serve ``gvi.app:create_app`` on a free localhost port; yields the base URL."""
-    port = free_port()
-    full_env = {
-        **os.environ,
-        # The connection pool open, as in production (in-process tests run without).
-        "GVI_DB_POOL_MAX": "4",
-        **(env or {}),
-        "GVI_SECURE_COOKIES": "false",
-        "GVI_ALLOWED_HOSTS": "127.0.0.1",
-        "GVI_PORT": str(port),
-    }
-    cmd = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "gvi.app:create_app",
-        "--factory",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--log-level",
-        "warning",
-    ]
-    proc = subprocess.Popen(cmd, env=full_env, cwd=ROOT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline or proc.poll() is not None:
-                raise RuntimeError("the app did not start")
-            time.sleep(0.1)
-        yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def _integrity_ok(data: bytes) -> bool:

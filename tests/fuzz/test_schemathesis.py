@@ -25,16 +25,11 @@ from __future__ import annotations
 import functools
 import os
 import re
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 import requests
 import schemathesis
@@ -51,6 +46,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from tests.access.test_matrix import ROLES, World, _build_world, _target_id
+from tests.servers import running_app
 from tests.support import PASSWORD, csrf_from, fresh_code
 
 SCHEMA_PATH = "/api/v1/schema/openapi.json"
@@ -65,12 +61,6 @@ CHECKS = [
 ]
 # The matrix's targets: where real ids for path parameters come from.
 TARGETS = ("own", "other_municipality", "other_partition", "protected", "missing")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -99,47 +89,10 @@ async def world(migrated: None) -> AsyncIterator[World]:
 
 @pytest.fixture(scope="module")
 def server(world: World) -> Iterator[str]:
-    port = _free_port()
-    env = {
-        **os.environ,
-        "GVI_SECURE_COOKIES": "false",
-        "GVI_ALLOWED_HOSTS": "127.0.0.1",
-        "GVI_PORT": str(port),
-        # The server has its own event loop, so it may keep a pool (PostgreSQL) as in
-        # production; a connection per query would make the fuzz crawl.
-        "GVI_DB_POOL_MIN": "1",
-        "GVI_DB_POOL_MAX": "4",
-    }
-    cmd = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "gvi.app:create_app",
-        "--factory",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--log-level",
-        "warning",
-    ]
-    proc = subprocess.Popen(cmd, env=env, cwd=Path(__file__).resolve().parents[2])
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline or proc.poll() is not None:
-                raise RuntimeError("server did not start")
-            time.sleep(0.1)
+    # The server has its own event loop, so it keeps a pool as in production; a
+    # connection per query would make the fuzz crawl.
+    with running_app() as base:
         yield base
-    finally:
-        proc.kill()
-        proc.wait(timeout=10)
 
 
 def _login(base: str, username: str, secret: str | None) -> requests.Session:

@@ -11,11 +11,6 @@ from __future__ import annotations
 import asyncio
 import os
 import random
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import AsyncIterator, Iterator
 from datetime import date
 from pathlib import Path
@@ -27,6 +22,7 @@ from gvi.groups.tables import Group, GroupRelation
 from gvi.municipalities.tables import Municipality
 from gvi.networks.figures import WEBGL_THRESHOLD
 from tests.networks_web.world import BEFORE_END, World, build_world
+from tests.servers import running_app
 from tests.support import PASSWORD, fresh_code, make_user
 
 CHROMIUM = "/usr/bin/chromium"
@@ -53,60 +49,10 @@ document.addEventListener("securitypolicyviolation", (e) => {
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 @pytest.fixture
 def server(db: None) -> Iterator[str]:
-    port = _free_port()
-    env = {
-        **os.environ,
-        "GVI_SECURE_COOKIES": "false",
-        "GVI_ALLOWED_HOSTS": "127.0.0.1",
-        "GVI_PORT": str(port),
-        "GVI_LOG_LEVEL": "WARNING",
-    }
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "--factory",
-            "gvi.app:create_app",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/healthz", timeout=1) as r:  # noqa: S310 - our own server
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            assert proc.poll() is None, "the app did not start"
-            assert time.monotonic() < deadline, "the app did not answer in 30 s"
-            time.sleep(0.2)
+    with running_app({"GVI_LOG_LEVEL": "WARNING"}) as base:
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 async def _big_municipality() -> int:

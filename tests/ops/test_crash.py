@@ -7,13 +7,8 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import sqlite3
-import subprocess
-import sys
 import threading
-import time
-from pathlib import Path
 
 import httpx
 
@@ -23,47 +18,8 @@ from gvi.municipalities.tables import Municipality
 from gvi.people.services import Identity, create_person
 from gvi.people.tables import Protection
 from gvi.settings import get_settings
+from tests.servers import free_port, start_server
 from tests.support import PASSWORD, csrf_from, fresh_code, make_user
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _start_server(port: int) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "GVI_SECURE_COOKIES": "false",
-        "GVI_ALLOWED_HOSTS": "127.0.0.1",
-        "GVI_PORT": str(port),
-        # As in production: the connection pool open (the in-process tests run without).
-        "GVI_DB_POOL_MAX": "4",
-    }
-    cmd = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "gvi.app:create_app",
-        "--factory",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--log-level",
-        "warning",
-    ]
-    proc = subprocess.Popen(cmd, env=env, cwd=Path(__file__).resolve().parents[2])
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    proc.kill()
-    raise RuntimeError("server did not start")
 
 
 def _login(base: str, username: str, secret: str) -> httpx.Client:
@@ -96,8 +52,8 @@ async def test_sigkill_during_writes_loses_no_acknowledged_write(db: None) -> No
         protection=Protection.skyddad_folkbokforing,
         identity=Identity("Krasch Testsson", None, None, None),
     )
-    port = _free_port()
-    proc = _start_server(port)
+    port = free_port()
+    proc = start_server(port)
     acknowledged: list[str] = []
     lock = threading.Lock()
     stop = threading.Event()
