@@ -11,6 +11,7 @@ more than most of the queries themselves.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 import weakref
 from collections.abc import AsyncIterator
@@ -84,14 +85,15 @@ class PooledSQLiteEngine(SQLiteEngine):
             return await super().get_connection()
         return _Lease(self, await self._acquire())
 
-    def _release(self, connection: Any, *, healthy: bool) -> None:
+    async def _release(self, connection: Any, *, healthy: bool) -> None:
         if healthy and self._pool is not None and connection in self._opened:
             self._pool.put_nowait(connection)
             return
         if connection in self._opened:
             self._opened.remove(connection)
-        # Closed in the background: the caller is already raising.
-        asyncio.get_running_loop().create_task(connection.close())
+        # The caller is already raising: a failure to close must not hide why.
+        with contextlib.suppress(sqlite3.Error):
+            await connection.close()
 
     async def _run_in_new_connection(
         self,
@@ -112,7 +114,7 @@ class PooledSQLiteEngine(SQLiteEngine):
             healthy = True
             return rows
         finally:
-            self._release(connection, healthy=healthy)
+            await self._release(connection, healthy=healthy)
 
 
 class _Lease:
@@ -132,7 +134,7 @@ class _Lease:
         setattr(self._connection, name, value)
 
     async def close(self) -> None:
-        self._engine._release(self._connection, healthy=not self._connection.in_transaction)
+        await self._engine._release(self._connection, healthy=not self._connection.in_transaction)
 
 
 def build_engine(settings: Settings) -> Engine:  # type: ignore[type-arg]

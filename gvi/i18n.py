@@ -42,22 +42,12 @@ _current: ContextVar[str] = ContextVar("gvi_language", default=DEFAULT_LANGUAGE)
 
 @lru_cache(maxsize=len(LANGUAGES))
 def _translations(language: str) -> _gettext.NullTranslations:
-    """Compiled in memory from the language's .po files (all ``*.po`` under its
-    ``LC_MESSAGES``, merged in name order): no build step, no binary in the repo."""
-    files = sorted((LOCALE_DIR / language / "LC_MESSAGES").glob("*.po"))
-    if language == DEFAULT_LANGUAGE or not files:
+    """Compiled in memory from the .po file: no build step, no binary in the repo."""
+    po = LOCALE_DIR / language / "LC_MESSAGES" / "messages.po"
+    if language == DEFAULT_LANGUAGE or not po.exists():
         return _gettext.NullTranslations()
-    catalog = None
-    for po in files:
-        with po.open("rb") as f:
-            part = read_po(f, locale=language)
-        if catalog is None:
-            catalog = part
-            continue
-        for message in part:
-            if message.id and message.string:
-                catalog[message.id] = message
-    assert catalog is not None
+    with po.open("rb") as f:
+        catalog = read_po(f, locale=language)
     buf = io.BytesIO()
     write_mo(buf, catalog)
     buf.seek(0)
