@@ -20,7 +20,7 @@ from litestar.stores.memory import MemoryStore
 from litestar.template.config import TemplateConfig
 
 from gvi import i18n
-from gvi.access.guards import current_principal, require_permission
+from gvi.access.guards import AccessMiddleware, current_principal
 from gvi.access.permissions import Permission
 from gvi.core.errors import EXCEPTION_HANDLERS
 from gvi.core.openapi import SchemaJsonPlugin, document_error_answers
@@ -164,7 +164,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
     app = Litestar(
         route_handlers=_route_handlers(),
-        guards=[require_permission],
         dependencies={"principal": Provide(current_principal, sync_to_thread=False)},
         middleware=[
             SecurityHeadersMiddleware(hsts=settings.secure_cookies),
@@ -177,6 +176,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 ),
             ),
             i18n.LanguageMiddleware(),
+            # Innermost: default deny, CSRF and the route's permission.
+            AccessMiddleware,
         ],
         stores=stores,
         template_config=_template_config(),

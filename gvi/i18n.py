@@ -27,9 +27,9 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal as _format_decimal
 from babel.numbers import format_percent as _format_percent
-from litestar.enums import ScopeType
-from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Receive, Scope, Send
+
+from gvi.core.middleware import HTTPMiddleware
 
 LANGUAGES = ("sv", "en")
 DEFAULT_LANGUAGE = "sv"
@@ -97,10 +97,8 @@ def pick_language(session_language: str | None, accept_language: str) -> str:
     return best[1] if best else DEFAULT_LANGUAGE
 
 
-class LanguageMiddleware(ASGIMiddleware):
+class LanguageMiddleware(HTTPMiddleware):
     """Sets the request's language; runs after the session middleware."""
-
-    scopes = (ScopeType.HTTP,)
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         session = scope["state"].get("gvi_session")

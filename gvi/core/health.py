@@ -15,8 +15,14 @@ from gvi.piccolo_app import TABLES
 log = logging.getLogger(__name__)
 
 
-@get("/healthz", opt={"permission": Permission.public}, name="health.live", include_in_schema=False)
-async def healthz() -> dict[str, str]:
+@get(
+    "/healthz",
+    opt={"permission": Permission.public},
+    name="health.live",
+    include_in_schema=False,
+    sync_to_thread=False,
+)
+def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 

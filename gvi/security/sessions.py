@@ -20,10 +20,10 @@ from typing import Any
 import msgspec
 from litestar.connection import ASGIConnection
 from litestar.datastructures import Cookie, MutableScopeHeaders
-from litestar.enums import ScopeType
-from litestar.middleware import ASGIMiddleware
 from litestar.stores.base import Store
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from gvi.core.middleware import HTTPMiddleware
 
 _SCOPE_KEY = "gvi_session"
 # Writing `seen` on every request would turn each read into a store write.
@@ -98,9 +98,7 @@ def session_settings(*, secure: bool, idle_minutes: int, max_hours: int) -> Sess
     )
 
 
-class SessionMiddleware(ASGIMiddleware):
-    scopes = (ScopeType.HTTP,)
-
+class SessionMiddleware(HTTPMiddleware):
     def __init__(self, *, store: Store, settings: SessionSettings) -> None:
         self.store = store
         self.settings = settings

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -162,3 +163,23 @@ def test_analyses_report_progress_and_can_be_stopped() -> None:
     stop.set()
     with pytest.raises(jobs.JobCancelled):
         jobs.person_centrality(pg, jobs.Progress(stop))
+
+
+async def test_a_page_with_scripts_gets_a_fresh_nonce_that_its_scripts_carry(app: Litestar) -> None:
+    """The CSP nonce is made per request, when the page's template asks for it, and
+    the policy names exactly the nonce the page's script elements carry."""
+    world = await build_world()
+    async with AsyncTestClient(app=app, base_url=BASE) as c:
+        await login(c, *login_args(world, "analyst"))
+        seen = []
+        for _ in range(2):
+            page = await c.get("/network/jobs")
+            assert page.status_code == 200
+            csp = page.headers["content-security-policy"]
+            found = re.search(r"script-src 'self' 'nonce-([^']+)';", csp)
+            assert found, csp
+            assert "unsafe-inline" not in csp
+            carried = set(re.findall(r'<script nonce="([^"]+)"', page.text))
+            assert carried == {found.group(1)}
+            seen.append(found.group(1))
+        assert seen[0] != seen[1]

@@ -31,12 +31,9 @@ async def test_security_headers_and_fresh_nonce(client: AsyncTestClient) -> None
         assert r.headers["referrer-policy"] == "no-referrer"
         assert r.headers["cache-control"] == "no-store"
         assert "max-age=" in r.headers["strict-transport-security"]
-    nonce = re.compile(r"'nonce-([^']+)'")
-    n1 = nonce.search(first.headers["content-security-policy"])
-    n2 = nonce.search(second.headers["content-security-policy"])
-    assert n1
-    assert n2
-    assert n1.group(1) != n2.group(1)
+        # The sign-in page runs no script of its own: no nonce, so nothing inline.
+        assert "nonce-" not in csp
+        assert "script-src 'self';" in csp
 
 
 async def test_every_route_declares_a_permission(app: Litestar, client: AsyncTestClient) -> None:  # type: ignore[type-arg]
@@ -88,3 +85,28 @@ async def test_host_with_the_served_port_is_allowed(app: Litestar) -> None:
         assert (await c.get("/healthz")).status_code == 200
     async with AsyncTestClient(app=app, base_url="https://testserver.local:8999") as c:
         assert (await c.get("/healthz")).status_code == 400
+
+
+async def test_refusals_of_the_access_check_are_answered_inside_the_middleware(
+    client: AsyncTestClient,  # type: ignore[type-arg]
+) -> None:
+    """The access check runs innermost: its refusals (401, 403 CSRF, 404 for no
+    route permission) carry the security headers and speak the request's language,
+    like any answer from a handler."""
+    anonymous_api = await client.get("/api/v1/people", headers={"Accept-Language": "en"})
+    assert anonymous_api.status_code == 401
+    assert anonymous_api.json()["detail"] == "Sign in to continue."
+    anonymous_page = await client.get("/people", follow_redirects=False)
+    assert anonymous_page.status_code == 303
+    assert anonymous_page.headers["location"] == "/login"
+    no_token = await client.post(
+        "/login", data={"username": "x", "password": "y"}, headers={"Accept-Language": "en"}
+    )
+    assert no_token.status_code == 403
+    assert "The form has expired or lacks its security token." in no_token.text
+    unrouted_method = await client.options("/login")
+    assert unrouted_method.status_code == 404
+    for r in (anonymous_api, anonymous_page, no_token, unrouted_method):
+        assert "frame-ancestors 'none'" in r.headers["content-security-policy"]
+        assert r.headers["cache-control"] == "no-store"
+        assert r.headers["x-content-type-options"] == "nosniff"
