@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import sqlite3
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from typing import Any
 
+from piccolo.columns import Column
+from piccolo.columns.combination import WhereRaw
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
@@ -229,6 +232,15 @@ class _SQLiteWrite:
             self._lock = None
 
 
+async def _keep_session_state(connection: Any) -> None:
+    """Given back to the pool without asyncpg's reset query (``RESET ALL``,
+    ``UNLISTEN *``, ``CLOSE ALL``, ``pg_advisory_unlock_all()``): a round trip on
+    every release, two per page. asyncpg still rolls back a transaction left open.
+    The app keeps no session state to reset: its settings are ``SET LOCAL``, its
+    locks ``pg_advisory_xact_lock``, and it neither listens nor holds cursors
+    (``tests/ops/test_pool_release.py`` checks the code for anything else)."""
+
+
 @asynccontextmanager
 async def lifespan_pool(engine: Engine, settings: Settings) -> AsyncIterator[None]:  # type: ignore[type-arg]
     """Open the connection pool for the app's lifetime (PostgreSQL: asyncpg's pool;
@@ -242,7 +254,9 @@ async def lifespan_pool(engine: Engine, settings: Settings) -> AsyncIterator[Non
             await engine.close_pool()
     elif isinstance(engine, PostgresEngine) and settings.db_pool_max > 0:
         await engine.start_connection_pool(
-            min_size=settings.db_pool_min, max_size=settings.db_pool_max
+            min_size=settings.db_pool_min,
+            max_size=settings.db_pool_max,
+            reset=_keep_session_state,
         )
         try:
             yield
@@ -250,3 +264,19 @@ async def lifespan_pool(engine: Engine, settings: Settings) -> AsyncIterator[Non
             await engine.close_connection_pool()
     else:
         yield
+
+
+def one_of(column: Column, ids: Iterable[int]) -> WhereRaw:
+    """``column IN ids`` with the ids as one parameter, for scoping by a user's
+    municipalities or units (up to all 290): ``= ANY($1)`` with an array on
+    PostgreSQL, ``IN (SELECT value FROM json_each(?))`` on SQLite.
+
+    Piccolo's ``is_in`` binds one parameter per id, and building that query cost
+    more than running it for a user of every municipality. An empty set matches
+    nothing."""
+    name = column._meta.get_full_name(with_alias=False)
+    values = sorted({int(i) for i in ids})
+    if column._meta.engine_type == "postgres":
+        return WhereRaw(f"{name} = ANY({{}})", values)
+    # *name* is a column's own name from the table class, never input.
+    return WhereRaw(f"{name} IN (SELECT value FROM json_each({{}}))", json.dumps(values))  # noqa: S608

@@ -43,6 +43,7 @@ HASH_VERSION = 1
 # Every writer must take the same key, whatever process it runs in; the value only
 # has to be unique among the advisory locks this database uses ("gvi_audt").
 _PG_CHAIN_LOCK = 0x6776695F61756474
+_HEAD_SQL = "SELECT seq, hash FROM audit_event ORDER BY seq DESC LIMIT 1"
 
 _MAX_DETAIL_STRING = 64
 # Strings are machine tokens: no spaces (free text), no "@" (e-mail addresses).
@@ -212,14 +213,14 @@ async def _append(
     """Append under the chain lock; the caller provides the transaction."""
     engine = AuditEvent._meta.db
     if engine.engine_type == "postgres":
-        # Held to the end of the transaction, so the next writer reads our row as
-        # the last one. On SQLite the immediate transaction already serialises.
-        await AuditEvent.raw("SELECT pg_advisory_xact_lock({})", _PG_CHAIN_LOCK)
-    last = (
-        await AuditEvent.select(AuditEvent.seq, AuditEvent.hash)
-        .order_by(AuditEvent.seq, ascending=False)
-        .first()
-    )
+        # The chain lock, held to the end of the transaction so the next writer
+        # reads our row as the last one, and then the last row, in one round trip
+        # (migration 2026-11-22T18:00). On SQLite the immediate transaction
+        # already serialises.
+        heads = await AuditEvent.raw("SELECT * FROM gvi_audit_chain_head({})", _PG_CHAIN_LOCK)
+    else:
+        heads = await AuditEvent.raw(_HEAD_SQL)
+    last = heads[0] if heads else None
     entry = AuditEntry(
         seq=(last["seq"] + 1) if last else 1,
         occurred_at=datetime.now(tz=UTC),

@@ -7,6 +7,7 @@ personal data needs an active break-the-glass grant before identity is shown.
 
 from __future__ import annotations
 
+import json
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -19,7 +20,7 @@ from gvi.access.principal import Principal
 from gvi.access.tables import Alert, BreakGlass
 from gvi.audit.events import AuditAction
 from gvi.audit.services import record
-from gvi.db import write_transaction
+from gvi.db import one_of, write_transaction
 from gvi.i18n import gettext
 from gvi.municipalities.tables import Municipality
 from gvi.people.tables import Person, PersonIdentity, Protection
@@ -56,7 +57,7 @@ def _engine() -> Any:
 
 
 def _scope(principal: Principal) -> Any:
-    return Person.home_municipality.is_in(list(principal.municipality_ids) or [-1]) & (
+    return one_of(Person.home_municipality, principal.municipality_ids) & (
         Person.archived_at.is_null()
     )
 
@@ -77,29 +78,50 @@ def _summary(row: dict[str, Any], principal: Principal) -> PersonSummary:
     )
 
 
+def _list_sql(engine_type: str, *, prefix: bool) -> tuple[str, str]:
+    """The list's two queries (rows, total), scoped by the user's municipalities as
+    one parameter (as :func:`gvi.db.one_of`). Written out: the people list is the
+    busiest read there is, and building it through the query builder cost as much
+    as running it (``make bench``)."""
+    if engine_type == "postgres":
+        where = "p.home_municipality = ANY({}) AND p.archived_at IS NULL"
+    else:
+        where = "p.home_municipality IN (SELECT value FROM json_each({})) AND p.archived_at IS NULL"
+    if prefix:
+        where += " AND p.code LIKE {} ESCAPE '\\'"
+    # Fixed text only: every value is a parameter.
+    rows = (
+        'SELECT p.id, p.code, p.birth_year, p.protection, m.name AS "home_municipality.name" '  # noqa: S608
+        "FROM person p LEFT JOIN municipality m ON m.id = p.home_municipality "
+        f"WHERE {where} ORDER BY p.code LIMIT {{}} OFFSET {{}}"
+    )
+    return rows, f"SELECT COUNT(*) AS n FROM person p WHERE {where}"  # noqa: S608
+
+
+_LIST_SQL = {
+    (engine, prefix): _list_sql(engine, prefix=prefix)
+    for engine in ("postgres", "sqlite")
+    for prefix in (False, True)
+}
+
+
 async def list_people(
     principal: Principal, *, code_prefix: str = "", limit: int = 50, offset: int = 0
 ) -> tuple[list[PersonSummary], int]:
     if not principal.can(Permission.people_read):
         raise NotFoundException()
-    where = _scope(principal)
-    if code_prefix:
-        where = where & Person.code.ilike(code_prefix.strip().upper() + "%")
-    async with write_transaction(_engine()):
-        rows = (
-            await Person.select(
-                Person.id,
-                Person.code,
-                Person.birth_year,
-                Person.protection,
-                Person.home_municipality.name,
-            )
-            .where(where)
-            .order_by(Person.code)
-            .limit(limit)
-            .offset(offset)
-        )
-        total = await Person.count().where(where)
+    engine = _engine()
+    ids = sorted(principal.municipality_ids)
+    scope: list[Any] = [ids if engine.engine_type == "postgres" else json.dumps(ids)]
+    # Codes are upper case; a typed % or _ is a character, not a wildcard.
+    prefix = code_prefix.strip().upper()
+    if prefix:
+        escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        scope.append(escaped + "%")
+    rows_sql, total_sql = _LIST_SQL[(engine.engine_type, bool(prefix))]
+    async with write_transaction(engine):
+        rows = await Person.raw(rows_sql, *scope, limit, offset)
+        total = int((await Person.raw(total_sql, *scope))[0]["n"])
         await record(
             AuditAction.person_list,
             actor=principal,

@@ -109,3 +109,72 @@ async def test_sqlite_pool_survives_failed_and_rolled_back_transactions(db: None
         await engine.close_pool()
         engine.connection_kwargs["timeout"] = timeout
     assert engine._opened == []
+
+
+@engines_only("postgres")
+async def test_postgres_pool_gives_back_connections_without_a_reset_query_and_still_clean(
+    db: None,
+) -> None:
+    """Released connections skip asyncpg's reset query (a round trip each time), yet
+    a transaction that failed is rolled back before its connection is reused, and
+    the next request on the same single connection works."""
+    from gvi.db import write_transaction
+    from gvi.municipalities.tables import Municipality
+
+    engine = engine_finder()
+    settings = dataclasses.replace(get_settings(), db_pool_min=1, db_pool_max=1)
+    statements: list[str] = []
+    async with AsyncTestClient(app=create_app(settings), base_url="https://testserver.local") as c:
+        assert engine.pool is not None
+        assert (await c.get("/readyz")).status_code == 200
+
+        async def fail_in_transaction() -> None:
+            async with write_transaction(engine):
+                await Municipality(name="Rullby", code="9978").save()
+                raise RuntimeError("boom")
+
+        async def in_the_apps_loop() -> tuple[bool, bool]:
+            with pytest.raises(RuntimeError):
+                await fail_in_transaction()
+            async with engine.pool.acquire() as conn:
+                conn.add_query_logger(lambda q: statements.append(q.query))
+                in_transaction = conn.is_in_transaction()
+                exists = await conn.fetchval(
+                    "SELECT count(*) FROM municipality WHERE code = '9978'"
+                )
+            return in_transaction, bool(exists)
+
+        # The pool belongs to the app's event loop: run there (the test client's portal).
+        in_transaction, exists = c.blocking_portal.call(in_the_apps_loop)  # type: ignore[union-attr]
+        assert not in_transaction
+        assert not exists
+        assert (await c.get("/readyz")).status_code == 200
+    assert not any("RESET ALL" in q or "UNLISTEN" in q for q in statements)
+
+
+_SESSION_STATE = (
+    # Session-level state a connection would carry to its next user.
+    r"[\"']\s*SET\s+(?!LOCAL\b)",  # a statement that starts with SET (not UPDATE … SET)
+    r"\bLISTEN\b",
+    r"pg_advisory_lock\(",
+    r"\bWITH\s+HOLD\b",
+    r"set_config\([^)]*,\s*false\s*\)",
+    r"\bPREPARE\s+\w+\s+AS\b",
+)
+
+
+def test_the_app_keeps_no_session_state_on_pooled_connections() -> None:
+    """Why the reset query can be skipped (gvi.db._keep_session_state): no code in
+    the app sets session settings, listens, takes session advisory locks, holds
+    cursors or prepares named statements."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2] / "gvi"
+    found = []
+    for path in root.rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        for pattern in _SESSION_STATE:
+            for match in re.finditer(pattern, text):  # the app writes SQL in upper case
+                found.append(f"{path.relative_to(root)}: {match.group(0)}")
+    assert found == []

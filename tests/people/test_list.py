@@ -1,0 +1,113 @@
+"""The people list and search by code (page and API): scoped to the user's
+municipalities in the query, archived people left out, a code prefix matched
+whatever its case with % and _ taken literally, totals and pages right, and each
+list read audited."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Litestar
+
+from gvi.audit.tables import AuditEvent
+from gvi.core.columns import utcnow
+from gvi.people.controllers import PAGE_SIZE
+from gvi.people.tables import Person, Protection
+from tests.admin.support import municipality, new_user, signed_in
+
+
+async def _person(code: str, town: int, *, archived: bool = False, year: int = 2001) -> None:
+    await Person(
+        code=code,
+        home_municipality=town,
+        protection=Protection.none,
+        birth_year=year,
+        archived_at=utcnow() if archived else None,
+    ).save()
+
+
+async def _world() -> tuple[int, int]:
+    ours = await municipality("Exempelby")
+    other = await municipality("Annanstad", "9992")
+    return ours, other
+
+
+async def _list(c: Any, **params: str) -> dict[str, Any]:
+    r = await c.get("/api/v1/people", params=params)
+    assert r.status_code == 200, r.text
+    body: dict[str, Any] = r.json()
+    return body
+
+
+async def test_the_list_shows_the_users_municipalities_only_and_no_archived(
+    app: Litestar,
+) -> None:
+    ours, other = await _world()
+    await _person("P-AAA2", ours)
+    await _person("P-AAB2", ours, archived=True)
+    await _person("P-AAC2", other)
+    _, secret = await new_user("polis1", "police")
+    async with signed_in(app, "polis1", secret) as c:
+        body = await _list(c)
+        assert [p["code"] for p in body["items"]] == ["P-AAA2"]
+        assert body["total"] == 1
+        page = await c.get("/people")
+        assert "P-AAA2" in page.text
+        assert "P-AAB2" not in page.text
+        assert "P-AAC2" not in page.text
+
+
+async def test_search_by_code_prefix_ignores_case_and_takes_wildcards_literally(
+    app: Litestar,
+) -> None:
+    ours, _ = await _world()
+    for code in ("P-AB22", "P-AB33", "P-AC22", "P-ZZ22"):
+        await _person(code, ours)
+    _, secret = await new_user("polis1", "police")
+    async with signed_in(app, "polis1", secret) as c:
+        assert [p["code"] for p in (await _list(c, code="p-ab"))["items"]] == [
+            "P-AB22",
+            "P-AB33",
+        ]
+        assert (await _list(c, code=" P-AC2 "))["total"] == 1
+        # A typed % or _ is not a wildcard: no code contains one.
+        for pattern in ("%", "P-_B", "P-A%", "\\"):
+            assert (await _list(c, code=pattern)) == {
+                "items": [],
+                "total": 0,
+                "page": 1,
+                "page_size": PAGE_SIZE,
+            }, pattern
+        page = await c.get("/people", params={"code": "p-ab3"})
+        assert "P-AB33" in page.text
+        assert "P-AB22" not in page.text
+
+
+async def test_pages_cover_every_row_once_in_code_order_and_each_read_is_audited(
+    app: Litestar,
+) -> None:
+    ours, _ = await _world()
+    codes = [f"P-{a}{b}22" for a in "ABC" for b in "ABCDEFGHJKLMNPQRSTUVWXYZ"][: PAGE_SIZE + 7]
+    for code in reversed(codes):
+        await _person(code, ours)
+    _, secret = await new_user("polis1", "police")
+    before = await AuditEvent.count().where(AuditEvent.action == "person:list")
+    async with signed_in(app, "polis1", secret) as c:
+        first, second = await _list(c, page="1"), await _list(c, page="2")
+        beyond = await _list(c, page="3")
+    assert first["total"] == second["total"] == len(codes)
+    assert [p["code"] for p in first["items"] + second["items"]] == sorted(codes)
+    assert len(first["items"]) == PAGE_SIZE
+    assert beyond["items"] == []
+    events = (
+        await AuditEvent.select(AuditEvent.details)
+        .where(AuditEvent.action == "person:list")
+        .order_by(AuditEvent.seq)
+        .output(load_json=True)
+    )
+    assert len(events) == before + 3
+    assert [e["details"] for e in events[-3:]] == [
+        {"count": PAGE_SIZE, "offset": 0},
+        {"count": 7, "offset": PAGE_SIZE},
+        {"count": 0, "offset": 2 * PAGE_SIZE},
+    ]
