@@ -46,13 +46,16 @@ def _store(settings: Settings, namespace: str) -> Store:
     return FileStore(path=settings.var_dir / namespace, create_directories=True)
 
 
-def _template_config() -> TemplateConfig[JinjaTemplateEngine]:
+def _template_config(settings: Settings) -> TemplateConfig[JinjaTemplateEngine]:
     env = Environment(
         loader=FileSystemLoader(TEMPLATE_DIR),
         autoescape=select_autoescape(default=True, default_for_string=True),
         extensions=["jinja2.ext.i18n"],
         trim_blocks=True,
         lstrip_blocks=True,
+        # Re-reading changed templates costs a stat per template per page: only
+        # while developing.
+        auto_reload=settings.env == "development",
     )
     env.install_gettext_callables(  # type: ignore[attr-defined]
         i18n.gettext, i18n.ngettext, newstyle=True
@@ -180,7 +183,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             AccessMiddleware,
         ],
         stores=stores,
-        template_config=_template_config(),
+        template_config=_template_config(settings),
         allowed_hosts=AllowedHostsConfig(allowed_hosts=_allowed_hosts(settings)),
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=openapi,

@@ -15,7 +15,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # Name → (default, description). The README table and the docker compose test read this.
 ENV_VARS: dict[str, tuple[str, str]] = {
-    "GVI_ENV": ("development", "development, test or production; production refuses demo secrets"),
+    "GVI_ENV": (
+        "development",
+        "development, test or production; production refuses demo secrets; "
+        "development re-reads edited templates",
+    ),
     "GVI_DATABASE_URL": (
         "sqlite:///var/gvi.sqlite3",
         "sqlite:///path or postgres://user:pass@host:port/db",

@@ -44,6 +44,15 @@ HASH_VERSION = 1
 # has to be unique among the advisory locks this database uses ("gvi_audt").
 _PG_CHAIN_LOCK = 0x6776695F61756474
 _HEAD_SQL = "SELECT seq, hash FROM audit_event ORDER BY seq DESC LIMIT 1"
+_COLUMNS = (
+    "occurred_at, actor_id, actor_username, action, target_type, target_id, person_id, "
+    "details, ip, user_agent"
+)
+_PG_APPEND_SQL = "SELECT * FROM gvi_audit_append(" + ", ".join(["{}"] * 14) + ")"  # noqa: S608
+_SQLITE_INSERT_SQL = (
+    f"INSERT INTO audit_event (seq, {_COLUMNS}, prev_hash, hash) "  # noqa: S608
+    "VALUES (" + ", ".join(["{}"] * 13) + ")"
+)
 
 _MAX_DETAIL_STRING = 64
 # Strings are machine tokens: no spaces (free text), no "@" (e-mail addresses).
@@ -121,9 +130,8 @@ def _iso_utc(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
-def chain_hash(entry: AuditEntry) -> str:
-    """The hash a row must carry: sha256 over its content and the previous hash."""
-    payload = {
+def _payload(entry: AuditEntry) -> dict[str, Any]:
+    return {
         "v": HASH_VERSION,
         "seq": entry.seq,
         "occurred_at": _iso_utc(entry.occurred_at),
@@ -138,7 +146,32 @@ def chain_hash(entry: AuditEntry) -> str:
         "user_agent": entry.user_agent,
         "prev_hash": entry.prev_hash,
     }
-    return hashlib.sha256(_canonical_json(payload).encode("utf-8")).hexdigest()
+
+
+def chain_hash(entry: AuditEntry) -> str:
+    """The hash a row must carry: sha256 over its content and the previous hash."""
+    return hashlib.sha256(_canonical_json(_payload(entry)).encode("utf-8")).hexdigest()
+
+
+def chain_parts(entry: AuditEntry) -> tuple[str, str, str]:
+    """The hashed text of *entry* around its two chain fields, for a writer that
+    learns them only under the chain lock (the database, see ``_append``):
+    ``before + prev_hash + middle + str(seq) + after`` is exactly the canonical
+    JSON :func:`chain_hash` hashes. The keys are sorted and nothing sorts between
+    ``prev_hash`` and ``seq``, so the two sit side by side."""
+    payload = _payload(entry)
+    del payload["prev_hash"], payload["seq"]
+
+    def items(keys: list[str]) -> str:
+        return ",".join(f"{json.dumps(k)}:{_canonical_json(payload[k])}" for k in keys)
+
+    keys = sorted(payload)
+    head = [k for k in keys if k < "prev_hash"]
+    tail = [k for k in keys if k > "seq"]
+    assert len(head) + len(tail) == len(keys), "a key sorts between prev_hash and seq"
+    before = "{" + items(head) + ("," if head else "") + '"prev_hash":"'
+    after = ("," + items(tail) if tail else "") + "}"
+    return before, '","seq":', after
 
 
 def _check_details(value: Any, depth: int = 0) -> None:
@@ -211,18 +244,8 @@ async def _append(
     user_agent: str,
 ) -> AuditEntry:
     """Append under the chain lock; the caller provides the transaction."""
-    engine = AuditEvent._meta.db
-    if engine.engine_type == "postgres":
-        # The chain lock, held to the end of the transaction so the next writer
-        # reads our row as the last one, and then the last row, in one round trip
-        # (migration 2026-11-22T18:00). On SQLite the immediate transaction
-        # already serialises.
-        heads = await AuditEvent.raw("SELECT * FROM gvi_audit_chain_head({})", _PG_CHAIN_LOCK)
-    else:
-        heads = await AuditEvent.raw(_HEAD_SQL)
-    last = heads[0] if heads else None
-    entry = AuditEntry(
-        seq=(last["seq"] + 1) if last else 1,
+    draft = AuditEntry(
+        seq=0,
         occurred_at=datetime.now(tz=UTC),
         actor_id=actor.user_id if actor else None,
         actor_username=actor.username if actor else "",
@@ -233,28 +256,53 @@ async def _append(
         details=details,
         ip=ip,
         user_agent=user_agent,
-        prev_hash=last["hash"] if last else GENESIS_HASH,
+        prev_hash="",
         hash="",
     )
-    entry = replace(entry, hash=chain_hash(entry))
-    await AuditEvent.insert(
-        AuditEvent(
-            seq=entry.seq,
-            occurred_at=entry.occurred_at,
-            actor_id=entry.actor_id,
-            actor_username=entry.actor_username,
-            action=entry.action,
-            target_type=entry.target_type,
-            target_id=entry.target_id,
-            person_id=entry.person_id,
-            details=_canonical_json(entry.details),
-            ip=entry.ip,
-            user_agent=entry.user_agent,
-            prev_hash=entry.prev_hash,
-            hash=entry.hash,
+    if AuditEvent._meta.db.engine_type == "postgres":
+        # One round trip: the function takes the chain lock (held to the end of the
+        # transaction, so the next writer reads our row as the last one), reads the
+        # last row, hashes and inserts (migration 2026-11-22T18:00).
+        before, middle, after = chain_parts(draft)
+        rows = await AuditEvent.raw(
+            _PG_APPEND_SQL, _PG_CHAIN_LOCK, before, middle, after, *_columns(draft)
         )
+        chained = rows[0]
+        return replace(
+            draft,
+            seq=chained["new_seq"],
+            prev_hash=chained["new_prev_hash"],
+            hash=chained["new_hash"],
+        )
+    # SQLite: the immediate transaction already serialises writers.
+    heads = await AuditEvent.raw(_HEAD_SQL)
+    last = heads[0] if heads else None
+    entry = replace(
+        draft,
+        seq=(last["seq"] + 1) if last else 1,
+        prev_hash=last["hash"] if last else GENESIS_HASH,
+    )
+    entry = replace(entry, hash=chain_hash(entry))
+    await AuditEvent.raw(
+        _SQLITE_INSERT_SQL, entry.seq, *_columns(entry), entry.prev_hash, entry.hash
     )
     return entry
+
+
+def _columns(entry: AuditEntry) -> tuple[Any, ...]:
+    """The row's own columns, in the order of ``_COLUMNS``."""
+    return (
+        entry.occurred_at,
+        entry.actor_id,
+        entry.actor_username,
+        entry.action,
+        entry.target_type,
+        entry.target_id,
+        entry.person_id,
+        _canonical_json(entry.details),
+        entry.ip,
+        entry.user_agent,
+    )
 
 
 async def record(
