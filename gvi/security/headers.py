@@ -64,17 +64,21 @@ class SecurityHeadersMiddleware(HTTPMiddleware):
         self.hsts = hsts
         fixed = _FIXED + ((_HSTS,) if hsts else ())
         # Any page may carry person data; nothing dynamic is cached anywhere.
-        self._fixed = {True: fixed, False: fixed + _NO_STORE}  # by "is static"
-        self._names = frozenset({_CSP, *(name for name, _ in fixed + _NO_STORE)})
+        # By "is static": static files keep the caching their handler chose.
+        self._fixed = {True: fixed, False: fixed + _NO_STORE}
+        self._names = {
+            static: frozenset({_CSP, *(name for name, _ in headers)})
+            for static, headers in self._fixed.items()
+        }
         self._csp_without_nonce = (_CSP, content_security_policy(None).encode("latin-1"))
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
-        fixed = self._fixed[scope["path"].startswith("/static/")]
+        static = scope["path"].startswith("/static/")
+        fixed, names = self._fixed[static], self._names[static]
         state = scope["state"]
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                names = self._names
                 # One pass over the raw list: each of our headers replaces any the
                 # handler set (setting them one by one through MutableScopeHeaders
                 # rescans the list each time, a third of a /healthz request).
