@@ -843,12 +843,15 @@ def _in_fresh_process(engine: str, user: BenchUser) -> list[dict[str, Any]]:
     """Figures 1–3 (in process) from a process of their own, as a server is: this
     one has just generated and dropped 450,000 rows, and its heap made every
     request a tenth slower (about 2 ms a list page), which is no cost of the app."""
+    return _rows_from_child("--in-process", engine, user.username, user.secret)
+
+
+def _rows_from_child(*args: str, env: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    """Run this module with *args* in a new process; its last line of output is
+    the JSON list of figures."""
     done = subprocess.run(
-        [
-            sys.executable,
-            *("-m", "tests.bench.bench_service", "--in-process"),
-            *(engine, user.username, user.secret),
-        ],
+        [sys.executable, "-m", "tests.bench.bench_service", *args],
+        env=env,
         capture_output=True,
         text=True,
         check=False,
@@ -856,7 +859,7 @@ def _in_fresh_process(engine: str, user: BenchUser) -> list[dict[str, Any]]:
     )
     if done.returncode != 0:
         sys.stderr.write(done.stderr[-4000:])
-        raise RuntimeError(f"bench_service in-process child ({engine}) failed")
+        raise RuntimeError(f"bench_service {' '.join(args[:2])} failed")
     rows: list[dict[str, Any]] = json.loads(done.stdout.strip().splitlines()[-1])
     return rows
 
@@ -913,18 +916,7 @@ def run_engine(engine: str) -> list[dict[str, Any]]:
     env.pop("GVI_REDIS_URL", None)
     env.pop("GVI_DB_POOL_MAX", None)
     try:
-        done = subprocess.run(
-            [sys.executable, "-m", "tests.bench.bench_service", "--child", engine, raw_url],
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
-            cwd=ROOT,
-        )
-        if done.returncode != 0:
-            sys.stderr.write(done.stderr[-4000:])
-            raise RuntimeError(f"bench_service child ({engine}) failed")
-        rows: list[dict[str, Any]] = json.loads(done.stdout.strip().splitlines()[-1])
+        rows = _rows_from_child("--child", engine, raw_url, env=env)
         shutil.rmtree(tmp, ignore_errors=True)  # kept after a failure: the server logs are there
         return rows
     finally:
