@@ -266,17 +266,27 @@ async def lifespan_pool(engine: Engine, settings: Settings) -> AsyncIterator[Non
         yield
 
 
+def ids_clause(engine_type: str, column: str) -> str:
+    """``column`` is one of a set of ids given as one parameter (``{}``, see
+    :func:`ids_param`): ``= ANY($1)`` with an array on PostgreSQL,
+    ``IN (SELECT value FROM json_each(?))`` on SQLite. *column* is SQL from the
+    code, never input."""
+    if engine_type == "postgres":
+        return f"{column} = ANY({{}})"
+    return f"{column} IN (SELECT value FROM json_each({{}}))"  # noqa: S608
+
+
+def ids_param(engine_type: str, ids: Iterable[int]) -> Any:
+    """The parameter :func:`ids_clause` takes; an empty set matches nothing."""
+    values = sorted({int(i) for i in ids})
+    return values if engine_type == "postgres" else json.dumps(values)
+
+
 def one_of(column: Column, ids: Iterable[int]) -> WhereRaw:
     """``column IN ids`` with the ids as one parameter, for scoping by a user's
-    municipalities or units (up to all 290): ``= ANY($1)`` with an array on
-    PostgreSQL, ``IN (SELECT value FROM json_each(?))`` on SQLite.
-
-    Piccolo's ``is_in`` binds one parameter per id, and building that query cost
-    more than running it for a user of every municipality. An empty set matches
-    nothing."""
+    municipalities or units (up to all 290). Piccolo's ``is_in`` binds one
+    parameter per id, and building that query cost more than running it for a
+    user of every municipality."""
+    engine_type = column._meta.engine_type
     name = column._meta.get_full_name(with_alias=False)
-    values = sorted({int(i) for i in ids})
-    if column._meta.engine_type == "postgres":
-        return WhereRaw(f"{name} = ANY({{}})", values)
-    # *name* is a column's own name from the table class, never input.
-    return WhereRaw(f"{name} IN (SELECT value FROM json_each({{}}))", json.dumps(values))  # noqa: S608
+    return WhereRaw(ids_clause(engine_type, name), ids_param(engine_type, ids))

@@ -7,7 +7,6 @@ personal data needs an active break-the-glass grant before identity is shown.
 
 from __future__ import annotations
 
-import json
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -20,7 +19,7 @@ from gvi.access.principal import Principal
 from gvi.access.tables import Alert, BreakGlass
 from gvi.audit.events import AuditAction
 from gvi.audit.services import record
-from gvi.db import one_of, write_transaction
+from gvi.db import ids_clause, ids_param, one_of, write_transaction
 from gvi.i18n import gettext
 from gvi.municipalities.tables import Municipality
 from gvi.people.tables import Person, PersonIdentity, Protection
@@ -83,10 +82,7 @@ def _list_sql(engine_type: str, *, prefix: bool) -> tuple[str, str]:
     one parameter (as :func:`gvi.db.one_of`). Written out: the people list is the
     busiest read there is, and building it through the query builder cost as much
     as running it (``make bench``)."""
-    if engine_type == "postgres":
-        where = "p.home_municipality = ANY({}) AND p.archived_at IS NULL"
-    else:
-        where = "p.home_municipality IN (SELECT value FROM json_each({})) AND p.archived_at IS NULL"
+    where = ids_clause(engine_type, "p.home_municipality") + " AND p.archived_at IS NULL"
     if prefix:
         where += " AND p.code LIKE {} ESCAPE '\\'"
     # Fixed text only: every value is a parameter.
@@ -111,8 +107,7 @@ async def list_people(
     if not principal.can(Permission.people_read):
         raise NotFoundException()
     engine = _engine()
-    ids = sorted(principal.municipality_ids)
-    scope: list[Any] = [ids if engine.engine_type == "postgres" else json.dumps(ids)]
+    scope: list[Any] = [ids_param(engine.engine_type, principal.municipality_ids)]
     # Codes are upper case; a typed % or _ is a character, not a wildcard.
     prefix = code_prefix.strip().upper()
     if prefix:

@@ -34,7 +34,9 @@ For each engine, in one run, each figure beside its baseline:
    the load test: ≤ 1 GiB.
 
 Timings 1–3 are best of ``repeat`` with ours and the baseline taking turns, so
-both see the same machine load; 5 is one load each (about 10 s). SQLite is a
+both see the same machine load; 2 and 3 take the best of each request (a page, a
+search) and its raw queries, run back to back, and sum them; 5 is one load each
+(about 10 s). SQLite is a
 temporary file; PostgreSQL a temporary database on ``GVI_BENCH_POSTGRES_URL``
 (default ``postgres://127.0.0.1:5432/postgres``, dropped afterwards) with Redis at
 ``GVI_BENCH_REDIS_URL`` (default ``redis://127.0.0.1:6379/13``). When PostgreSQL
@@ -159,6 +161,24 @@ async def best_pair(
             await fn()
             best[i] = min(best[i], time.perf_counter() - start)
     return best[0], best[1]
+
+
+async def best_per_request(
+    pairs: list[tuple[Callable[[], Awaitable[Any]], Callable[[], Awaitable[Any]]]], repeat: int
+) -> tuple[float, float]:
+    """For request/query pairs (ours, the baseline's), the best of ``repeat`` runs of
+    each, summed over the pairs: a page's cost is its best time, as for any timing
+    here, and one slow moment (a disk flush, another tenant of the machine) then
+    spoils one page of one turn rather than the whole sequence. The two sides of
+    a pair run back to back, so both see the same machine load."""
+    best = [[float("inf"), float("inf")] for _ in pairs]
+    for _ in range(repeat):
+        for times, pair in zip(best, pairs, strict=True):
+            for i, fn in enumerate(pair):
+                start = time.perf_counter()
+                await fn()
+                times[i] = min(times[i], time.perf_counter() - start)
+    return sum(t[0] for t in best), sum(t[1] for t in best)
 
 
 # --- the raw driver --------------------------------------------------------------
@@ -469,30 +489,35 @@ async def _in_process(engine: str, url: str, scale: Scale, user: BenchUser) -> l
             )
             list_sql, total_sql = _people_sql(engine, prefix=False)
             scope = _ids_param(engine, ids)
+            # The signed-in session's cookie, sent by a direct ASGI call as for /healthz.
+            cookie = "; ".join(f"{k}={v}" for k, v in client.cookies.items())
+            pages: list[bytes] = []
             raw_codes: list[str] = []
 
-            async def raw_list() -> None:
-                raw_codes.clear()
-                for page in range(LIST_PAGES):
+            def list_pair(
+                page: int,
+            ) -> tuple[Callable[[], Awaitable[None]], Callable[[], Awaitable[None]]]:
+                call = _asgi_get(app, f"/people?page={page + 1}", cookie=cookie, body=pages)
+
+                async def ours() -> None:
+                    if (status := await call()) != 200:
+                        raise RuntimeError(f"/people answered {status}")
+
+                async def raw_page() -> None:
                     got = await raw.fetch(list_sql, scope, LIST_PAGE_SIZE, page * LIST_PAGE_SIZE)
                     await raw.fetch(total_sql, scope)
                     raw_codes.extend(r[1] for r in got)
 
-            # The signed-in session's cookie, sent by a direct ASGI call as for /healthz.
-            cookie = "; ".join(f"{k}={v}" for k, v in client.cookies.items())
-            pages: list[bytes] = []
-            page_calls = [
-                _asgi_get(app, f"/people?page={page}", cookie=cookie, body=pages)
-                for page in range(1, LIST_PAGES + 1)
-            ]
+                return ours, raw_page
 
-            async def ours_list() -> None:
-                pages.clear()
-                for call in page_calls:
-                    if (status := await call()) != 200:
-                        raise RuntimeError(f"/people answered {status}")
-
-            ours_s, raw_s = await best_pair(ours_list, raw_list, LIST_REPEATS * scale.repeat)
+            list_pairs = [list_pair(page) for page in range(LIST_PAGES)]
+            ours_s, raw_s = await best_per_request(list_pairs, LIST_REPEATS * scale.repeat)
+            # The rows shown, once more: every page must show what the raw query returns.
+            pages.clear()
+            raw_codes.clear()
+            for pair in list_pairs:
+                for fn in pair:
+                    await fn()
             shown = b"".join(pages).decode()
             missing = [c for c in raw_codes if c not in shown]
             n_rows = len(raw_codes)
@@ -516,26 +541,27 @@ async def _in_process(engine: str, url: str, scale: Scale, user: BenchUser) -> l
             ]
             search_sql, search_total = _people_sql(engine, prefix=True)
             found: dict[str, int] = {}
-
             answers: list[bytes] = []
-            search_calls = [
-                (code, _asgi_get(app, f"/api/v1/people?code={code}", cookie=cookie, body=answers))
-                for code in codes
-            ]
 
-            async def ours_search() -> None:
-                answers.clear()
-                for code, call in search_calls:
+            def search_pair(
+                code: str,
+            ) -> tuple[Callable[[], Awaitable[None]], Callable[[], Awaitable[None]]]:
+                call = _asgi_get(app, f"/api/v1/people?code={code}", cookie=cookie, body=answers)
+
+                async def ours() -> None:
                     if (status := await call()) != 200:
                         raise RuntimeError(f"search answered {status}")
-                    found[code] = json.loads(answers[-1])["total"]
+                    found[code] = json.loads(answers.pop())["total"]
 
-            async def raw_search() -> None:
-                for code in codes:
+                async def raw_search() -> None:
                     await raw.fetch(search_sql, scope, code + "%", LIST_PAGE_SIZE, 0)
                     await raw.fetch(search_total, scope, code + "%")
 
-            ours_s, raw_s = await best_pair(ours_search, raw_search, LIST_REPEATS * scale.repeat)
+                return ours, raw_search
+
+            ours_s, raw_s = await best_per_request(
+                [search_pair(code) for code in codes], LIST_REPEATS * scale.repeat
+            )
             total = (await raw.fetch(total_sql, scope))[0][0]
             row = timing_row(
                 f"{label}: person search by code ×{len(codes)} over {total:,} people "
