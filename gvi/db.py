@@ -238,7 +238,7 @@ async def _keep_session_state(connection: Any) -> None:
     every release, two per page. asyncpg still rolls back a transaction left open.
     The app keeps no session state to reset: its settings are ``SET LOCAL``, its
     locks ``pg_advisory_xact_lock``, and it neither listens nor holds cursors
-    (``tests/ops/test_pool_release.py`` checks the code for anything else)."""
+    (``tests/web/test_pool.py`` checks the code for anything else)."""
 
 
 @asynccontextmanager

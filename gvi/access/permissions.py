@@ -1,7 +1,7 @@
 """One Permission enum and one role → permissions map (DESIGN §4).
 
 Every route names the permission it needs in ``opt={"permission": ...}``; the
-guard in :mod:`gvi.access.guards` reads it. ``Permission.public`` marks the few
+access check in :mod:`gvi.access.guards` reads it. ``Permission.public`` marks the few
 routes anyone may reach (login, health, static files).
 """
 
