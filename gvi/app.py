@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from functools import lru_cache, partial
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
@@ -18,10 +19,13 @@ from litestar.stores.base import Store
 from litestar.stores.file import FileStore
 from litestar.stores.memory import MemoryStore
 from litestar.template.config import TemplateConfig
+from markupsafe import Markup
 
 from gvi import i18n
 from gvi.access.guards import AccessMiddleware, current_principal
-from gvi.access.permissions import Permission
+from gvi.access.permissions import Permission, has_permission
+from gvi.access.principal import Principal
+from gvi.accounts.tables import Role
 from gvi.core.errors import EXCEPTION_HANDLERS
 from gvi.core.openapi import SchemaJsonPlugin, document_error_answers
 from gvi.db import lifespan_pool
@@ -60,6 +64,8 @@ def _template_config(settings: Settings) -> TemplateConfig[JinjaTemplateEngine]:
     env.install_gettext_callables(  # type: ignore[attr-defined]
         i18n.gettext, i18n.ngettext, newstyle=True
     )
+    # The extension's ``_`` goes through three context calls; a page has dozens.
+    env.globals["_"] = i18n.template_gettext
     env.globals["current_language"] = i18n.current_language
     env.filters["date"] = i18n.format_date
     env.filters["datetime"] = i18n.format_datetime
@@ -77,7 +83,28 @@ def _template_config(settings: Settings) -> TemplateConfig[JinjaTemplateEngine]:
 
     env.globals["csrf_field_value"] = csrf_field_value
     env.globals["csp_nonce"] = nonce
+    env.globals["main_nav"] = _main_nav(env)
     return TemplateConfig(instance=JinjaTemplateEngine.from_environment(env))
+
+
+def _main_nav(env: Environment) -> Callable[[Principal], Markup]:
+    """The main menu (``templates/nav.html``) for a principal: it depends on the
+    role and the language alone, so each pair is rendered once and reused (the
+    menu asks 17 permission questions in 17 translated labels on every page).
+    While developing, templates are re-read, so nothing is kept."""
+
+    def render(role: Role) -> Markup:
+        html = env.get_template("nav.html").render(can=partial(has_permission, role))
+        return Markup(html.strip())  # noqa: S704 (our own template, autoescaped)
+
+    if env.auto_reload:
+        return lambda principal: render(principal.role)
+
+    @lru_cache(maxsize=64)
+    def cached(role: Role, language: str) -> Markup:
+        return render(role)
+
+    return lambda principal: cached(principal.role, i18n.current_language())
 
 
 def _route_handlers() -> list[Any]:

@@ -266,6 +266,26 @@ async def lifespan_pool(engine: Engine, settings: Settings) -> AsyncIterator[Non
         yield
 
 
+async def pg_fetch(engine: PostgresEngine, sql: str, *args: Any) -> list[Any]:
+    """One statement with ``$n`` parameters straight on asyncpg, for the busiest
+    reads: in the caller's transaction when one is open, else on a pooled
+    connection (or a new one when no pool runs, as Piccolo does). The rows are
+    asyncpg records (``row["column"]``). A statement outside a transaction is a
+    transaction of its own: a read that writes its audit event in the same
+    statement commits both or neither."""
+    current = engine.current_transaction.get()
+    if current is not None:
+        return list(await current.connection.fetch(sql, *args))
+    if engine.pool is not None:
+        async with engine.pool.acquire() as connection:
+            return list(await connection.fetch(sql, *args))
+    connection = await engine.get_new_connection()
+    try:
+        return list(await connection.fetch(sql, *args))
+    finally:
+        await connection.close()
+
+
 def ids_clause(engine_type: str, column: str) -> str:
     """``column`` is one of a set of ids given as one parameter (``{}``, see
     :func:`ids_param`): ``= ANY($1)`` with an array on PostgreSQL,

@@ -12,6 +12,7 @@ from typing import Any
 
 from litestar.connection import ASGIConnection
 from litestar.stores.base import Store
+from piccolo.engine.postgres import PostgresEngine
 
 from gvi.access.permissions import ROLES_NEEDING_TOTP
 from gvi.access.principal import Principal
@@ -21,7 +22,7 @@ from gvi.accounts.throttle import LoginThrottle
 from gvi.audit.events import AuditAction
 from gvi.audit.services import record
 from gvi.core.web import client_ip, user_agent
-from gvi.db import write_transaction
+from gvi.db import pg_fetch, write_transaction
 from gvi.i18n import N_, gettext
 from gvi.municipalities.tables import Municipality, Unit
 from gvi.security.app_secret import app_secret
@@ -250,6 +251,7 @@ def _principal_sql(engine_type: str) -> str:
 
 
 _PRINCIPAL_SQL = {engine: _principal_sql(engine) for engine in ("postgres", "sqlite")}
+_PG_PRINCIPAL_SQL = _PRINCIPAL_SQL["postgres"].replace("{}", "$1")
 
 
 def _ids(value: list[int] | str | None) -> frozenset[int]:
@@ -266,8 +268,13 @@ async def load_principal(connection: ASGIConnection[Any, Any, Any, Any]) -> Prin
     user_id = session.get("user_id")
     if not user_id:
         return None
-    # One query, one row, on every request.
-    rows = await User.raw(_PRINCIPAL_SQL[User._meta.db.engine_type], user_id)
+    # One query, one row, on every request (on PostgreSQL past Piccolo, whose
+    # query building cost a third of the query).
+    engine = User._meta.db
+    if isinstance(engine, PostgresEngine):
+        rows: list[Any] = await pg_fetch(engine, _PG_PRINCIPAL_SQL, user_id)
+    else:
+        rows = await User.raw(_PRINCIPAL_SQL[engine.engine_type], user_id)
     user = rows[0] if rows else None
     if (
         user is None

@@ -153,25 +153,60 @@ def chain_hash(entry: AuditEntry) -> str:
     return hashlib.sha256(_canonical_json(_payload(entry)).encode("utf-8")).hexdigest()
 
 
+def _item(key: str, value: Any) -> str:
+    return f"{_canonical_json(key)}:{_canonical_json(value)}"
+
+
+def _chain_frame(entry: AuditEntry) -> tuple[str, str, str, str]:
+    """The hashed text of *entry* around its details and its two chain fields:
+    ``b1 + details + b2 + prev_hash + middle + str(seq) + after`` is exactly the
+    canonical JSON :func:`chain_hash` hashes, ``details`` being the canonical JSON
+    of ``entry.details``. The keys are sorted: ``details`` comes before
+    ``prev_hash``, and nothing sorts between ``prev_hash`` and ``seq``."""
+    payload = _payload(entry)
+    del payload["details"], payload["prev_hash"], payload["seq"]
+    keys = sorted(payload)
+    head = [k for k in keys if k < "details"]
+    between = [k for k in keys if "details" < k < "prev_hash"]
+    tail = [k for k in keys if k > "seq"]
+    assert len(head) + len(between) + len(tail) == len(keys), (
+        "a key sorts between prev_hash and seq"
+    )
+    b1 = "{" + "".join(_item(k, payload[k]) + "," for k in head) + '"details":'
+    b2 = "".join("," + _item(k, payload[k]) for k in between) + ',"prev_hash":"'
+    after = "".join("," + _item(k, payload[k]) for k in tail) + "}"
+    return b1, b2, '","seq":', after
+
+
 def chain_parts(entry: AuditEntry) -> tuple[str, str, str]:
     """The hashed text of *entry* around its two chain fields, for a writer that
     learns them only under the chain lock (the database, see ``_append``):
     ``before + prev_hash + middle + str(seq) + after`` is exactly the canonical
-    JSON :func:`chain_hash` hashes. The keys are sorted and nothing sorts between
-    ``prev_hash`` and ``seq``, so the two sit side by side."""
-    payload = _payload(entry)
-    del payload["prev_hash"], payload["seq"]
+    JSON :func:`chain_hash` hashes."""
+    b1, b2, middle, after = _chain_frame(entry)
+    return b1 + _canonical_json(entry.details) + b2, middle, after
 
-    def items(keys: list[str]) -> str:
-        return ",".join(f"{json.dumps(k)}:{_canonical_json(payload[k])}" for k in keys)
 
-    keys = sorted(payload)
-    head = [k for k in keys if k < "prev_hash"]
-    tail = [k for k in keys if k > "seq"]
-    assert len(head) + len(tail) == len(keys), "a key sorts between prev_hash and seq"
-    before = "{" + items(head) + ("," if head else "") + '"prev_hash":"'
-    after = ("," + items(tail) if tail else "") + "}"
-    return before, '","seq":', after
+def _object_around(value: dict[str, Any], key: str) -> tuple[str, str]:
+    """The canonical JSON of *value* with *key* set, in two parts around that key's
+    value (any value of *key* in *value* is left out)."""
+    keys = sorted(k for k in value if k != key)
+    before = "{" + "".join(_item(k, value[k]) + "," for k in keys if k < key)
+    after = "".join("," + _item(k, value[k]) for k in keys if k > key) + "}"
+    return before + _canonical_json(key) + ":", after
+
+
+def counted_chain_parts(entry: AuditEntry, count_key: str) -> tuple[str, str, str, str, str, str]:
+    """For an event whose ``details[count_key]`` is a count only the database
+    knows when it writes the row (a read and its audit event in one statement,
+    see :func:`counted_append_sql`): with ``n`` that count as decimal digits,
+    ``a + n + b + prev_hash + middle + str(seq) + after`` is the text
+    :func:`chain_hash` hashes and ``details_a + n + details_b`` the stored
+    details, both for *entry* with ``details[count_key] = n``. Returns
+    ``(a, b, middle, after, details_a, details_b)``."""
+    b1, b2, middle, after = _chain_frame(entry)
+    details_a, details_b = _object_around(entry.details, count_key)
+    return b1 + details_a, details_b + b2, middle, after, details_a, details_b
 
 
 def _check_details(value: Any, depth: int = 0) -> None:
@@ -232,7 +267,7 @@ def _fits(field: str, value: str, length: int) -> str:
     return value
 
 
-async def _append(
+def _draft(
     *,
     action: AuditAction,
     actor: Principal | None,
@@ -243,8 +278,8 @@ async def _append(
     ip: str,
     user_agent: str,
 ) -> AuditEntry:
-    """Append under the chain lock; the caller provides the transaction."""
-    draft = AuditEntry(
+    """The event as it will be written, before the chain gives it a place."""
+    return AuditEntry(
         seq=0,
         occurred_at=datetime.now(tz=UTC),
         actor_id=actor.user_id if actor else None,
@@ -258,6 +293,30 @@ async def _append(
         user_agent=user_agent,
         prev_hash="",
         hash="",
+    )
+
+
+async def _append(
+    *,
+    action: AuditAction,
+    actor: Principal | None,
+    target_type: str,
+    target_id: str,
+    person_id: int | None,
+    details: dict[str, Any],
+    ip: str,
+    user_agent: str,
+) -> AuditEntry:
+    """Append under the chain lock; the caller provides the transaction."""
+    draft = _draft(
+        action=action,
+        actor=actor,
+        target_type=target_type,
+        target_id=target_id,
+        person_id=person_id,
+        details=details,
+        ip=ip,
+        user_agent=user_agent,
     )
     if AuditEvent._meta.db.engine_type == "postgres":
         # One round trip: the function takes the chain lock (held to the end of the
@@ -305,6 +364,33 @@ def _columns(entry: AuditEntry) -> tuple[Any, ...]:
     )
 
 
+def _fields(
+    action: AuditAction,
+    *,
+    actor: Principal | None,
+    target_type: str,
+    target_id: str | int,
+    person_id: int | None,
+    details: dict[str, Any] | None,
+    ip: str | None,
+    user_agent: str | None,
+) -> dict[str, Any]:
+    """What :func:`record` writes, checked (see there)."""
+    ip_value = ip if ip is not None else (actor.ip if actor else "")
+    agent_value = user_agent if user_agent is not None else (actor.user_agent if actor else "")
+    return {
+        "action": action,
+        "actor": actor,
+        "target_type": _fits("target_type", target_type, 32),
+        "target_id": _fits("target_id", str(target_id), 64),
+        "person_id": person_id,
+        "details": _clean_details(details),
+        # Client-supplied, so clipped rather than refused.
+        "ip": ip_value[:64],
+        "user_agent": agent_value[:255],
+    }
+
+
 async def record(
     action: AuditAction,
     *,
@@ -340,25 +426,73 @@ async def record(
     anything else. Times go in as ISO strings: a 10-digit epoch can look like a
     personnummer and be refused.
     """
-    cleaned = _clean_details(details)
-    ip_value = ip if ip is not None else (actor.ip if actor else "")
-    agent_value = user_agent if user_agent is not None else (actor.user_agent if actor else "")
-    fields: dict[str, Any] = {
-        "action": action,
-        "actor": actor,
-        "target_type": _fits("target_type", target_type, 32),
-        "target_id": _fits("target_id", str(target_id), 64),
-        "person_id": person_id,
-        "details": cleaned,
-        # Client-supplied, so clipped rather than refused.
-        "ip": ip_value[:64],
-        "user_agent": agent_value[:255],
-    }
+    fields = _fields(
+        action,
+        actor=actor,
+        target_type=target_type,
+        target_id=target_id,
+        person_id=person_id,
+        details=details,
+        ip=ip,
+        user_agent=user_agent,
+    )
     engine = AuditEvent._meta.db
     if engine.current_transaction.get() is not None:
         return await _append(**fields)
     async with write_transaction(engine):
         return await _append(**fields)
+
+
+_COUNTED_APPEND_ARGS = 16
+
+
+def counted_append_sql(first: int, count: str) -> str:
+    """A call of ``gvi_audit_append`` (PostgreSQL) for a statement that reads and
+    writes its audit event at once, one round trip and one transaction: the
+    event's details hold the count the SQL expression *count* computes (rows
+    shown, say), which the caller can not know before the statement runs. Its
+    arguments are the statement's parameters ``$first`` onwards, in the order
+    :func:`counted_append_args` returns them. The function takes the chain lock:
+    make the call depend on every expensive part of the statement (pass it
+    their results), so the lock is taken after them and held only to the
+    commit."""
+    p = [f"${first + i}" for i in range(_COUNTED_APPEND_ARGS)]
+    n = f"({count})::text"
+    return (
+        f"gvi_audit_append({p[0]}, {p[1]} || {n} || {p[2]}, {p[3]}, {p[4]}, {p[5]}, {p[6]}, "
+        f"{p[7]}, {p[8]}, {p[9]}, {p[10]}, {p[11]}, ({p[12]} || {n} || {p[13]})::json, "
+        f"{p[14]}, {p[15]})"
+    )
+
+
+def counted_append_args(
+    action: AuditAction,
+    *,
+    actor: Principal | None,
+    count_key: str,
+    target_type: str = "",
+    target_id: str | int = "",
+    person_id: int | None = None,
+    details: dict[str, Any] | None = None,
+) -> tuple[Any, ...]:
+    """The parameters of :func:`counted_append_sql` for one event, checked as
+    :func:`record` checks them; ``details[count_key]`` is the count."""
+    fields = _fields(
+        action,
+        actor=actor,
+        target_type=target_type,
+        target_id=target_id,
+        person_id=person_id,
+        details={**(details or {}), count_key: 0},
+        ip=None,
+        user_agent=None,
+    )
+    draft = _draft(**fields)
+    a, b, middle, after, details_a, details_b = counted_chain_parts(draft, count_key)
+    own = _columns(draft)
+    # _columns: occurred_at … person_id, details, ip, user_agent; the details go in
+    # as two parts around the count.
+    return (_PG_CHAIN_LOCK, a, b, middle, after, *own[:7], details_a, details_b, *own[8:])
 
 
 # --- verification -------------------------------------------------------------
