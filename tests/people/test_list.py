@@ -116,3 +116,10 @@ async def test_pages_cover_every_row_once_in_code_order_and_each_read_is_audited
     # its event are one statement): the chain must verify with it.
     result = await verify()
     assert result.ok, result.problems
+    # A page past the end (a stale link) says so and leads to the last page.
+    async with signed_in(app, "polis1", secret) as c:
+        past = await c.get("/people", params={"page": "3"})
+    assert past.status_code == 200
+    assert "Sidan 3 finns inte: sista sidan är 2." in past.text
+    assert 'href="/people?code=&page=2"' in past.text
+    assert "Inga personer hittades" not in past.text
