@@ -5,6 +5,8 @@ list read audited."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
 from typing import Any
 
 from litestar import Litestar
@@ -15,6 +17,7 @@ from gvi.core.columns import utcnow
 from gvi.people.controllers import PAGE_SIZE
 from gvi.people.tables import Person, Protection
 from tests.admin.support import municipality, new_user, signed_in
+from tests.conftest import engines_only
 
 
 async def _person(code: str, town: int, *, archived: bool = False, year: int = 2001) -> None:
@@ -123,3 +126,64 @@ async def test_pages_cover_every_row_once_in_code_order_and_each_read_is_audited
     assert "Sidan 3 finns inte: sista sidan är 2." in past.text
     assert 'href="/people?code=&page=2"' in past.text
     assert "Inga personer hittades" not in past.text
+
+
+def _nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    yield plan
+    for child in plan.get("Plans", []):
+        yield from _nodes(child)
+
+
+@engines_only("postgres")
+async def test_the_list_statement_takes_the_chain_lock_after_its_reads(db: None) -> None:
+    """On PostgreSQL the page, its total and its audit event are one statement, and
+    the audit call takes the chain lock that every audited request waits for. The
+    lock must come after the reads, held only to the commit: were it taken before
+    the total (a count over every person in scope), all audited requests would
+    queue behind that count. The plan shows the order: the call is the inner side
+    of a nested loop over the one ``counts`` row, whose projection runs both
+    counts, so the call runs only once they are done."""
+    from gvi.access.principal import Principal
+    from gvi.accounts.tables import Role
+    from gvi.audit.events import AuditAction
+    from gvi.audit.services import counted_append_args
+    from gvi.db import pg_fetch
+    from gvi.people.services import _PG_LIST_SQL
+
+    principal = Principal(
+        user_id=1,
+        username="planner",
+        role=Role.police,
+        unit_id=None,
+        municipality_ids=frozenset({1}),
+    )
+    for prefix, scope in ((False, [[1]]), (True, [[1], "P-%"])):
+        audit = counted_append_args(
+            AuditAction.person_list,
+            actor=principal,
+            target_type="person",
+            details={"offset": 0},
+            count_key="count",
+        )
+        # EXPLAIN without ANALYZE plans the statement and runs nothing.
+        rows = await pg_fetch(
+            Person._meta.db,
+            "EXPLAIN (FORMAT JSON) " + _PG_LIST_SQL[prefix],
+            *scope,
+            PAGE_SIZE,
+            0,
+            *audit,
+        )
+        [top] = json.loads(rows[0]["QUERY PLAN"])
+        ctes = {n.get("Subplan Name"): n for n in top["Plan"]["Plans"] if "Subplan Name" in n}
+        counts, audited = ctes["CTE counts"], ctes["CTE audited"]
+        # Both counts are computed in the counts row (the total scans person).
+        assert any(n.get("Relation Name") == "person" for n in _nodes(counts))
+        calls = [n for n in _nodes(audited) if n["Node Type"] == "Function Scan"]
+        assert [n["Function Name"] for n in calls] == ["gvi_audit_append"]
+        [loop] = [n for n in _nodes(audited) if calls[0] in n.get("Plans", [])]
+        outer, inner = loop["Plans"]
+        assert loop["Node Type"] == "Nested Loop"
+        assert (outer["Node Type"], outer.get("CTE Name")) == ("CTE Scan", "counts")
+        assert inner is calls[0]
+        assert inner["Parent Relationship"] == "Inner"
