@@ -296,28 +296,8 @@ def _draft(
     )
 
 
-async def _append(
-    *,
-    action: AuditAction,
-    actor: Principal | None,
-    target_type: str,
-    target_id: str,
-    person_id: int | None,
-    details: dict[str, Any],
-    ip: str,
-    user_agent: str,
-) -> AuditEntry:
-    """Append under the chain lock; the caller provides the transaction."""
-    draft = _draft(
-        action=action,
-        actor=actor,
-        target_type=target_type,
-        target_id=target_id,
-        person_id=person_id,
-        details=details,
-        ip=ip,
-        user_agent=user_agent,
-    )
+async def _append(draft: AuditEntry) -> AuditEntry:
+    """Append *draft* under the chain lock; the caller provides the transaction."""
     if AuditEvent._meta.db.engine_type == "postgres":
         # One round trip: the function takes the chain lock (held to the end of the
         # transaction, so the next writer reads our row as the last one), reads the
@@ -438,9 +418,9 @@ async def record(
     )
     engine = AuditEvent._meta.db
     if engine.current_transaction.get() is not None:
-        return await _append(**fields)
+        return await _append(_draft(**fields))
     async with write_transaction(engine):
-        return await _append(**fields)
+        return await _append(_draft(**fields))
 
 
 _COUNTED_APPEND_ARGS = 16

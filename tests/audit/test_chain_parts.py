@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -27,92 +28,49 @@ _details: st.SearchStrategy[dict[str, Any]] = st.dictionaries(
     max_size=4,
 )
 _text = st.text(max_size=40)  # any characters: quotes, backslashes, åäö, emoji
+_ids = st.none() | st.integers(1, 2**31 - 1)
+_entries = st.builds(
+    AuditEntry,
+    seq=st.integers(1, 2**62),
+    occurred_at=st.datetimes(
+        min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(UTC)
+    ),
+    actor_id=_ids,
+    actor_username=_text,
+    action=_text,
+    target_type=_text,
+    target_id=_text,
+    person_id=_ids,
+    details=_details,
+    ip=_text,
+    user_agent=_text,
+    prev_hash=st.text(alphabet="0123456789abcdef", min_size=64, max_size=64),
+    hash=st.just(""),
+)
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 @settings(max_examples=300, deadline=None)
-@given(
-    seq=st.integers(1, 2**62),
-    prev=st.text(alphabet="0123456789abcdef", min_size=64, max_size=64),
-    moment=st.datetimes(
-        min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(UTC)
-    ),
-    actor_id=st.none() | st.integers(1, 2**31 - 1),
-    person_id=st.none() | st.integers(1, 2**31 - 1),
-    strings=st.tuples(_text, _text, _text, _text, _text, _text),
-    details=_details,
-)
-def test_the_parts_around_prev_hash_and_seq_are_the_hashed_text(
-    seq: int,
-    prev: str,
-    moment: datetime,
-    actor_id: int | None,
-    person_id: int | None,
-    strings: tuple[str, str, str, str, str, str],
-    details: dict[str, Any],
-) -> None:
-    entry = _entry(seq, prev, moment, actor_id, person_id, strings, details)
+@given(entry=_entries)
+def test_the_parts_around_prev_hash_and_seq_are_the_hashed_text(entry: AuditEntry) -> None:
     before, middle, after = chain_parts(entry)
-    text = before + prev + middle + str(seq) + after
-    assert hashlib.sha256(text.encode("utf-8")).hexdigest() == chain_hash(entry)
-
-
-def _entry(
-    seq: int,
-    prev: str,
-    moment: datetime,
-    actor_id: int | None,
-    person_id: int | None,
-    strings: tuple[str, str, str, str, str, str],
-    details: dict[str, Any],
-) -> AuditEntry:
-    username, action, target_type, target_id, ip, agent = strings
-    return AuditEntry(
-        seq=seq,
-        occurred_at=moment,
-        actor_id=actor_id,
-        actor_username=username,
-        action=action,
-        target_type=target_type,
-        target_id=target_id,
-        person_id=person_id,
-        details=details,
-        ip=ip,
-        user_agent=agent,
-        prev_hash=prev,
-        hash="",
-    )
+    text = before + entry.prev_hash + middle + str(entry.seq) + after
+    assert _sha256(text) == chain_hash(entry)
 
 
 @settings(max_examples=300, deadline=None)
-@given(
-    seq=st.integers(1, 2**62),
-    prev=st.text(alphabet="0123456789abcdef", min_size=64, max_size=64),
-    moment=st.datetimes(
-        min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(UTC)
-    ),
-    actor_id=st.none() | st.integers(1, 2**31 - 1),
-    person_id=st.none() | st.integers(1, 2**31 - 1),
-    strings=st.tuples(_text, _text, _text, _text, _text, _text),
-    details=_details,
-    key=st.text(max_size=10),
-    count=st.integers(0, 2**62),
-)
+@given(entry=_entries, key=st.text(max_size=10), count=st.integers(0, 2**62))
 def test_the_parts_around_a_count_the_database_fills_in_are_the_hashed_text(
-    seq: int,
-    prev: str,
-    moment: datetime,
-    actor_id: int | None,
-    person_id: int | None,
-    strings: tuple[str, str, str, str, str, str],
-    details: dict[str, Any],
-    key: str,
-    count: int,
+    entry: AuditEntry, key: str, count: int
 ) -> None:
     # The draft may hold any value under the key (the writer puts a placeholder).
-    draft = _entry(seq, prev, moment, actor_id, person_id, strings, {**details, key: None})
+    draft = replace(entry, details={**entry.details, key: None})
     a, b, middle, after, details_a, details_b = counted_chain_parts(draft, key)
     n = str(count)  # what the database's ``count::text`` gives
-    written = _entry(seq, prev, moment, actor_id, person_id, strings, {**details, key: count})
-    text = a + n + b + prev + middle + str(seq) + after
-    assert hashlib.sha256(text.encode("utf-8")).hexdigest() == chain_hash(written)
+    written = replace(entry, details={**entry.details, key: count})
+    text = a + n + b + entry.prev_hash + middle + str(entry.seq) + after
+    assert _sha256(text) == chain_hash(written)
     assert json.loads(details_a + n + details_b) == written.details
