@@ -68,10 +68,10 @@ from seeds.names import (
     FIRST_NAMES,
     NORTHWEST,
     SURNAMES,
-    county_of,
     fictional_address,
     fictional_pin,
     person_code,
+    reference_ids,
 )
 
 DEMO_SEED = 20231012
@@ -574,10 +574,8 @@ async def load_demo(*, progress: Callable[[str], None] | None = None) -> dict[st
 
 async def _municipalities_and_units(s: _State) -> None:
     ld = s.loader
-    for name, code in NORTHWEST:
-        s.municipalities[code] = await ld.id_of(
-            Municipality, {"code": code}, {"name": name, "county": county_of(code)}
-        )
+    # Reference data (SCB's list, loaded by `gvi migrate`): looked up, never created.
+    s.municipalities.update(await reference_ids([code for _, code in NORTHWEST]))
     for name, kind, agency, home, served in UNITS:
         unit_id = await ld.id_of(
             Unit,

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import random
 
+from gvi.municipalities.reference import reference_by_code
+
 # Pseudonym alphabet: no 0/O, 1/I/L, so a code read aloud or handwritten survives.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 
@@ -46,29 +48,6 @@ NORTHWEST: tuple[tuple[str, str], ...] = (
     ("Solna", "0184"),
     ("Sigtuna", "0191"),
 )
-
-# Counties by the first two digits of the kommunkod.
-COUNTIES: dict[str, str] = {
-    "01": "Stockholms län",
-    "03": "Uppsala län",
-    "04": "Södermanlands län",
-    "05": "Östergötlands län",
-    "06": "Jönköpings län",
-    "07": "Kronobergs län",
-    "08": "Kalmar län",
-    "10": "Blekinge län",
-    "12": "Skåne län",
-    "13": "Hallands län",
-    "14": "Västra Götalands län",
-    "17": "Värmlands län",
-    "18": "Örebro län",
-    "19": "Västmanlands län",
-    "20": "Dalarnas län",
-    "21": "Gävleborgs län",
-    "22": "Västernorrlands län",
-    "24": "Västerbottens län",
-    "25": "Norrbottens län",
-}
 
 # The national generator's further municipalities (real names and kommunkoder),
 # with a rough weight for how much of the generated activity lands there.
@@ -133,7 +112,26 @@ NORTHWEST_WEIGHTS: dict[str, int] = {
 
 
 def county_of(code: str) -> str:
-    return COUNTIES.get(code[:2], "Okänt län")
+    """The county (län) of a kommunkod, from the shipped SCB list."""
+    return reference_by_code()[code].county
+
+
+async def reference_ids(codes: list[str]) -> dict[str, int]:
+    """The ids of the reference municipalities with these codes. The seeds reuse
+    the rows `gvi migrate` loads; loading the list first (idempotent) lets a seed
+    run on a database migrated before the list shipped."""
+    from gvi.municipalities.reference import sync_municipalities
+    from gvi.municipalities.tables import Municipality
+
+    await sync_municipalities()
+    rows = await Municipality.select(Municipality.id, Municipality.code).where(
+        Municipality.code.is_in(codes)
+    )
+    found = {r["code"]: int(r["id"]) for r in rows}
+    missing = sorted(set(codes) - set(found))
+    if missing:
+        raise RuntimeError(f"kommunkoder saknas i referensdata: {', '.join(missing)}")
+    return found
 
 
 # --- people ------------------------------------------------------------------

@@ -81,6 +81,7 @@ from seeds.names import (
     TOWNS,
     county_of,
     luhn_check_digit,
+    reference_ids,
 )
 
 log = logging.getLogger(__name__)
@@ -323,19 +324,8 @@ class _Gen:
     async def municipalities(self) -> None:
         wanted = [(name, code, NORTHWEST_WEIGHTS[code]) for name, code in NORTHWEST]
         wanted += list(NATIONAL)
-        existing = {
-            r["code"]: r["id"]
-            for r in await Municipality.select(Municipality._meta.primary_key, Municipality.code)
-        }
-        missing = [w for w in wanted if w[1] not in existing]
-        start = await self.w.reserve(Municipality, len(missing))
-        rows = []
-        for offset, (name, code, _weight) in enumerate(missing):
-            existing[code] = start + offset
-            rows.append(
-                {"id": start + offset, "name": name, "code": code, "county": county_of(code)}
-            )
-        await self.w.insert(Municipality, rows, "kommuner")
+        # Reference data (SCB's list, loaded by `gvi migrate`): looked up, never created.
+        existing = await reference_ids([code for _, code, _ in wanted])
         for name, code, weight in wanted:
             self.munis.append(_Muni(existing[code], code, name, county_of(code), weight))
         self._muni_cum = list(itertools.accumulate(m.weight for m in self.munis))

@@ -9,9 +9,8 @@ import click
 import pytest
 
 from gvi.cli import _refuse_unsafe_production
-from gvi.municipalities.tables import Municipality
 from gvi.settings import get_settings
-from tests.support import make_user
+from tests.support import make_user, reference_municipality
 
 GOOD = {
     "env": "production",
@@ -34,8 +33,8 @@ async def test_production_refuses_insecure_settings(db: None) -> None:
 
 
 async def test_production_refuses_demo_accounts(db: None) -> None:
-    await Municipality(name="Prodby", code="9951").save()
-    await make_user("samordnare", "coordinator", municipality_codes=["9951"])
+    await reference_municipality("0125")
+    await make_user("samordnare", "coordinator", municipality_codes=["0125"])
     settings = dataclasses.replace(get_settings(), **GOOD)
     with pytest.raises(click.ClickException, match="demo accounts"):
         await asyncio.to_thread(_refuse_unsafe_production, settings)

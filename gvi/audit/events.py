@@ -94,6 +94,15 @@ class AuditAction(StrEnum):
     user_enable = "user:enable"
     user_unlock = "user:unlock"
     alert_acknowledge = "alert:acknowledge"
+    user_unit_change = "user:unit:change"  # home or joint units: the user's scope moves
+    first_admin_create = "user:first_admin:create"  # `gvi create-first-admin`, no actor
+
+    # Organisation: units and the municipalities they serve (no person data).
+    org_unit_create = "org:unit:create"
+    org_unit_update = "org:unit:update"
+    org_unit_deactivate = "org:unit:deactivate"
+    org_unit_deactivate_refused = "org:unit:deactivate_refused"  # open cases: ids and count only
+    org_municipalities_sync = "org:municipalities:sync"  # `gvi migrate` loading SCB's list
 
     # Watching the watchers: reading the trail is itself recorded.
     audit_read = "audit:read"

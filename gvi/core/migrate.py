@@ -34,6 +34,12 @@ async def pending_migrations() -> set[str]:
 
 
 async def migrate() -> None:
+    """The schema migrations, then the reference data (SCB's municipalities):
+    both idempotent, so ``gvi migrate`` is safe on every start."""
     result = await run_forwards(app_name=APP_CONFIG.app_name)
     if not result.success:
         raise MigrationError(result.message or "migrations failed")
+    # Imported here: the tables need the Piccolo configuration the caller set up.
+    from gvi.municipalities.reference import sync_municipalities
+
+    await sync_municipalities()

@@ -25,7 +25,7 @@ from gvi.access.principal import Principal
 from gvi.accounts.tables import Role
 from gvi.defectors.tables import DefectorCase
 from gvi.incidents.tables import Incident
-from gvi.municipalities.tables import Agency, Municipality, Unit
+from gvi.municipalities.tables import Agency, Unit
 from gvi.people.services import Identity, create_person
 from gvi.people.tables import Protection
 from tests.groups.targets import MULTIPART_ROUTES, GroupTargets, build_group_targets
@@ -33,7 +33,7 @@ from tests.groups.targets import PARAMS as GROUP_PARAMS
 from tests.operations.targets import ALLOWED as OPERATIONS_ALLOWED
 from tests.operations.targets import PARAMS as OPERATIONS_PARAMS
 from tests.operations.targets import OpsTargets, build_ops_targets
-from tests.support import csrf_from, login, make_user
+from tests.support import csrf_from, login, make_user, reference_municipality
 from tests.support_offers.targets import PARAMS as SUPPORT_PARAMS
 from tests.support_offers.targets import SupportTargets, build_support_targets
 
@@ -287,10 +287,8 @@ class World:
 
 
 async def _build_world() -> World:
-    own = Municipality(name="Egenby", code="9901")
-    other = Municipality(name="Annanby", code="9902")
-    await own.save()
-    await other.save()
+    own = await reference_municipality("0123")
+    other = await reference_municipality("0191")
     units = {}
     for name, kind, agency, muni in (
         ("Socialtjänst Egenby", Unit.Kind.social_services, Agency.social_services, own),
@@ -310,7 +308,7 @@ async def _build_world() -> World:
         ("analyst", None),
     ):
         ids[role], secrets[role] = await make_user(
-            f"m-{role}", role, municipality_codes=["9901"], unit_name=unit
+            f"m-{role}", role, municipality_codes=["0123"], unit_name=unit
         )
     writer = Principal(
         user_id=ids["police"],

@@ -13,19 +13,17 @@ from litestar.testing import AsyncTestClient
 
 from gvi.accounts.tables import User
 from gvi.audit.tables import AuditEvent
-from gvi.municipalities.tables import Municipality
-from tests.support import PASSWORD, csrf_from, login, make_user
+from tests.support import PASSWORD, csrf_from, login, make_user, reference_municipality
 
 BASE = "https://testserver.local"
-MUNICIPALITY_CODE = "9991"
+MUNICIPALITY_CODE = "0114"
 
 Client = AsyncTestClient  # type: ignore[type-arg]
 
 
-async def municipality(name: str = "Exempelby", code: str = MUNICIPALITY_CODE) -> int:
-    row = Municipality(name=name, code=code)
-    await row.save()
-    return int(row.id)
+async def municipality(code: str = MUNICIPALITY_CODE) -> int:
+    """The id of the reference municipality with this kommunkod (migrate loads them)."""
+    return int((await reference_municipality(code)).id)
 
 
 async def new_user(username: str, role: str) -> tuple[int, str | None]:

@@ -35,12 +35,12 @@ async def test_admin_creates_user_and_the_new_user_signs_in_with_the_shown_secre
     app: Litestar,
 ) -> None:
     admin_id, admin_secret = await _admin(app)
-    other = await municipality("Annanstad", "9992")
+    other = await municipality("0163")
     start = await head_seq()
     async with signed_in(app, "admin1", admin_secret) as c:
         form = await c.get("/admin/users/new")
         assert form.status_code == 200
-        assert "Exempelby" in form.text
+        assert "Upplands Väsby" in form.text
         r = await c.post(
             "/admin/users/new",
             data={
@@ -325,7 +325,7 @@ async def test_unlock_lifts_a_lockout(app: Litestar) -> None:
 
 async def test_edit_changes_scope_and_ends_sessions(app: Litestar) -> None:
     admin_id, admin_secret = await _admin(app)
-    other = await municipality("Annanstad", "9992")
+    other = await municipality("0163")
     police_id, police_secret = await new_user("polis1", "police")
     start = await head_seq()
     async with (

@@ -16,10 +16,10 @@ from typing import Any
 from gvi.access.principal import Principal
 from gvi.accounts.tables import Role, User, UserMunicipality, UserUnit
 from gvi.defectors.tables import CaseConsent, CaseStatus, ConsentAgency, DefectorCase
-from gvi.municipalities.tables import Agency, Municipality, Unit, UnitMunicipality
+from gvi.municipalities.tables import Agency, Unit, UnitMunicipality
 from gvi.people.tables import Person
 from gvi.support.tables import OfferStatus, Provider, SupportOffer, SupportOfferStatusChange
-from tests.support import login, make_user
+from tests.support import login, make_user, reference_municipality
 
 JOINT = "Avhopparverksamheten Nordväst (test)"
 SOC_JARFALLA = "Socialtjänsten Järfälla (test)"
@@ -60,8 +60,8 @@ async def build_world(*, logins: bool = True) -> World:
     that call the services with :meth:`World.principal` and never sign in)."""
     municipality: dict[str, int] = {}
     for name, code in (("Järfälla", "0123"), ("Sollentuna", "0163"), ("Sigtuna", "0191")):
-        row = Municipality(name=name, code=code)
-        await row.save()
+        row = await reference_municipality(code)
+        assert row.name == name
         municipality[code] = row.id
     unit: dict[str, int] = {}
     for name, kind, agency, home, served in (

@@ -15,9 +15,8 @@ from litestar.testing import AsyncTestClient
 from gvi.access.principal import Principal
 from gvi.accounts.tables import Role
 from gvi.groups.tables import Group, GroupAlias, GroupRelation, Membership
-from gvi.municipalities.tables import Municipality
 from gvi.people.services import Identity, create_person
-from tests.support import csrf_from, login, make_user
+from tests.support import csrf_from, login, make_user, reference_municipality
 
 BASE = "https://testserver.local"
 NOTES = "Hemlig anteckning om gruppen"
@@ -45,14 +44,12 @@ class World:
 
 
 async def build_world() -> World:
-    own = Municipality(name="Egenby", code="9901")
-    other = Municipality(name="Annanby", code="9902")
-    await own.save()
-    await other.save()
+    own = await reference_municipality("0123")
+    other = await reference_municipality("0191")
     secrets: dict[str, str | None] = {}
     ids: dict[str, int] = {}
     for role in ROLES:
-        ids[role], secrets[role] = await make_user(f"g-{role}", role, municipality_codes=["9901"])
+        ids[role], secrets[role] = await make_user(f"g-{role}", role, municipality_codes=["0123"])
     writer = Principal(
         user_id=ids["police"],
         username="g-police",

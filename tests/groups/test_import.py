@@ -21,8 +21,8 @@ RELATIONS = "group_a,group_b,kind,intensity,confidence,valid_from,valid_to,sourc
 def good_upload(world: World) -> dict[str, str]:
     return {
         "groups": GROUPS
-        + 'Importgänget,9901,Hamnen,aktiv,"IG;Hamnligan",Från kartläggningen\n'
-        + "Importgänget Junior,9901,Hamnen,vilande,,\n",
+        + 'Importgänget,0123,Hamnen,aktiv,"IG;Hamnligan",Från kartläggningen\n'
+        + "Importgänget Junior,0123,Hamnen,vilande,,\n",
         "members": MEMBERS
         + f"{world.person_own_code},Importgänget,ledare,hög,2024-01-01,,Kartläggning,2025-01-01\n"
         + f"{world.person_own_code},Egengänget,medlem,låg,,,,\n",
@@ -115,7 +115,7 @@ async def test_bad_rows_in_all_three_files_are_all_reported_and_nothing_is_writt
 ) -> None:
     world = await build_world()
     upload: dict[str, str | bytes] = {
-        "groups": GROUPS + "Ny,9901,,,,\n" + ",9901,,,,\n" + "Ny2,9902,,,,\n",
+        "groups": GROUPS + "Ny,0123,,,,\n" + ",0123,,,,\n" + "Ny2,0191,,,,\n",
         "members": MEMBERS
         + f"{world.person_own_code},Ny,member,low,,,,\n"
         + f"{world.person_other_code},Ny,member,low,,,,\n"
@@ -167,7 +167,7 @@ async def test_a_dry_run_reports_and_writes_nothing(app: Litestar) -> None:
         assert api.status_code == 200
         assert api.json()["counts"] == {"groups": 2, "aliases": 2, "memberships": 0, "relations": 0}
         assert (api.json()["dry_run"], api.json()["written"]) == (True, False)
-        bad = await post_import(c, {"groups": GROUPS + ",9901,,,,\n"}, dry_run=True)
+        bad = await post_import(c, {"groups": GROUPS + ",0123,,,,\n"}, dry_run=True)
         assert bad.status_code == 400
         # The dry-run box stays ticked after a report.
         assert 'value="yes" checked' in bad.text
@@ -216,7 +216,7 @@ async def test_duplicate_group_names_in_the_upload_are_reported(app: Litestar) -
     async with signed_in(app, world, "coordinator") as c:
         r = await post_import(
             c,
-            {"groups": GROUPS + "Tvilling,9901,,,,\nEnsam,9901,,,,\ntvilling,9901,,,,\n"},
+            {"groups": GROUPS + "Tvilling,0123,,,,\nEnsam,0123,,,,\ntvilling,0123,,,,\n"},
             dry_run=False,
             api=True,
         )

@@ -19,11 +19,10 @@ from typing import Any
 import pytest
 
 from gvi.groups.tables import Group, GroupRelation
-from gvi.municipalities.tables import Municipality
 from gvi.networks.figures import WEBGL_THRESHOLD
 from tests.networks_web.world import BEFORE_END, World, build_world
 from tests.servers import running_app
-from tests.support import PASSWORD, fresh_code, make_user
+from tests.support import PASSWORD, fresh_code, make_user, reference_municipality
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -57,8 +56,7 @@ def server(db: None) -> Iterator[str]:
 
 async def _big_municipality() -> int:
     """Enough groups that the figure switches to WebGL."""
-    big = Municipality(name="Storstad", code="9913")
-    await big.save()
+    big = await reference_municipality("0180")
     count = WEBGL_THRESHOLD + 100
     await Group.insert(
         *[Group(name=f"Storgrupp {i:04d}", municipality=big.id) for i in range(count)]
@@ -131,7 +129,7 @@ async def test_network_pages_draw_with_zero_csp_violations(
 ) -> None:
     world: World = await build_world()
     big = await _big_municipality()
-    _, secret = await make_user("b-coordinator", "coordinator", municipality_codes=["9911", "9913"])
+    _, secret = await make_user("b-coordinator", "coordinator", municipality_codes=["0123", "0180"])
     assert secret
     context = await browser.new_context()
     await context.add_init_script(WATCH_CSP)
@@ -215,7 +213,7 @@ async def test_webgl_falls_back_to_svg_without_matching_precompiled_code(
     is lost but speed. A precompiled file for another plotly.js is not even tried."""
     await build_world()
     big = await _big_municipality()
-    _, secret = await make_user("b-police", "police", municipality_codes=["9913"])
+    _, secret = await make_user("b-police", "police", municipality_codes=["0180"])
     assert secret
     for version, expect_refusal in (("same", True), ("0.0.0-other", False)):
         context = await browser.new_context()

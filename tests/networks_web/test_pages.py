@@ -137,7 +137,7 @@ async def test_filters_kinds_municipality_and_colour(app: Litestar) -> None:
         by_muni = (
             await c.get(f"/api/v1/network/groups?as_of={BEFORE_END}&colour=municipality")
         ).json()
-        assert "Egenby" in [t["name"] for t in by_muni["figure"]["data"]]
+        assert "Järfälla" in [t["name"] for t in by_muni["figure"]["data"]]
         ego = (
             await c.get(
                 f"/api/v1/network/groups?as_of={BEFORE_END}&center={world.groups['vastra']}&radius=1"

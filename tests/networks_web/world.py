@@ -22,9 +22,8 @@ from datetime import date
 from gvi.access.principal import Principal
 from gvi.accounts.tables import Role
 from gvi.groups.tables import Group, GroupRelation, Membership
-from gvi.municipalities.tables import Municipality
 from gvi.people.services import Identity, create_person
-from tests.support import make_user
+from tests.support import make_user, reference_municipality
 
 BEFORE_END = date(2024, 3, 1)  # the Västra–Södra rivalry still holds
 AFTER_END = date(2024, 9, 1)  # it has ended
@@ -55,10 +54,8 @@ class World:
 
 
 async def build_world() -> World:
-    own = Municipality(name="Egenby", code="9911")
-    other = Municipality(name="Annanby", code="9912")
-    await own.save()
-    await other.save()
+    own = await reference_municipality("0123")
+    other = await reference_municipality("0191")
     groups: dict[str, int] = {}
     for key, name, muni in (
         ("norr", "Norrgänget", own),
@@ -91,11 +88,11 @@ async def build_world() -> World:
         ).save()
     users: dict[str, tuple[int, str | None]] = {}
     for username, role, codes in (
-        ("n-coordinator", "coordinator", ["9911"]),
-        ("n-police", "police", ["9911"]),
-        ("n-analyst", "analyst", ["9911"]),
-        ("n-analyst2", "analyst", ["9911"]),
-        ("n-outreach", "outreach", ["9911"]),
+        ("n-coordinator", "coordinator", ["0123"]),
+        ("n-police", "police", ["0123"]),
+        ("n-analyst", "analyst", ["0123"]),
+        ("n-analyst2", "analyst", ["0123"]),
+        ("n-outreach", "outreach", ["0123"]),
     ):
         users[role if username != "n-analyst2" else "analyst2"] = await make_user(
             username, role, municipality_codes=codes

@@ -17,10 +17,10 @@ from gvi.access.principal import Principal
 from gvi.accounts.tables import Role
 from gvi.audit.tables import AuditEvent
 from gvi.groups.tables import Group, GroupRelation, Membership
-from gvi.municipalities.tables import Agency, Municipality, Unit
+from gvi.municipalities.tables import Agency, Unit
 from gvi.people.services import Identity, create_person
 from gvi.people.tables import Protection
-from tests.support import csrf_from, login, make_user
+from tests.support import csrf_from, login, make_user, reference_municipality
 
 BASE = "https://testserver.local"
 ROLES = ("coordinator", "outreach", "police", "analyst", "admin")
@@ -42,10 +42,8 @@ class OpsWorld:
 
 
 async def build_world(prefix: str = "o") -> OpsWorld:
-    own = Municipality(name="Egenby", code="9901")
-    other = Municipality(name="Annanby", code="9902")
-    await own.save()
-    await other.save()
+    own = await reference_municipality("0123")
+    other = await reference_municipality("0191")
     units = {}
     for name, kind, agency in (
         ("Socialtjänst Egenby", Unit.Kind.social_services, Agency.social_services),
@@ -62,7 +60,7 @@ async def build_world(prefix: str = "o") -> OpsWorld:
         ids[role], secrets[role] = await make_user(
             f"{prefix}-{role}",
             role,
-            municipality_codes=["9901"] if role != "admin" else [],
+            municipality_codes=["0123"] if role != "admin" else [],
             unit_name=unit_of.get(role),
         )
         principals[role] = Principal(
@@ -77,7 +75,7 @@ async def build_world(prefix: str = "o") -> OpsWorld:
         )
     # A police officer of the other municipality, for scoping.
     ids["police_other"], secrets["police_other"] = await make_user(
-        f"{prefix}-police-other", "police", municipality_codes=["9902"]
+        f"{prefix}-police-other", "police", municipality_codes=["0191"]
     )
     principals["police_other"] = Principal(
         user_id=ids["police_other"],
@@ -86,7 +84,7 @@ async def build_world(prefix: str = "o") -> OpsWorld:
         municipality_ids=frozenset({other.id}),
     )
     ids["coordinator_other"], secrets["coordinator_other"] = await make_user(
-        f"{prefix}-coordinator-other", "coordinator", municipality_codes=["9902"]
+        f"{prefix}-coordinator-other", "coordinator", municipality_codes=["0191"]
     )
     principals["coordinator_other"] = Principal(
         user_id=ids["coordinator_other"],

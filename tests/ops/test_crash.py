@@ -14,12 +14,11 @@ import httpx
 
 from gvi.access.tables import BreakGlass
 from gvi.audit.services import verify
-from gvi.municipalities.tables import Municipality
 from gvi.people.services import Identity, create_person
 from gvi.people.tables import Protection
 from gvi.settings import get_settings
 from tests.servers import free_port, start_server
-from tests.support import PASSWORD, csrf_from, fresh_code, make_user
+from tests.support import PASSWORD, csrf_from, fresh_code, make_user, reference_municipality
 
 
 def _login(base: str, username: str, secret: str) -> httpx.Client:
@@ -37,9 +36,8 @@ def _login(base: str, username: str, secret: str) -> httpx.Client:
 
 
 async def test_sigkill_during_writes_loses_no_acknowledged_write(db: None) -> None:
-    m = Municipality(name="Kraschby", code="9971")
-    await m.save()
-    uid, secret = await make_user("krasch-polis", "police", municipality_codes=["9971"])
+    m = await reference_municipality("0125")
+    uid, secret = await make_user("krasch-polis", "police", municipality_codes=["0125"])
     from gvi.access.principal import Principal
     from gvi.accounts.tables import Role
 

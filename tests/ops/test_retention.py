@@ -10,18 +10,18 @@ from gvi.access.principal import Principal
 from gvi.accounts.tables import Role
 from gvi.audit.tables import AuditEvent
 from gvi.defectors.tables import CaseFollowUp, CaseStatus, DefectorCase
-from gvi.municipalities.tables import Agency, Municipality, Unit
+from gvi.municipalities.tables import Agency, Unit
 from gvi.ops.retention import run
 from gvi.people.services import Identity, create_person
 from gvi.people.tables import Person, PersonIdentity
 from gvi.support.tables import SupportOffer
+from tests.support import reference_municipality
 
 AS_OF = date(2026, 6, 1)
 
 
 async def _world() -> dict[str, int]:
-    m = Municipality(name="Gallringsby", code="9961")
-    await m.save()
+    m = await reference_municipality("0125")
     unit = Unit(
         name="Soc Gallringsby",
         kind=Unit.Kind.social_services,

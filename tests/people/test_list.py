@@ -31,8 +31,8 @@ async def _person(code: str, town: int, *, archived: bool = False, year: int = 2
 
 
 async def _world() -> tuple[int, int]:
-    ours = await municipality("Exempelby")
-    other = await municipality("Annanstad", "9992")
+    ours = await municipality()
+    other = await municipality("0163")
     return ours, other
 
 

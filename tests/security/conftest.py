@@ -53,11 +53,10 @@ def keys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Keys:
 
 @pytest.fixture
 async def municipality(db: None) -> int:
-    m = Municipality(
-        name=f"Testkommun {secrets.token_hex(3)}", code=f"{secrets.randbelow(9000) + 1000}"
-    )
-    await m.save()
-    return int(m.id)
+    # Reference data: migrate loaded SCB's municipalities.
+    row = await Municipality.select(Municipality.id).where(Municipality.code == "0180").first()
+    assert row is not None
+    return int(row["id"])
 
 
 @pytest.fixture

@@ -7,20 +7,26 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from gvi.accounts.tables import User
-from tests.support import PASSWORD, SESSION_COOKIE, csrf_from, login, make_user
+from tests.support import (
+    PASSWORD,
+    SESSION_COOKIE,
+    csrf_from,
+    login,
+    make_user,
+    reference_municipality,
+)
 
 BASE = "https://testserver.local"
 
 
 async def _municipality() -> None:
-    from gvi.municipalities.tables import Municipality
 
-    await Municipality(name="Exempelby", code="9991").save()
+    await reference_municipality("0114")
 
 
 async def test_planted_session_id_never_authenticates_and_id_rotates(app: Litestar) -> None:
     await _municipality()
-    _, secret = await make_user("samordnare1", "coordinator", municipality_codes=["9991"])
+    _, secret = await make_user("samordnare1", "coordinator", municipality_codes=["0114"])
     planted = "attacker-chosen-session-id-0123456789"
     async with AsyncTestClient(app=app, base_url=BASE) as c:
         c.cookies.set(SESSION_COOKIE, planted, domain="testserver.local")
@@ -75,7 +81,7 @@ async def test_cookie_flags(client: AsyncTestClient) -> None:  # type: ignore[ty
 
 async def test_logout_and_disabling_end_the_session_at_once(app: Litestar) -> None:
     await _municipality()
-    uid, secret = await make_user("polis1", "police", municipality_codes=["9991"])
+    uid, secret = await make_user("polis1", "police", municipality_codes=["0114"])
     async with AsyncTestClient(app=app, base_url=BASE) as c:
         await login(c, "polis1", secret)
         cookie = c.cookies.get(SESSION_COOKIE)
@@ -123,7 +129,7 @@ async def test_unknown_user_and_wrong_password_look_the_same_and_lockout(
     client: AsyncTestClient,
 ) -> None:  # type: ignore[type-arg]
     await _municipality()
-    _, _secret = await make_user("socsek1", "outreach", municipality_codes=["9991"])
+    _, _secret = await make_user("socsek1", "outreach", municipality_codes=["0114"])
 
     async def attempt(username: str, password: str) -> tuple[int, str]:
         page = await client.get("/login")

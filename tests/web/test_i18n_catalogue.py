@@ -28,7 +28,7 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from gvi import i18n
-from tests.support import csrf_from, login, make_user
+from tests.support import csrf_from, login, make_user, reference_municipality
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = ROOT / "templates"
@@ -428,16 +428,14 @@ async def build_site() -> Site:
     from gvi.enforcement.tables import EnforcementAction
     from gvi.groups.tables import Group, GroupRelation, Membership
     from gvi.incidents.tables import Incident, IncidentGroup
-    from gvi.municipalities.tables import Municipality
     from gvi.people.services import create_person
     from gvi.support.tables import Provider
 
-    town = Municipality(name="Testville", code="9931")
-    await town.save()
+    town = await reference_municipality("0125")
     secrets: dict[str, str | None] = {}
     ids: dict[str, int] = {}
     for role in ("admin", "police", "coordinator", "outreach"):
-        ids[role], secrets[role] = await make_user(f"en-{role}", role, municipality_codes=["9931"])
+        ids[role], secrets[role] = await make_user(f"en-{role}", role, municipality_codes=["0125"])
     police = Principal(
         user_id=ids["police"],
         username="en-police",

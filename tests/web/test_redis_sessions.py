@@ -11,9 +11,8 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from gvi.app import create_app
-from gvi.municipalities.tables import Municipality
 from gvi.settings import get_settings
-from tests.support import SESSION_COOKIE, csrf_from, login, make_user
+from tests.support import SESSION_COOKIE, csrf_from, login, make_user, reference_municipality
 
 REDIS_URL = os.environ.get("GVI_TEST_REDIS_URL", "")
 needs_redis = pytest.mark.skipif(
@@ -25,8 +24,8 @@ needs_redis = pytest.mark.skipif(
 @needs_redis
 async def test_two_instances_share_sessions_through_redis(db: None) -> None:
     assert REDIS_URL, "CI must provide GVI_TEST_REDIS_URL"
-    await Municipality(name="Delad", code="9931").save()
-    _, secret = await make_user("delad1", "coordinator", municipality_codes=["9931"])
+    await reference_municipality("0125")
+    _, secret = await make_user("delad1", "coordinator", municipality_codes=["0125"])
     settings = dataclasses.replace(get_settings(), redis_url=REDIS_URL)
     first, second = create_app(settings), create_app(settings)
     base = "https://testserver.local"

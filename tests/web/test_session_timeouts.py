@@ -11,7 +11,7 @@ from litestar.testing import AsyncTestClient
 
 from gvi.municipalities.tables import Municipality
 from gvi.settings import get_settings
-from tests.support import login, make_user
+from tests.support import login, make_user, reference_municipality
 
 BASE = "https://testserver.local"
 
@@ -32,9 +32,9 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
 
 
 async def _signed_in(app: Litestar, client: AsyncTestClient, name: str) -> None:  # type: ignore[type-arg]
-    if not await Municipality.exists().where(Municipality.code == "9941"):
-        await Municipality(name="Tidsby", code="9941").save()
-    _, secret = await make_user(name, "coordinator", municipality_codes=["9941"])
+    if not await Municipality.exists().where(Municipality.code == "0125"):
+        await reference_municipality("0125")
+    _, secret = await make_user(name, "coordinator", municipality_codes=["0125"])
     await login(client, name, secret)
     assert (await client.get("/", follow_redirects=False)).status_code == 200
 
