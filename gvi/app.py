@@ -118,6 +118,7 @@ def _route_handlers() -> list[Any]:
     from gvi.groups.controllers import GROUP_ROUTES
     from gvi.incidents.controllers import INCIDENT_ROUTES
     from gvi.networks.controllers import NETWORK_ROUTES
+    from gvi.org.controllers import ORG_ROUTES
     from gvi.people.controllers import PEOPLE_ROUTES
     from gvi.reports.controllers import REPORT_ROUTES
     from gvi.support.controllers import SUPPORT_ROUTES
@@ -129,6 +130,7 @@ def _route_handlers() -> list[Any]:
         home,
         *ACCOUNT_ROUTES,
         *ADMIN_ROUTES,
+        *ORG_ROUTES,
         *PEOPLE_ROUTES,
         *GROUP_ROUTES,
         *CASE_ROUTES,

@@ -197,10 +197,191 @@ def create_user(
         raise click.ClickException(str(exc)) from exc
     click.echo(f"Created {new.user.username} ({role}).")
     if new.totp_uri:
-        click.echo(f"TOTP secret: {new.totp_secret}\n  {new.totp_uri}")
-        click.echo("Recovery codes (store them safely; shown once):")
-        for code in new.recovery_codes:
-            click.echo(f"  {code}")
+        _print_second_factor(new)
+
+
+def _print_second_factor(new: Any) -> None:
+    from gvi.accounts.qr import qr_terminal
+
+    click.echo(f"TOTP secret: {new.totp_secret}\n  {new.totp_uri}")
+    click.echo("Scan this QR code with the authenticator app (shown once):")
+    click.echo(qr_terminal(new.totp_uri))
+    click.echo("Recovery codes (store them safely; shown once):")
+    for code in new.recovery_codes:
+        click.echo(f"  {code}")
+
+
+@main.command("create-first-admin")
+@click.option("--username", required=True, help="Login name (lower case).")
+@click.option("--name", "display_name", required=True, help="Display name.")
+@click.password_option(help="At least 12 characters; prompted if not given.")
+def create_first_admin(username: str, display_name: str, password: str) -> None:
+    """Create the first administrator of an empty install (production too).
+
+    Refused when any administrator exists. Prints the TOTP secret, its QR code
+    and the recovery codes once: the admin signs in with a second factor.
+    """
+    from gvi.accounts.services import AccountError
+    from gvi.accounts.services import create_user as do_create
+    from gvi.accounts.tables import Role
+
+    try:
+        new = _run(
+            do_create(
+                username=username,
+                display_name=display_name,
+                role=Role.admin,
+                password=password,
+                municipality_codes=[],
+                first_admin=True,
+            )
+        )
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Created the first administrator {new.user.username}.")
+    _print_second_factor(new)
+    click.echo("Next: sign in at /login, then create units (Administration → Enheter).")
+
+
+@main.group()
+def org() -> None:
+    """The organisation: units and the municipalities they serve (SCB kommunkoder)."""
+
+
+def _org_principal() -> Any:
+    from gvi.access.principal import SYSTEM
+
+    return SYSTEM
+
+
+def _unit_line(u: Any) -> str:
+    serves = ",".join(m.code for m in u.serves)
+    state = "active" if u.is_active else "inactive"
+    return (
+        f"{u.id:>5}  {u.name}  kind={u.kind} agency={u.agency} home={u.home.code} "
+        f"serves={serves} users={u.members} {state} version={u.version}"
+    )
+
+
+def _org_errors(exc: Exception) -> click.ClickException:
+    errors = getattr(exc, "errors", None)
+    if isinstance(errors, dict):
+        return click.ClickException("; ".join(f"{k}: {v}" for k, v in errors.items()))
+    return click.ClickException(str(exc))
+
+
+@org.command("units")
+def org_units() -> None:
+    """List the units (id, name, kind, agency, home and served kommunkoder)."""
+    from gvi.org import services
+
+    for unit in _run(services.list_units(_org_principal())):
+        click.echo(_unit_line(unit))
+
+
+_KINDS = click.Choice(["social_services", "police", "coordination", "joint_defector_unit", "other"])
+_AGENCIES = click.Choice(["social_services", "police", "municipality"])
+
+
+@org.command("unit-create")
+@click.option("--name", required=True, help="The unit's name (unique).")
+@click.option("--kind", required=True, type=_KINDS)
+@click.option("--agency", required=True, type=_AGENCIES, help="The partition its records are in.")
+@click.option("--home", required=True, help="Kommunkod of the home municipality, e.g. 0123.")
+@click.option("--serves", multiple=True, help="Kommunkod it also serves; repeat for several.")
+def org_unit_create(name: str, kind: str, agency: str, home: str, serves: tuple[str, ...]) -> None:
+    """Create a unit; the home municipality is always among those it serves."""
+    from gvi.org import services
+
+    draft = services.UnitDraft(name=name, kind=kind, agency=agency, home=home, serves=serves)
+    try:
+        unit = _run(services.create_unit(_org_principal(), draft))
+    except services.AdminError as exc:
+        raise _org_errors(exc) from exc
+    click.echo(f"Created unit {unit.id}:")
+    click.echo(_unit_line(unit))
+
+
+def _find(key: str) -> Any:
+    from litestar.exceptions import NotFoundException
+
+    from gvi.org import services
+
+    try:
+        return _run(services.find_unit(_org_principal(), key))
+    except NotFoundException:
+        raise click.ClickException(f"No unit with id or name {key!r}.") from None
+
+
+@org.command("unit-update")
+@click.argument("unit")
+@click.option("--name", default=None, help="New name.")
+@click.option("--kind", default=None, type=_KINDS)
+@click.option("--agency", default=None, type=_AGENCIES)
+@click.option("--home", default=None, help="Kommunkod of the new home municipality.")
+@click.option(
+    "--serves", multiple=True, help="Kommunkod served; repeat. Replaces the whole set when given."
+)
+def org_unit_update(
+    unit: str,
+    name: str | None,
+    kind: str | None,
+    agency: str | None,
+    home: str | None,
+    serves: tuple[str, ...],
+) -> None:
+    """Change a unit (UNIT is its id or exact name); what is not given stays.
+    Changed served municipalities end the sessions of the unit's users."""
+    from gvi.org import services
+
+    current = _find(unit)
+    draft = services.UnitDraft(
+        name=name if name is not None else current.name,
+        kind=kind or current.kind,
+        agency=agency or current.agency,
+        home=home or current.home.code,
+        serves=serves or tuple(m.code for m in current.serves),
+    )
+    try:
+        change = _run(services.update_unit(_org_principal(), current.id, current.version, draft))
+    except services.AdminError as exc:
+        raise _org_errors(exc) from exc
+    click.echo(_unit_line(_find(str(current.id))))
+    if change.sessions_ended:
+        click.echo(f"Scope changed: sessions of {change.sessions_ended} user(s) ended.")
+
+
+@org.command("unit-deactivate")
+@click.argument("unit")
+def org_unit_deactivate(unit: str) -> None:
+    """Deactivate a unit (id or exact name). Refused while it has open defector
+    cases: they are listed by reference, to be reassigned first."""
+    from gvi.org import services
+
+    current = _find(unit)
+    try:
+        change = _run(services.deactivate_unit(_org_principal(), current.id, current.version))
+    except services.OpenCasesRefusal as exc:
+        click.echo(f"Refused: {exc.count} open defector case(s) in this unit:", err=True)
+        for case in exc.cases:
+            click.echo(f"  {case.reference} (id {case.id})", err=True)
+        sys.exit(1)
+    except services.AdminError as exc:
+        raise _org_errors(exc) from exc
+    click.echo(f"Deactivated {current.name}; sessions of {change.sessions_ended} user(s) ended.")
+
+
+@org.command("municipalities")
+@click.option("--county", default="", help='Only this county (län), e.g. "Stockholms län".')
+def org_municipalities(county: str) -> None:
+    """SCB's municipalities: kommunkod, name, county."""
+    from gvi.org import services
+
+    rows = _run(services.municipalities(_org_principal(), county))
+    if county and not rows:
+        raise click.ClickException(f"No municipalities in {county!r} (write e.g. 'Uppsala län').")
+    for m in rows:
+        click.echo(f"{m.code}  {m.name}  ({m.county})")
 
 
 @main.command("backup")

@@ -19,6 +19,7 @@ class Permission(StrEnum):
     users_manage = "users:manage"
     audit_read = "audit:read"
     alerts_read = "alerts:read"
+    org_manage = "org:manage"  # units and the municipalities they serve
 
     groups_read = "groups:read"
     groups_write = "groups:write"
@@ -56,7 +57,9 @@ class Permission(StrEnum):
 P = Permission
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.admin: frozenset({P.authenticated, P.users_manage, P.audit_read, P.alerts_read}),
+    Role.admin: frozenset(
+        {P.authenticated, P.users_manage, P.audit_read, P.alerts_read, P.org_manage}
+    ),
     Role.coordinator: frozenset(
         {
             P.authenticated,

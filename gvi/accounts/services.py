@@ -24,7 +24,7 @@ from gvi.audit.services import record
 from gvi.core.web import client_ip, user_agent
 from gvi.db import pg_fetch, write_transaction
 from gvi.i18n import N_, gettext
-from gvi.municipalities.tables import Municipality, Unit
+from gvi.municipalities.tables import Municipality, Unit, UnitMunicipality
 from gvi.security.app_secret import app_secret
 from gvi.security.sessions import Session, get_session
 
@@ -36,6 +36,14 @@ LOGIN_FAILED = N_(
     "Efter flera misslyckade försök spärras inloggningen en stund."
 )
 TOTP_FAILED = N_("Koden stämde inte eller har redan använts. Vänta på nästa kod och försök igen.")
+
+
+FIRST_ADMIN_EXISTS = (
+    "Det finns redan en administratör. En administratör skapar fler konton "
+    "(Administration → Användare, eller `gvi create-user`)."
+)
+# Serialises `gvi create-first-admin` on PostgreSQL ("gvi_1adm").
+_PG_FIRST_ADMIN_LOCK = 0x6776695F3161646D
 
 
 class AccountError(Exception):
@@ -234,14 +242,34 @@ async def logout(
 
 
 def _principal_sql(engine_type: str) -> str:
-    """The account and its municipalities and further units (a joint defector
-    unit) as one row: a user of all 290 municipalities got 290 rows, each repeating
-    the account, which cost more than the query (``make bench``)."""
+    """The account, its scope and its further units (a joint defector unit) as one
+    row: a user of all 290 municipalities got 290 rows, each repeating the
+    account, which cost more than the query (``make bench``).
+
+    The scope is the municipalities served by the user's home unit and joint
+    units (active ones only) plus those granted explicitly."""
+    # Table names come from the table classes; the user id is a parameter.
+    grants = " ".join(
+        ("SELECT municipality AS m FROM", UserMunicipality._meta.tablename, 'WHERE "user" = u.id')
+    )
+    served = " ".join(
+        (
+            "SELECT um.municipality AS m FROM",
+            UnitMunicipality._meta.tablename,
+            "um JOIN",
+            Unit._meta.tablename,
+            "n ON n.id = um.unit WHERE n.is_active AND n.archived_at IS NULL",
+            "AND (um.unit = u.unit OR um.unit IN (SELECT unit FROM",
+            UserUnit._meta.tablename,
+            'WHERE "user" = u.id))',
+        )
+    )
     if engine_type == "postgres":
         ids = 'ARRAY(SELECT {col} FROM {table} WHERE "user" = u.id)'
+        municipalities = f"ARRAY({grants} UNION {served})"
     else:
         ids = '(SELECT json_group_array({col}) FROM {table} WHERE "user" = u.id)'
-    municipalities = ids.format(col="municipality", table=UserMunicipality._meta.tablename)
+        municipalities = f"(SELECT json_group_array(m) FROM ({grants} UNION {served}))"  # noqa: S608
     units = ids.format(col="unit", table=UserUnit._meta.tablename)
     return (
         "SELECT u.id, u.username, u.role, u.unit, u.is_active, u.archived_at, "  # noqa: S608
@@ -318,8 +346,13 @@ async def create_user(
     unit_name: str | None = None,
     actor: Principal | None = None,
     totp_secret: str | None = None,
+    first_admin: bool = False,
 ) -> NewUser:
-    """Create an account; roles that read person data get a TOTP secret and recovery codes."""
+    """Create an account; roles that read person data get a TOTP secret and recovery codes.
+
+    *first_admin*: the first administrator of an empty install (``gvi
+    create-first-admin``); refused, inside the same write transaction, when any
+    administrator account exists."""
     username = username.strip().lower()
     problems = passwords.check_password_policy(password, username=username)
     if problems:
@@ -334,7 +367,13 @@ async def create_user(
         raise AccountError(f"Okända kommunkoder: {', '.join(sorted(missing))}")
     unit_id = None
     if unit_name:
-        unit = await Unit.select(Unit.id).where(Unit.name == unit_name).first()
+        unit = (
+            await Unit.select(Unit.id)
+            .where(
+                (Unit.name == unit_name) & Unit.archived_at.is_null() & (Unit.is_active == True)  # noqa: E712 (Piccolo needs ==)
+            )
+            .first()
+        )
         if unit is None:
             raise AccountError(f"Okänd enhet: {unit_name}")
         unit_id = unit["id"]
@@ -344,6 +383,14 @@ async def create_user(
     # Hash before the transaction: argon2 takes a while and SQLite's write lock is shared.
     password_hash = await passwords.hash_password_async(password)
     async with write_transaction(_engine()):
+        if first_admin:
+            if isinstance(_engine(), PostgresEngine):
+                # Two first-admin runs at once: the second waits, then sees the first.
+                await User.raw("SELECT pg_advisory_xact_lock({})", _PG_FIRST_ADMIN_LOCK)
+            if await User.exists().where(
+                (User.role == Role.admin.value) & User.archived_at.is_null()
+            ):
+                raise AccountError(FIRST_ADMIN_EXISTS)
         user = User(
             username=username,
             display_name=display_name,
@@ -362,7 +409,7 @@ async def create_user(
         if codes:
             await totp.store_recovery_codes(user.id, codes)
         await record(
-            AuditAction.user_create,
+            AuditAction.first_admin_create if first_admin else AuditAction.user_create,
             actor=actor,
             target_type="user",
             target_id=user.id,

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, get, post, put
 from litestar.di import NamedDependency
 from litestar.exceptions import HTTPException
 from litestar.params import FromPath, FromQuery, JSONBody, URLEncodedBody
@@ -32,7 +32,14 @@ from gvi.admin.forms import (
     optional_id,
     version_of,
 )
-from gvi.admin.schemas import UserCreatedOut, UserCreateIn, UserOut, UserPage, VersionIn
+from gvi.admin.schemas import (
+    UserCreatedOut,
+    UserCreateIn,
+    UserOut,
+    UserPage,
+    UserUnitsIn,
+    VersionIn,
+)
 from gvi.core.web import page, redirect_with_flash, translated
 from gvi.i18n import gettext
 
@@ -91,6 +98,8 @@ def _user_out(user: services.UserSummary) -> UserOut:
         locked=user.locked,
         last_login_at=user.last_login_at,
         version=user.version,
+        joint_unit_ids=list(user.joint_unit_ids),
+        joint_units=list(user.joint_units),
     )
 
 
@@ -171,6 +180,35 @@ class AdminUsersApi(Controller):
         detail = await services.get_user(principal, user_id, throttle=_throttle(request))
         return _user_out(detail.user)
 
+    @put("/{user_id:int}/units", opt=USERS, name="api.admin.users.units")
+    async def set_user_units(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        user_id: FromPath[int],
+        data: JSONBody[UserUnitsIn],
+    ) -> UserOut:
+        """Move a user: home unit and joint units. Their scope follows, and their
+        sessions end at once when it changes."""
+        current = await services.get_user(principal, user_id, throttle=_throttle(request))
+        try:
+            await services.update_user(
+                principal,
+                user_id,
+                data.version,
+                display_name=current.user.display_name,
+                unit_id=data.unit_id,
+                municipality_ids=current.user.municipality_ids,
+                joint_unit_ids=data.joint_unit_ids,
+            )
+        except services.VersionConflict as exc:
+            raise HTTPException(status_code=409, detail=str(exc)) from exc
+        except services.FormErrors as exc:
+            message = "; ".join(f"{field}: {text}" for field, text in exc.errors.items())
+            raise HTTPException(status_code=400, detail=message) from exc
+        moved = await services.get_user(principal, user_id, throttle=_throttle(request))
+        return _user_out(moved.user)
+
 
 # --- user pages --------------------------------------------------------------------
 
@@ -219,10 +257,11 @@ async def _user_page(
 ) -> Template:
     detail = await services.get_user(principal, user_id, throttle=_throttle(request))
     user = detail.user
-    edit_form = {
+    edit_form: dict[str, Any] = {
         "display_name": user.display_name,
         "unit": str(user.unit_id or ""),
         "municipalities": set(user.municipality_ids),
+        "joint_units": set(user.joint_unit_ids),
     }
     if edit is not None:
         # What the admin typed stays after an error.
@@ -230,7 +269,16 @@ async def _user_page(
             ticked = set(ids(edit.municipalities))
         except ValueError:
             ticked = set()
-        edit_form = {"display_name": edit.display_name, "unit": edit.unit, "municipalities": ticked}
+        try:
+            joint = set(ids(edit.joint_units))
+        except ValueError:
+            joint = set()
+        edit_form = {
+            "display_name": edit.display_name,
+            "unit": edit.unit,
+            "municipalities": ticked,
+            "joint_units": joint,
+        }
     return _page(
         request,
         "admin/users/show.html",
@@ -365,6 +413,11 @@ class UserPages(Controller):
             municipality_ids = ids(data.municipalities)
         except ValueError:
             errors["edit.municipalities"] = gettext("Välj kommuner i listan.")
+        joint_unit_ids: tuple[int, ...] | None = None
+        try:
+            joint_unit_ids = ids(data.joint_units) if data.joint_units_shown else None
+        except ValueError:
+            errors["edit.joint_units"] = gettext("Välj aktiva enheter i listan.")
         if errors:
             return await _user_page(
                 request, principal, user_id, errors=errors, edit=data, status_code=400
@@ -377,6 +430,7 @@ class UserPages(Controller):
                 display_name=data.display_name,
                 unit_id=unit_id,
                 municipality_ids=municipality_ids,
+                joint_unit_ids=joint_unit_ids,
             )
         except services.VersionConflict as exc:
             return await _user_page(request, principal, user_id, error=str(exc), status_code=409)

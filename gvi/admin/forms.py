@@ -45,6 +45,10 @@ class EditUserForm(msgspec.Struct):
     display_name: str = ""
     unit: str = ""
     municipalities: list[str] | str = []
+    joint_units: list[str] | str = []
+    # Set by the page that shows the joint-unit boxes: without it, none ticked
+    # would read as "leave them all".
+    joint_units_shown: str = ""
 
 
 class UserActionForm(msgspec.Struct):

@@ -22,6 +22,8 @@ class UserOut(msgspec.Struct):
     locked: bool
     last_login_at: datetime | None
     version: int
+    joint_unit_ids: list[int] = []
+    joint_units: list[str] = []
 
 
 class UserPage(msgspec.Struct):
@@ -51,3 +53,11 @@ class UserCreatedOut(msgspec.Struct):
 
 class VersionIn(msgspec.Struct):
     version: int
+
+
+class UserUnitsIn(msgspec.Struct):
+    """Move a user: the home unit (None for none) and the joint units, replaced as a whole."""
+
+    version: int
+    unit_id: int | None = None
+    joint_unit_ids: list[int] = []

@@ -25,13 +25,15 @@ from typing import Any
 
 import anyio.to_thread
 from litestar.exceptions import NotFoundException
+from markupsafe import Markup
 
 from gvi.access.permissions import ROLES_NEEDING_TOTP, Permission
 from gvi.access.principal import Principal
 from gvi.access.tables import Alert, BreakGlass
 from gvi.accounts import passwords, totp
 from gvi.accounts import services as accounts
-from gvi.accounts.tables import RecoveryCode, Role, User, UserMunicipality
+from gvi.accounts.qr import qr_svg
+from gvi.accounts.tables import RecoveryCode, Role, User, UserMunicipality, UserUnit
 from gvi.accounts.throttle import LoginThrottle
 from gvi.audit import services as audit
 from gvi.audit.events import AuditAction
@@ -111,6 +113,8 @@ class UserSummary:
     locked: bool
     last_login_at: datetime | None
     version: int
+    joint_unit_ids: tuple[int, ...] = ()
+    joint_units: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -161,6 +165,14 @@ async def _summaries(rows: Sequence[dict[str, Any]], throttle: LoginThrottle) ->
             .order_by(UserMunicipality.municipality.name)
         ):
             scope.setdefault(m["user"], []).append((m["municipality"], m["municipality.name"]))
+    joint: dict[int, list[tuple[int, str]]] = {}
+    if ids:
+        for u in await (
+            UserUnit.select(UserUnit.user, UserUnit.unit, UserUnit.unit.name)
+            .where(UserUnit.user.is_in(ids))
+            .order_by(UserUnit.unit.name)
+        ):
+            joint.setdefault(u["user"], []).append((u["unit"], u["unit.name"]))
     result = []
     for row in rows:
         municipalities = scope.get(row["id"], [])
@@ -178,6 +190,8 @@ async def _summaries(rows: Sequence[dict[str, Any]], throttle: LoginThrottle) ->
                 locked=await is_locked(throttle, row["username"]),
                 last_login_at=row["last_login_at"],
                 version=row["version"],
+                joint_unit_ids=tuple(u[0] for u in joint.get(row["id"], [])),
+                joint_units=tuple(u[1] for u in joint.get(row["id"], [])),
             )
         )
     return result
@@ -432,6 +446,11 @@ class SecondFactor:
     uri: str
     recovery_codes: list[str]
 
+    @property
+    def qr_svg(self) -> Markup:
+        """The provisioning URI as a QR code, inline SVG made by the app."""
+        return qr_svg(self.uri, title=gettext("QR-kod för autentiseringsappen"))
+
 
 async def _new_second_factor(username: str) -> tuple[SecondFactor, list[str]]:
     """A fresh secret and codes, and the codes' hashes (made before any transaction:
@@ -539,14 +558,27 @@ async def update_user(
     display_name: str,
     unit_id: int | None,
     municipality_ids: Sequence[int],
+    joint_unit_ids: Sequence[int] | None = None,
 ) -> bool:
-    """Change name, unit and municipalities. A changed unit or municipality set
-    changes what the user may read, so it ends their sessions; returns whether it did."""
+    """Change name, home unit, joint units (None: leave them) and explicit
+    municipalities. Any of those changes what the user may read (their scope is
+    their units' municipalities plus the explicit ones), so it ends their
+    sessions; returns whether it did."""
+    from gvi.org import services as org
+
     _require(principal, Permission.users_manage)
     errors: dict[str, str] = {}
     name = _clean_display_name(display_name, errors)
-    await _check_unit(unit_id, errors)
+    current_unit = (await _current(user_id))["unit"]
+    if unit_id != current_unit:
+        # Keeping a unit that has since been deactivated is no error; moving into one is.
+        await _check_unit(unit_id, errors)
     municipalities = await _check_municipalities(municipality_ids, errors)
+    joint: set[int] | None = None
+    if joint_unit_ids is not None:
+        held_joint = await org.joint_unit_ids(user_id)
+        fresh = set(joint_unit_ids) - held_joint
+        joint = (set(joint_unit_ids) & held_joint) | await org.check_joint_units(fresh, errors)
     if errors:
         raise FormErrors(errors)
     wanted = {m["id"] for m in municipalities}
@@ -558,7 +590,9 @@ async def update_user(
                 UserMunicipality.user == user_id
             )
         }
-        scope_changed = current["unit"] != unit_id or held != wanted
+        held_units = await org.joint_unit_ids(user_id)
+        units_changed = current["unit"] != unit_id or (joint is not None and joint != held_units)
+        scope_changed = units_changed or held != wanted
         values: dict[Any, Any] = {User.display_name: name, User.unit: unit_id}
         if scope_changed:
             values[User.session_epoch] = User.session_epoch + 1
@@ -569,6 +603,18 @@ async def update_user(
                 await UserMunicipality.insert(
                     *(UserMunicipality(user=user_id, municipality=m) for m in sorted(wanted))
                 )
+        if joint is not None:
+            await org.replace_joint_units(user_id, joint)
+        if units_changed:
+            await record_user_event(
+                principal,
+                AuditAction.user_unit_change,
+                user_id,
+                home_from=current["unit"],
+                home_to=unit_id,
+                joint_units=len(joint if joint is not None else held_units),
+                sessions_ended=True,
+            )
         await record_user_event(
             principal,
             AuditAction.user_update,

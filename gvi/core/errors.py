@@ -112,11 +112,11 @@ def refused_value(request: Request[Any, Any, Any], exc: Exception) -> Response[A
 def http_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     assert isinstance(exc, HTTPException)
     if wants_json(request):
-        return Response(
-            {"status_code": exc.status_code, "detail": exc.detail},
-            status_code=exc.status_code,
-            headers=exc.headers,
-        )
+        body: dict[str, Any] = {"status_code": exc.status_code, "detail": exc.detail}
+        # Structured facts a client can act on (e.g. the references of open cases).
+        if isinstance(exc.extra, dict):
+            body.update({k: v for k, v in exc.extra.items() if k not in body})
+        return Response(body, status_code=exc.status_code, headers=exc.headers)
     return _html(request, exc.status_code, gettext("Något gick fel"), exc.detail)
 
 

@@ -59,13 +59,17 @@ def test_the_list_is_scbs_290_municipalities_in_21_counties() -> None:
 def test_the_source_is_stated() -> None:
     text = (Path(__file__).parents[2] / "gvi" / "data" / "municipalities.csv").read_text("utf-8")
     head = "".join(line for line in text.splitlines(keepends=True) if line.startswith("#"))
-    assert "SCB" in head and "2025" in head and "290" in head
+    assert "SCB" in head
+    assert "2025" in head
+    assert "290" in head
 
 
 async def test_migrate_loaded_them_and_a_second_run_changes_nothing(db: None) -> None:
     assert await Municipality.count().where(Municipality.archived_at.is_null()) == 290
     row = await Municipality.select().where(Municipality.code == "0123").first()
-    assert row is not None and row["name"] == "Järfälla" and row["county"] == "Stockholms län"
+    assert row is not None
+    assert row["name"] == "Järfälla"
+    assert row["county"] == "Stockholms län"
     last = await AuditEvent.select(AuditEvent.seq).order_by(AuditEvent.seq, ascending=False).first()
     result = await sync_municipalities()
     assert not result.changed
@@ -88,7 +92,8 @@ async def test_sync_inserts_updates_in_place_and_archives_never_deletes(db: None
     assert (result.inserted, result.updated, result.archived) == (1, 2, 1)
     rows = {r["code"]: r for r in await Municipality.select()}
     # Updated in place: same id, so units and cases still point at it.
-    assert rows["0191"]["id"] == before["0191"] and rows["0191"]["name"] == "Sigtuna"
+    assert rows["0191"]["id"] == before["0191"]
+    assert rows["0191"]["name"] == "Sigtuna"
     assert rows["0123"]["county"] == "Stockholms län"
     assert rows["2584"]["name"] == "Kiruna"
     # A code no longer on the list is archived, not deleted.
@@ -99,7 +104,8 @@ async def test_sync_inserts_updates_in_place_and_archives_never_deletes(db: None
         .order_by(AuditEvent.seq, ascending=False)
         .first()
     )
-    assert event is not None and event["actor_id"] is None
+    assert event is not None
+    assert event["actor_id"] is None
 
     again = await sync_municipalities()
     assert not again.changed
@@ -120,7 +126,7 @@ def test_a_fresh_production_migrate_loads_290(tmp_path: Path) -> None:
     }
     gvi = Path(sys.executable).parent / "gvi"
     for _ in range(2):
-        done = subprocess.run(  # noqa: S603 (our own command)
+        done = subprocess.run(
             [str(gvi), "migrate"], env=env, capture_output=True, text=True, timeout=300
         )
         assert done.returncode == 0, done.stderr

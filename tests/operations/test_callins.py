@@ -248,7 +248,7 @@ async def test_ics_carries_stockholm_times(app: Litestar, day: date, offset_hour
     assert b"BEGIN:VTIMEZONE" in r.content
     assert str(event["UID"]) == f"call-in-{call_in}@gvi-tracker.invalid"
     assert str(event["SUMMARY"]) == "Call-in Egenby"
-    assert str(event["LOCATION"]) == "Medborgarhuset, Egenby"
+    assert str(event["LOCATION"]) == "Medborgarhuset, Järfälla"
     # No person data: neither the invitee's code nor the speaker's name.
     assert code.encode() not in r.content
     assert b"Talarsson" not in r.content

@@ -431,11 +431,11 @@ async def build_site() -> Site:
     from gvi.people.services import create_person
     from gvi.support.tables import Provider
 
-    town = await reference_municipality("0125")
+    town = await reference_municipality("0115")  # Vallentuna: an ASCII name
     secrets: dict[str, str | None] = {}
     ids: dict[str, int] = {}
     for role in ("admin", "police", "coordinator", "outreach"):
-        ids[role], secrets[role] = await make_user(f"en-{role}", role, municipality_codes=["0125"])
+        ids[role], secrets[role] = await make_user(f"en-{role}", role, municipality_codes=["0115"])
     police = Principal(
         user_id=ids["police"],
         username="en-police",
@@ -606,11 +606,17 @@ async def test_pages_in_english_show_english_headings(app: Litestar) -> None:
 async def test_pages_in_english_have_no_swedish_letters_in_headings(app: Litestar) -> None:
     """Stricter: headings hold no å, ä or ö at all. The world has ASCII names, so a
     failure here is a label from Python code (gvi/**.py) that misses gettext."""
+    from gvi.municipalities.reference import reference_municipalities
+
+    # SCB's municipality names are reference data, shown as they are in every language.
+    places = {r.name for r in reference_municipalities()}
+    places |= {f"{r.code} {r.name}" for r in reference_municipalities()}
+    places |= {r.county for r in reference_municipalities()}
     problems = [
         f"{path}: Swedish in <{tag}>: {text!r}"
         for path, (_h1_expected, html) in (await render_pages(app)).items()
         for tag, text in headings(html)
-        if re.search(r"[åäöÅÄÖ]", text)
+        if re.search(r"[åäöÅÄÖ]", text) and text not in places
     ]
     assert not problems, "\n".join(problems)
 

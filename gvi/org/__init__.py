@@ -1,0 +1,1 @@
+"""Organisation: units, the municipalities they serve, and the users in them."""
