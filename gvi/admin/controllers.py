@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from litestar import Controller, Request, get, post, put
+from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import HTTPException
 from litestar.params import FromPath, FromQuery, JSONBody, URLEncodedBody
@@ -180,7 +180,7 @@ class AdminUsersApi(Controller):
         detail = await services.get_user(principal, user_id, throttle=_throttle(request))
         return _user_out(detail.user)
 
-    @put("/{user_id:int}/units", opt=USERS, name="api.admin.users.units")
+    @post("/{user_id:int}/units", opt=USERS, name="api.admin.users.units", status_code=200)
     async def set_user_units(
         self,
         request: Request[Any, Any, Any],

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, get, post, put
+from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import HTTPException
 from litestar.params import FromPath, FromQuery, JSONBody, URLEncodedBody
@@ -97,7 +97,7 @@ class UnitsApi(Controller):
         except services.FormErrors as exc:
             raise _bad_request(exc) from exc
 
-    @put("/{unit_id:int}", opt=ORG, name="api.admin.units.update")
+    @post("/{unit_id:int}", opt=ORG, name="api.admin.units.update", status_code=200)
     async def update_unit(
         self,
         principal: NamedDependency[Principal],

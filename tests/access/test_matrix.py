@@ -281,6 +281,7 @@ class World:
     incident: dict[str, int]
     police_id: int
     secrets: dict[str, str | None]
+    unit: int = 0
     groups: GroupTargets | None = None
     support: SupportTargets | None = None
     operations: OpsTargets | None = None
@@ -380,6 +381,7 @@ async def _build_world() -> World:
         },
         police_id=ids["police"],
         secrets=secrets,
+        unit=units["Socialtjänst Egenby"],
         support=await build_support_targets(
             own=own.id,
             other=other.id,
@@ -424,6 +426,8 @@ def _target_id(world: World, path: str, target: str) -> dict[str, int]:
             out[p] = table[p][target]
         elif p in GROUP_PARAMS and world.groups is not None:
             out[p] = world.groups.ids(path, p, target)
+        elif p == "unit_id":
+            out[p] = world.unit if target != "missing" else MISSING
         else:
             # Other ids (users, alerts…): a real row for "own", nothing otherwise.
             out[p] = world.police_id if target != "missing" else MISSING

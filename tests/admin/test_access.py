@@ -10,8 +10,21 @@ from litestar import Litestar
 
 from gvi.access.tables import Alert
 from gvi.core.columns import utcnow
+from gvi.municipalities.tables import Agency, Unit
 from gvi.people.tables import Person, Protection
 from tests.admin.support import municipality, new_user, signed_in, token
+
+
+async def a_unit() -> int:
+    town = await municipality()
+    unit = Unit(
+        name="Socialtjänsten Testby",
+        kind=Unit.Kind.social_services,
+        agency=Agency.social_services,
+        municipality=town,
+    )
+    await unit.save()
+    return int(unit.id)
 
 
 def _admin_routes(app: Litestar) -> list[tuple[str, str]]:
@@ -36,15 +49,25 @@ async def test_other_roles_get_404_on_every_admin_route(app: Litestar, role: str
     routes = _admin_routes(app)
     # The walk covers every kind of admin route.
     paths = {path for _, path in routes}
-    for expected in ("/admin/users", "/admin/audit", "/admin/alerts", "/api/v1/admin/users"):
+    for expected in (
+        "/admin/users",
+        "/admin/audit",
+        "/admin/alerts",
+        "/admin/units",
+        "/api/v1/admin/users",
+        "/api/v1/admin/units",
+        "/api/v1/admin/municipalities",
+    ):
         assert any(p.startswith(expected) for p in paths), expected
-    assert len(routes) >= 17
+    assert len(routes) >= 29
+    unit_id = await a_unit()
     async with signed_in(app, "annan1", secret) as c:
         csrf = await token(c)
         for method, path in routes:
             # Real ids, so a 404 can only come from the permission check.
             concrete = re.sub(r"\{user_id:int\}", str(admin_id), path)
             concrete = re.sub(r"\{alert_id:int\}", str(alert.id), concrete)
+            concrete = re.sub(r"\{unit_id:int\}", str(unit_id), concrete)
             if method == "GET":
                 r = await c.get(concrete)
             elif path.startswith("/api/"):
@@ -53,6 +76,8 @@ async def test_other_roles_get_404_on_every_admin_route(app: Litestar, role: str
                 r = await c.post(concrete, data={"csrf_token": csrf, "version": "1"})
             assert r.status_code == 404, (method, path, r.status_code)
     assert (await Alert.select(Alert.acknowledged_at).first())["acknowledged_at"] is None
+    unit = await Unit.select(Unit.is_active, Unit.version).where(Unit.id == unit_id).first()
+    assert unit == {"is_active": True, "version": 1}
 
 
 async def test_admin_reaches_admin_pages_and_not_people_or_identities(app: Litestar) -> None:
