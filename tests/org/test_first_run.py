@@ -95,7 +95,7 @@ def test_first_admin_and_units_on_an_empty_production_database(tmp_path: Path) -
     assert uppsala.stdout.splitlines()[0] == "0305  Håbo  (Uppsala län)"
     assert len(uppsala.stdout.splitlines()) == 8
     user = _gvi(
-        env, "create-user", "--username", "socsek1", "--name", "Soc Sek", "--role", "outreach",
+        env, "create-user", "--username", "handl1", "--name", "Soc Sek", "--role", "outreach",
         "--unit", "Avhopparverksamheten Nordväst", "--password", PASSWORD,
     )  # fmt: skip
     assert user.returncode == 0, user.stderr

@@ -34,10 +34,10 @@ async def test_a_user_moved_to_a_unit_serving_sigtuna_sees_sigtuna_and_the_old_s
     sigtuna_unit = await make_unit("Avhopparverksamheten Sigtuna", "0191", ("0330",))
     jarfalla = await make_person("P-JRF1", "0123")
     sigtuna = await make_person("P-SGT1", "0191")
-    uid, secret = await make_user("socsek1", "outreach", unit_name="Socialtjänsten Järfälla")
+    uid, secret = await make_user("handl1", "outreach", unit_name="Socialtjänsten Järfälla")
     start = await head_seq()
     async with AsyncTestClient(app=app, base_url=BASE) as before:
-        await login(before, "socsek1", secret)
+        await login(before, "handl1", secret)
         # No explicit grants: the scope is the home unit's.
         assert await _sees(before, jarfalla) == 200
         assert await _sees(before, sigtuna) == 404
@@ -52,7 +52,7 @@ async def test_a_user_moved_to_a_unit_serving_sigtuna_sees_sigtuna_and_the_old_s
         # The old session is dead at once.
         assert await _sees(before, jarfalla) == 401
     async with AsyncTestClient(app=app, base_url=BASE) as after:
-        await login(after, "socsek1", secret)
+        await login(after, "handl1", secret)
         assert await _sees(after, sigtuna) == 200
         assert await _sees(after, jarfalla) == 404
     (moved,) = await audit_rows(start, "user:unit:change", target_id=uid)
@@ -69,10 +69,10 @@ async def test_joint_units_and_explicit_grants_add_to_the_scope(app: Litestar) -
     sollentuna = await make_person("P-SLT2", "0163")
     vasby = await make_person("P-UVB2", "0114")
     uid, secret = await make_user(
-        "socsek2", "outreach", unit_name="Socialtjänsten Järfälla", municipality_codes=["0114"]
+        "handl2", "outreach", unit_name="Socialtjänsten Järfälla", municipality_codes=["0114"]
     )
     async with AsyncTestClient(app=app, base_url=BASE) as before:
-        await login(before, "socsek2", secret)
+        await login(before, "handl2", secret)
         assert await _sees(before, vasby) == 200  # the explicit grant still works
         assert await _sees(before, sollentuna) == 404
         async with signed_in(app, "admin1", admin_secret) as admin:
@@ -89,7 +89,7 @@ async def test_joint_units_and_explicit_grants_add_to_the_scope(app: Litestar) -
             assert r.json()["joint_units"] == ["Avhopparverksamheten Nordväst"]
         assert await _sees(before, jarfalla) == 401
     async with AsyncTestClient(app=app, base_url=BASE) as after:
-        await login(after, "socsek2", secret)
+        await login(after, "handl2", secret)
         for person in (jarfalla, sollentuna, vasby):
             assert await _sees(after, person) == 200
 
@@ -99,16 +99,16 @@ async def test_changing_what_a_unit_serves_ends_every_members_sessions(app: Lite
     _, admin_secret = await new_user("admin1", "admin")
     unit = await make_unit("Socialtjänsten Järfälla", "0123")
     sigtuna = await make_person("P-SGT3", "0191")
-    await make_user("socsek3", "outreach", unit_name="Socialtjänsten Järfälla")
-    uid4, secret4 = await make_user("socsek4", "outreach")
-    uid5, _ = await make_user("socsek5", "outreach")
+    await make_user("handl3", "outreach", unit_name="Socialtjänsten Järfälla")
+    uid4, secret4 = await make_user("handl4", "outreach")
+    uid5, _ = await make_user("handl5", "outreach")
     epochs = {
         r["id"]: r["session_epoch"]
         for r in await User.select(User.id, User.session_epoch).where(User.id.is_in([uid4, uid5]))
     }
     async with signed_in(app, "admin1", admin_secret) as admin:
         csrf = {"X-CSRF-Token": await token(admin)}
-        # socsek4 joins as a joint member; socsek5 stays outside.
+        # handl4 joins as a joint member; handl5 stays outside.
         r = await admin.post(
             f"/api/v1/admin/users/{uid4}/units",
             json={"version": await version(uid4), "joint_unit_ids": [unit]},
@@ -116,7 +116,7 @@ async def test_changing_what_a_unit_serves_ends_every_members_sessions(app: Lite
         )
         assert r.status_code == 200, r.text
         async with AsyncTestClient(app=app, base_url=BASE) as member:
-            await login(member, "socsek4", secret4)
+            await login(member, "handl4", secret4)
             assert await _sees(member, sigtuna) == 404
             r = await admin.post(
                 f"/api/v1/admin/units/{unit}",

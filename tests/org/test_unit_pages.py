@@ -175,8 +175,8 @@ async def test_a_unit_without_open_cases_is_deactivated_and_its_users_signed_out
     start = await head_seq()
     from tests.support import make_user
 
-    _, member_secret = await make_user("socsek1", "outreach", unit_name="Socialtjänsten Sollentuna")
-    async with signed_in(app, "socsek1", member_secret) as member:
+    _, member_secret = await make_user("handl1", "outreach", unit_name="Socialtjänsten Sollentuna")
+    async with signed_in(app, "handl1", member_secret) as member:
         assert (await member.get("/", follow_redirects=False)).status_code == 200
         async with signed_in(app, "admin1", secret) as c:
             page = await c.get(f"/admin/units/{unit_id}")
