@@ -264,13 +264,24 @@ def _principal_sql(engine_type: str) -> str:
             'WHERE "user" = u.id))',
         )
     )
+    # The units whose cases the user works with: home and joint units, active ones
+    # only, so a deactivated unit's cases leave its members' view with its scope.
+    active_units = " ".join(
+        (
+            "SELECT n.id FROM",
+            Unit._meta.tablename,
+            "n WHERE n.is_active AND n.archived_at IS NULL",
+            "AND (n.id = u.unit OR n.id IN (SELECT unit FROM",
+            UserUnit._meta.tablename,
+            'WHERE "user" = u.id))',
+        )
+    )
     if engine_type == "postgres":
-        ids = 'ARRAY(SELECT {col} FROM {table} WHERE "user" = u.id)'
         municipalities = f"ARRAY({grants} UNION {served})"
+        units = f"ARRAY({active_units})"
     else:
-        ids = '(SELECT json_group_array({col}) FROM {table} WHERE "user" = u.id)'
         municipalities = f"(SELECT json_group_array(m) FROM ({grants} UNION {served}))"  # noqa: S608
-    units = ids.format(col="unit", table=UserUnit._meta.tablename)
+        units = f"(SELECT json_group_array(id) FROM ({active_units}))"  # noqa: S608
     return (
         "SELECT u.id, u.username, u.role, u.unit, u.is_active, u.archived_at, "  # noqa: S608
         f"u.session_epoch, {municipalities} AS municipalities, {units} AS units "
@@ -313,16 +324,14 @@ async def load_principal(connection: ASGIConnection[Any, Any, Any, Any]) -> Prin
         session.clear()
         return None
     municipality_ids = _ids(user["municipalities"])
-    unit_ids = set(_ids(user["units"]))
-    if user["unit"]:
-        unit_ids.add(user["unit"])
+    unit_ids = _ids(user["units"])
     return Principal(
         user_id=user["id"],
         username=user["username"],
         role=Role(user["role"]),
         unit_id=user["unit"],
         municipality_ids=municipality_ids,
-        unit_ids=frozenset(unit_ids),
+        unit_ids=unit_ids,
         ip=client_ip(connection),
         user_agent=user_agent(connection),
     )

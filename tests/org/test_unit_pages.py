@@ -4,9 +4,10 @@ deactivation refused while open cases remain, and the audit row of every change.
 from __future__ import annotations
 
 from litestar import Litestar
+from litestar.testing import AsyncTestClient
 
 from gvi.municipalities.tables import Unit, UnitMunicipality
-from tests.admin.support import audit_rows, head_seq, municipality, new_user, signed_in
+from tests.admin.support import BASE, audit_rows, head_seq, municipality, new_user, signed_in
 from tests.org.support import make_case, make_person, make_unit
 from tests.support import csrf_from, reference_municipality
 
@@ -194,3 +195,33 @@ async def test_a_unit_without_open_cases_is_deactivated_and_its_users_signed_out
     # A deactivated unit is no choice for a user any more.
     home = await reference_municipality("0163")
     assert home.code == "0163"
+
+
+async def test_a_deactivated_units_cases_leave_its_members_view(app: Litestar) -> None:
+    _, secret = await _admin()
+    unit_id = await make_unit("Socialtjänsten Sollentuna", "0163")
+    person = await make_person("P-AB13", "0163")
+    case_id = await make_case("AH-2024-0004", unit_id, person, "0163", closed=True)
+    from tests.support import login, make_user
+
+    # An explicit grant keeps Sollentuna in the member's scope after the unit goes.
+    _, member_secret = await make_user(
+        "handl1", "outreach", unit_name="Socialtjänsten Sollentuna", municipality_codes=["0163"]
+    )
+    async with signed_in(app, "handl1", member_secret) as member:
+        assert (await member.get(f"/api/v1/cases/{case_id}")).status_code == 200
+    async with signed_in(app, "admin1", secret) as c:
+        page = await c.get(f"/admin/units/{unit_id}")
+        r = await c.post(
+            f"/admin/units/{unit_id}/deactivate",
+            data={"version": "1", "confirm": "yes", "csrf_token": csrf_from(page.text)},
+            follow_redirects=False,
+        )
+        assert r.status_code == 303, r.text
+    async with AsyncTestClient(app=app, base_url=BASE) as again:
+        await login(again, "handl1", member_secret)
+        assert (await again.get(f"/api/v1/people/{person}")).status_code == 200
+        assert (await again.get(f"/api/v1/cases/{case_id}")).status_code == 404
+        listing = await again.get("/api/v1/cases")
+        assert listing.status_code == 200
+        assert "AH-2024-0004" not in listing.text
