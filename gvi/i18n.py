@@ -20,7 +20,6 @@ from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from babel.dates import format_date as _format_date
 from babel.dates import format_datetime as _format_datetime
@@ -33,11 +32,12 @@ from jinja2.nodes import EvalContext
 from litestar.types import ASGIApp, Receive, Scope, Send
 from markupsafe import Markup
 
+from gvi.core import clock
 from gvi.core.middleware import HTTPMiddleware
 
 LANGUAGES = ("sv", "en")
 DEFAULT_LANGUAGE = "sv"
-TIMEZONE = ZoneInfo("Europe/Stockholm")
+TIMEZONE = clock.STOCKHOLM
 FORMAT_LOCALE = "sv_SE"
 LOCALE_DIR = Path(__file__).parent / "locale"
 

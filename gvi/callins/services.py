@@ -45,6 +45,7 @@ from gvi.audit.events import AuditAction
 from gvi.audit.services import record
 from gvi.callins.forms import MAX_PROMISES, OVERRIDE_MESSAGE, OVERRIDE_MIN, PROMISE_MAX
 from gvi.callins.tables import CallIn, CallInSpeaker, Invitation, Notification, Promise
+from gvi.core import clock
 from gvi.core.versioning import bump_version
 from gvi.db import write_transaction
 from gvi.groups.tables import Group, Membership
@@ -623,9 +624,7 @@ async def _set_promises(callin_id: int, lines: Sequence[str]) -> None:
                 Promise.id == held["id"]
             )
     for gone in by_position.values():
-        await Promise.update({Promise.archived_at: datetime.now(tz=UTC)}).where(
-            Promise.id == gone["id"]
-        )
+        await Promise.update({Promise.archived_at: clock.now()}).where(Promise.id == gone["id"])
 
 
 async def create_callin(
@@ -794,7 +793,7 @@ async def remove_speaker(principal: Principal, callin_id: int, speaker_id: int) 
     async with write_transaction(_engine()):
         await _callin_row(principal, callin_id)
         changed = (
-            await CallInSpeaker.update({CallInSpeaker.archived_at: datetime.now(tz=UTC)})
+            await CallInSpeaker.update({CallInSpeaker.archived_at: clock.now()})
             .where(
                 (CallInSpeaker.id == speaker_id)
                 & (CallInSpeaker.call_in == callin_id)
@@ -1067,7 +1066,7 @@ async def remove_invitation(principal: Principal, callin_id: int, invitation_id:
     _require(principal, Permission.callins_write)
     async with write_transaction(_engine()):
         row = await _invitation_for_write(principal, callin_id, invitation_id)
-        await Invitation.update({Invitation.archived_at: datetime.now(tz=UTC)}).where(
+        await Invitation.update({Invitation.archived_at: clock.now()}).where(
             Invitation.id == invitation_id
         )
         await record(

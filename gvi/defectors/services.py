@@ -25,7 +25,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from litestar.exceptions import NotFoundException
 from msgspec import UNSET
@@ -36,6 +35,7 @@ from gvi.access.tables import Disclosure, LegalGround
 from gvi.accounts.tables import Role, User, UserUnit
 from gvi.audit.events import AuditAction
 from gvi.audit.services import record
+from gvi.core import clock
 from gvi.core.versioning import bump_version
 from gvi.core.web import translated
 from gvi.db import write_transaction
@@ -96,10 +96,7 @@ PERSON_NOT_FOUND = N_("Ingen person med den koden finns i de kommuner du arbetar
 # Serialises case numbering on PostgreSQL ("gvi_case"); SQLite's immediate transaction already does.
 _PG_REFERENCE_LOCK = 0x6776695F63617365
 
-try:
-    _LOCAL_TZ: ZoneInfo | None = ZoneInfo("Europe/Stockholm")
-except ZoneInfoNotFoundError:  # an image without tzdata: dates in UTC are close enough
-    _LOCAL_TZ = None
+_LOCAL_TZ = clock.STOCKHOLM
 
 
 class CaseError(Exception):
@@ -126,13 +123,11 @@ def _engine() -> Any:
     return DefectorCase._meta.db
 
 
-def today() -> date:
-    """Today in Sweden."""
-    return datetime.now(tz=_LOCAL_TZ or UTC).date()
+today = clock.today
 
 
 def _local_date(moment: datetime) -> date:
-    return moment.astimezone(_LOCAL_TZ or UTC).date()
+    return clock.local_day(moment)
 
 
 def _require(principal: Principal, permission: Permission) -> None:
@@ -145,7 +140,7 @@ def _require(principal: Principal, permission: Permission) -> None:
 
 
 def _disclosed_to_police(principal: Principal) -> Any:
-    now = datetime.now(tz=UTC)
+    now = clock.now()
     police_consent = DefectorCase.id.is_in(
         CaseConsent.select(CaseConsent.case).where(
             (CaseConsent.agency == ConsentAgency.police)
@@ -262,7 +257,7 @@ async def _refresh_police_track(case_id: int) -> ChangeResult:
     if not active:
         # case_scope already hides them; ending them here makes it final, so a consent
         # given again later does not revive an old disclosure (a new one must be made).
-        now = datetime.now(tz=UTC)
+        now = clock.now()
         await Disclosure.update({Disclosure.expires_at: now}).where(
             (Disclosure.defector_case == case_id)
             & (Disclosure.legal_ground == LegalGround.consent)
@@ -968,7 +963,7 @@ async def create_case(principal: Principal, data: CaseIn) -> int:
             case=case.id,
             from_status=None,
             to_status=CaseStatus.contact,
-            changed_at=datetime.now(tz=UTC),
+            changed_at=clock.now(),
             changed_by=principal.user_id,
         ).save()
         await record(
@@ -1098,7 +1093,7 @@ async def change_status(principal: Principal, case_id: int, data: CaseStatusIn) 
             case=case_id,
             from_status=current,
             to_status=data.to_status,
-            changed_at=datetime.now(tz=UTC),
+            changed_at=clock.now(),
             changed_by=principal.user_id,
             reason=data.reason.strip(),
         ).save()
@@ -1376,7 +1371,7 @@ async def record_disclosure(
     summary = summary.strip()
     if len(summary) < 10:
         raise DisclosureError(gettext("Beskriv vad som lämnas ut (minst 10 tecken)."))
-    now = datetime.now(tz=UTC)
+    now = clock.now()
     async with write_transaction(_engine()):
         case = (
             await DefectorCase.select(

@@ -26,7 +26,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 import anyio.to_thread
@@ -38,6 +38,7 @@ from gvi.access.permissions import Permission
 from gvi.access.principal import Principal
 from gvi.audit.events import AuditAction
 from gvi.audit.services import record
+from gvi.core import clock
 from gvi.core.versioning import bump_version
 from gvi.db import write_transaction
 from gvi.groups import forms, importer
@@ -265,8 +266,7 @@ class RelationChanges:
 # --- helpers -------------------------------------------------------------------------
 
 
-def today() -> date:
-    return datetime.now(tz=UTC).astimezone().date()
+today = clock.today
 
 
 def _require(principal: Principal, *permissions: Permission) -> None:
@@ -676,7 +676,7 @@ async def archive_group(principal: Principal, group_id: int, version: int) -> No
             Group,
             group_id,
             version,
-            {Group.archived_at: datetime.now(tz=UTC)},
+            {Group.archived_at: clock.now()},
             gettext(CONFLICT_GROUP),
         )
         await record(
@@ -1063,7 +1063,7 @@ async def archive_membership(principal: Principal, membership_id: int, version: 
             Membership,
             membership_id,
             version,
-            {Membership.archived_at: datetime.now(tz=UTC)},
+            {Membership.archived_at: clock.now()},
             gettext(CONFLICT_MEMBERSHIP),
         )
         await _membership_event(principal, current, "archive", version + 1)
@@ -1399,7 +1399,7 @@ async def archive_relation(principal: Principal, relation_id: int, version: int)
             GroupRelation,
             relation_id,
             version,
-            {GroupRelation.archived_at: datetime.now(tz=UTC)},
+            {GroupRelation.archived_at: clock.now()},
             gettext(CONFLICT_RELATION),
         )
         await _relation_event(principal, current, "archive", version + 1)

@@ -39,6 +39,7 @@ from gvi.access.principal import Principal
 from gvi.access.tables import Alert
 from gvi.audit.events import AuditAction
 from gvi.audit.services import record
+from gvi.core import clock
 from gvi.core.versioning import bump_version
 from gvi.db import write_transaction
 from gvi.groups.tables import Group
@@ -555,9 +556,7 @@ async def open_risks(principal: Principal) -> list[OpenRisk]:
 
 
 async def _check_draft(principal: Principal, draft: IncidentDraft, errors: dict[str, str]) -> None:
-    if draft.occurred_at is not None and draft.occurred_at > datetime.now(tz=UTC) + timedelta(
-        minutes=5
-    ):
+    if draft.occurred_at is not None and draft.occurred_at > clock.now() + timedelta(minutes=5):
         errors["occurred_on"] = gettext("Händelsen kan inte ligga i framtiden.")
     if draft.municipality_id is None or draft.municipality_id not in principal.municipality_ids:
         errors.setdefault("municipality", gettext("Välj en av dina kommuner."))
@@ -695,7 +694,7 @@ async def assess_retaliation(principal: Principal, incident_id: int) -> list[Ris
     else:
         await Alert(
             kind=Alert.Kind.retaliation_risk,
-            raised_at=datetime.now(tz=UTC),
+            raised_at=clock.now(),
             subject_user=None,
             details=details,
         ).save()

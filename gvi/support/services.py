@@ -29,6 +29,7 @@ from gvi.accounts.tables import Role
 from gvi.audit.events import AuditAction
 from gvi.audit.services import record
 from gvi.callins.tables import CallIn, Notification
+from gvi.core import clock
 from gvi.core.versioning import bump_version
 from gvi.db import write_transaction
 from gvi.defectors.forms import PERSON_CODE, FormErrors, normalise_code
@@ -826,7 +827,7 @@ async def create_offer(principal: Principal, data: OfferIn) -> int:
             from_status=None,
             to_status=OfferStatus.offered,
             changed_on=offered_on,
-            changed_at=datetime.now(tz=UTC),
+            changed_at=clock.now(),
             changed_by=principal.user_id,
         ).save()
         await record(
@@ -927,7 +928,7 @@ async def change_offer_status(principal: Principal, offer_id: int, data: OfferSt
             from_status=current,
             to_status=data.to_status,
             changed_on=changed_on,
-            changed_at=datetime.now(tz=UTC),
+            changed_at=clock.now(),
             changed_by=principal.user_id,
             note=data.note.strip(),
         ).save()
