@@ -46,12 +46,22 @@ _current: ContextVar[str] = ContextVar("gvi_language", default=DEFAULT_LANGUAGE)
 
 @lru_cache(maxsize=len(LANGUAGES))
 def _translations(language: str) -> _gettext.NullTranslations:
-    """Compiled in memory from the .po file: no build step, no binary in the repo."""
-    po = LOCALE_DIR / language / "LC_MESSAGES" / "messages.po"
-    if language == DEFAULT_LANGUAGE or not po.exists():
+    """Compiled in memory from the .po files: no build step, no binary in the repo.
+    Every ``*.po`` in the language's folder is merged (messages.po first), so a domain
+    may keep its own file."""
+    folder = LOCALE_DIR / language / "LC_MESSAGES"
+    files = sorted(folder.glob("*.po"), key=lambda p: (p.name != "messages.po", p.name))
+    if language == DEFAULT_LANGUAGE or not files:
         return _gettext.NullTranslations()
-    with po.open("rb") as f:
-        catalog = read_po(f, locale=language)
+    catalogs = []
+    for po in files:
+        with po.open("rb") as f:
+            catalogs.append(read_po(f, locale=language))
+    catalog = catalogs[0]
+    for part in catalogs[1:]:
+        for message in part:
+            if message.id:
+                catalog[message.id] = message
     buf = io.BytesIO()
     write_mo(buf, catalog)
     buf.seek(0)

@@ -773,14 +773,18 @@ class CallInPages(Controller):
     ) -> Template | Redirect:
         try:
             await services.set_invitation_status(principal, call_in_id, invitation_id, data.status)
-        except FormErrors:
+        except FormErrors as exc:
             detail = await services.get_callin(principal, call_in_id)
             return ops_page(
                 request,
                 "callins/attendance.html",
                 {
                     "call_in": detail,
-                    "errors": {f"inv-{invitation_id}": gettext("Välj en av statusarna.")},
+                    "errors": {
+                        f"inv-{invitation_id}": exc.errors.get(
+                            "status", gettext("Välj en av statusarna.")
+                        )
+                    },
                 },
                 status_code=400,
             )

@@ -64,6 +64,7 @@ from gvi.incidents.forms import (
     VersionConflict,
     local_day,
     today,
+    when,
 )
 from gvi.municipalities.tables import Municipality
 from gvi.networks.risk import InviteWarning, invite_reach, invite_warnings, third_of
@@ -710,6 +711,8 @@ async def set_status(principal: Principal, callin_id: int, version: int, status:
     created = 0
     async with write_transaction(_engine()):
         row = await _callin_row(principal, callin_id)
+        if status == CallIn.Status.held:
+            _require_started(row, "status")
         await _bump(callin_id, version, {CallIn.status: status})
         if status == CallIn.Status.held and row["status"] != CallIn.Status.held:
             created = await _tasks_after_callin(principal, row)
@@ -721,6 +724,26 @@ async def set_status(principal: Principal, callin_id: int, version: int, status:
             details={"op": "status", "status": status, "tasks": created},
         )
     return created
+
+
+# Attendance that only a meeting that has begun can have; invited/confirmed/excused are plans.
+_ATTENDANCE_AFTER_START = frozenset({Invitation.Status.attended, Invitation.Status.no_show})
+
+
+def _require_started(row: dict[str, Any], field: str) -> None:
+    """A call-in is held, and attendance taken, only once it has started (Swedish time):
+    the figures count held meetings, so a meeting planned for next month must not be one."""
+    if row["starts_at"] > clock.now():
+        raise FormErrors(
+            {
+                field: gettext(
+                    "Mötet har inte börjat än (det börjar %(when)s). Det kan markeras som "
+                    "genomfört, och närvaro registreras, först när det har börjat. "
+                    "Inställt kan det markeras när som helst."
+                )
+                % {"when": when(row["starts_at"])}
+            }
+        )
 
 
 async def _tasks_after_callin(principal: Principal, row: dict[str, Any]) -> int:
@@ -1049,6 +1072,8 @@ async def set_invitation_status(
         row = await _invitation_for_write(principal, callin_id, invitation_id)
         if status not in INVITATION_STATUS_LABELS:
             raise FormErrors({"status": gettext("Välj en av statusarna.")})
+        if status in _ATTENDANCE_AFTER_START:
+            _require_started(await _callin_row(principal, callin_id), "status")
         await Invitation.update(
             {Invitation.status: status, Invitation.version: Invitation.version + 1}
         ).where(Invitation.id == invitation_id)
