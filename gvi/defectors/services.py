@@ -111,6 +111,15 @@ class TransitionRefused(CaseError):
     """A status change the rules do not allow; the message says why."""
 
 
+class GateRefused(TransitionRefused):
+    """A step forward while consent, threat assessment or eligibility decision is missing;
+    ``gate`` names what is missing (an override with a reason can pass it)."""
+
+    def __init__(self, message: str, gate: str) -> None:
+        super().__init__(message)
+        self.gate = gate
+
+
 class GrantRefused(CaseError):
     """A grant application while the police definition is not met."""
 
@@ -355,6 +364,25 @@ async def _case_row(principal: Principal, case_id: int) -> dict[str, Any]:
     return row
 
 
+def _facts(row: dict[str, Any], consents: _ConsentState) -> transitions.CaseFacts:
+    return transitions.CaseFacts(
+        consent_in_force=bool(consents.in_force),
+        threat_level=row["threat_level"],
+        threat_assessed_on=row["threat_assessed_on"],
+        social_services_eligible=row["social_services_eligible"],
+    )
+
+
+def _missing(row: dict[str, Any], consents: _ConsentState) -> str | None:
+    following = transitions.FLOW.index(row["status"]) + 1
+    if following >= len(transitions.FLOW):
+        return None
+    target = transitions.FLOW[following]
+    if transitions.gate(row["status"], target, _facts(row, consents)) is None:
+        return None
+    return transitions.gate_message(row["status"])
+
+
 def _police_view(row: dict[str, Any]) -> CaseView:
     return CaseView(
         id=row["id"],
@@ -456,6 +484,7 @@ async def _full_view(row: dict[str, Any]) -> CaseView:
         led_to_intervention=any(i.reached_start for i in interventions),
         version=row["version"],
         allowed_statuses=sorted(transitions.ALLOWED[row["status"]], key=transitions.FLOW.index),
+        next_step_missing=_missing(row, consent_state),
         status_history=[
             StatusChangeView(
                 from_status=s["from_status"],
@@ -463,6 +492,7 @@ async def _full_view(row: dict[str, Any]) -> CaseView:
                 changed_at=s["changed_at"],
                 changed_by=s["by_name"],
                 reason=s["reason"],
+                overridden_gate=s["overridden_gate"] or None,
             )
             for s in status_rows
         ],
@@ -588,7 +618,19 @@ async def _timeline(view: CaseView) -> list[TimelineEntry]:
                 at=s.changed_at,
                 kind="status",
                 title=title,
-                detail=" · ".join(x for x in (s.reason, s.changed_by or "") if x),
+                detail=" · ".join(
+                    x
+                    for x in (
+                        gettext("Undantag från kravet på %(what)s")
+                        % {"what": gettext(transitions.GATE_LABELS[s.overridden_gate])}
+                        if s.overridden_gate is not None
+                        and s.overridden_gate in transitions.GATE_LABELS
+                        else "",
+                        s.reason,
+                        s.changed_by or "",
+                    )
+                    if x
+                ),
             )
         )
     offer_ids = [i.id for i in view.interventions or []]
@@ -1078,6 +1120,30 @@ async def change_status(principal: Principal, case_id: int, data: CaseStatusIn) 
         reason = transitions.refusal(current, data.to_status, outcome)
         if reason is not None:
             raise TransitionRefused(reason)
+        facts = (
+            await DefectorCase.select(
+                DefectorCase.threat_level,
+                DefectorCase.threat_assessed_on,
+                DefectorCase.social_services_eligible,
+            )
+            .where(DefectorCase.id == case_id)
+            .first()
+        )
+        assert facts is not None
+        gate = transitions.gate(
+            current, data.to_status, _facts(facts, await _consent_state(case_id))
+        )
+        if gate is not None and not data.override:
+            raise GateRefused(transitions.gate_message(current), gate)
+        if gate is not None and len(data.reason.strip()) < transitions.OVERRIDE_MIN:
+            raise GateRefused(
+                gettext(
+                    "Ett undantag från kravet på %(what)s behöver ett skäl: skriv varför i "
+                    "kommentaren (minst %(n)s tecken)."
+                )
+                % {"what": gettext(transitions.GATE_LABELS[gate]), "n": transitions.OVERRIDE_MIN},
+                gate,
+            )
         values: dict[Any, Any] = {DefectorCase.status: data.to_status}
         if data.to_status == CaseStatus.closed:
             values[DefectorCase.closed_on] = today()
@@ -1096,6 +1162,7 @@ async def change_status(principal: Principal, case_id: int, data: CaseStatusIn) 
             changed_at=clock.now(),
             changed_by=principal.user_id,
             reason=data.reason.strip(),
+            overridden_gate=gate or "",
         ).save()
         result = await _refresh_police_track(case_id)
         await _audit_write(
@@ -1103,6 +1170,7 @@ async def change_status(principal: Principal, case_id: int, data: CaseStatusIn) 
             case,
             "status",
             **{"from": current, "to": data.to_status.value, "outcome": outcome},
+            **({"override": gate} if gate else {}),
             police_track_ended=result.police_track_ended,
         )
     return result

@@ -96,6 +96,11 @@ class CaseStatusChange(Keyed, Table, tablename="case_status_change"):
     changed_at = Timestamptz()
     changed_by = ForeignKey(User, on_delete=OnDelete.restrict, null=True)
     reason = Text(default="")
+    overridden_gate = Varchar(
+        length=32,
+        default="",
+        help_text="The gate this move passed by a recorded exception; empty if none.",
+    )
 
 
 class ConsentAgency(StrEnum):
