@@ -130,7 +130,9 @@ class CaseView(msgspec.Struct, frozen=True):
 class TimelineEntry(msgspec.Struct, frozen=True):
     on: date
     at: datetime | None
-    kind: str  # status, offer, offer_status, follow_up, consent, need, grant, disclosure
+    kind: (
+        str  # status, assessment, offer, offer_status, follow_up, consent, need, grant, disclosure
+    )
     title: str
     detail: str = ""
     offer_id: int | None = None

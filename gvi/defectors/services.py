@@ -21,7 +21,7 @@ Every read and write of a case writes its audit row in the same transaction.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -47,6 +47,7 @@ from gvi.defectors.forms import (
     NEED_LABELS,
     PERSON_CODE,
     PHASE_LABELS,
+    THREAT_LABELS,
     FormErrors,
     money,
     normalise_code,
@@ -72,6 +73,7 @@ from gvi.defectors.schemas import (
     TimelineEntry,
 )
 from gvi.defectors.tables import (
+    CaseAssessmentChange,
     CaseConsent,
     CaseFollowUp,
     CaseNeed,
@@ -595,8 +597,10 @@ async def get_timeline(principal: Principal, case_id: int) -> list[TimelineEntry
 
 
 async def _timeline(view: CaseView) -> list[TimelineEntry]:
-    """Everything that happened in the case, in date order: status changes, offers
-    and their status changes, follow-ups, consents, needs, grants, disclosures."""
+    """Everything that happened in the case, in the order it happened: status changes,
+    assessment changes, offers and their status changes, follow-ups, consents, needs,
+    grants, disclosures. A dated entry recorded on its own day takes the moment it was
+    recorded; one recorded later (backdated) has only its date and comes first that day."""
     labels = translated(transitions.STATUS_LABELS)
     category_labels = translated(CATEGORY_LABELS)
     phase_labels = translated(PHASE_LABELS)
@@ -605,6 +609,14 @@ async def _timeline(view: CaseView) -> list[TimelineEntry]:
     decision_labels = translated(DECISION_LABELS)
     ground_labels = translated(LEGAL_GROUND_LABELS)
     entries: list[TimelineEntry] = []
+    stamps = await _recorded_moments(view)
+
+    def moment(table: str, row_id: int, on: date, *, updated: bool = False) -> datetime | None:
+        """When a dated entry was recorded, if that was on its own day."""
+        created, changed = stamps.get((table, row_id), (None, None))
+        stamp = changed if updated else created
+        return stamp if stamp is not None and _local_date(stamp) == on else None
+
     for s in view.status_history or []:
         title = (
             gettext("Ärendet öppnades: %(n)s") % {"n": labels[s.to_status]}
@@ -648,7 +660,7 @@ async def _timeline(view: CaseView) -> list[TimelineEntry]:
         entries.append(
             TimelineEntry(
                 on=i.offered_on,
-                at=None,
+                at=moment("offer", i.id, i.offered_on),
                 kind="offer",
                 title=gettext("Erbjudande: %(n)s")
                 % {"n": category_labels.get(i.category, i.category)},
@@ -677,7 +689,7 @@ async def _timeline(view: CaseView) -> list[TimelineEntry]:
         entries.append(
             TimelineEntry(
                 on=f.follow_up_on,
-                at=None,
+                at=moment("follow_up", f.id, f.follow_up_on),
                 kind="follow_up",
                 title=(
                     gettext("Uppföljning (%(n)s), %(months_since_start)s mån")
@@ -694,7 +706,7 @@ async def _timeline(view: CaseView) -> list[TimelineEntry]:
         entries.append(
             TimelineEntry(
                 on=consent.given_on,
-                at=None,
+                at=moment("consent", consent.id, consent.given_on),
                 kind="consent",
                 title=gettext("Samtycke: %(agency)s") % {"agency": agency},
             )
@@ -703,7 +715,7 @@ async def _timeline(view: CaseView) -> list[TimelineEntry]:
             entries.append(
                 TimelineEntry(
                     on=consent.withdrawn_on,
-                    at=None,
+                    at=moment("consent", consent.id, consent.withdrawn_on, updated=True),
                     kind="consent",
                     title=gettext("Samtycke återkallat: %(agency)s") % {"agency": agency},
                     detail=(
@@ -718,7 +730,7 @@ async def _timeline(view: CaseView) -> list[TimelineEntry]:
         entries.append(
             TimelineEntry(
                 on=n.assessed_on,
-                at=None,
+                at=moment("need", n.id, n.assessed_on),
                 kind="need",
                 title=gettext("Behov: %(need)s") % {"need": need},
             )
@@ -727,7 +739,7 @@ async def _timeline(view: CaseView) -> list[TimelineEntry]:
             entries.append(
                 TimelineEntry(
                     on=n.met_on,
-                    at=None,
+                    at=moment("need", n.id, n.met_on, updated=True),
                     kind="need",
                     title=gettext("Behov tillgodosett: %(need)s") % {"need": need},
                 )
@@ -736,7 +748,7 @@ async def _timeline(view: CaseView) -> list[TimelineEntry]:
         entries.append(
             TimelineEntry(
                 on=g.applied_on,
-                at=None,
+                at=moment("grant", g.id, g.applied_on),
                 kind="grant",
                 title=gettext("Ansökan om statsbidrag: %(n)s") % {"n": money(g.amount_applied)},
             )
@@ -745,7 +757,7 @@ async def _timeline(view: CaseView) -> list[TimelineEntry]:
             entries.append(
                 TimelineEntry(
                     on=g.decided_on,
-                    at=None,
+                    at=moment("grant", g.id, g.decided_on, updated=True),
                     kind="grant",
                     title=gettext("Beslut om statsbidrag: %(n)s")
                     % {"n": decision_labels.get(g.decision, g.decision)},
@@ -776,10 +788,77 @@ async def _timeline(view: CaseView) -> list[TimelineEntry]:
                 detail=" · ".join(x for x in (d["to_name"] or "", d["summary"]) if x),
             )
         )
-    # Same day: timed events in their order, then the dated ones.
+    entries.extend(await _assessment_entries(view.id))
+    # By day, then by moment; an entry with only a date comes first on its day. The sort
+    # is stable, so ties keep the order above.
     start = datetime.min.replace(tzinfo=UTC)
     entries.sort(key=lambda e: (e.on, e.at or start))
     return entries
+
+
+async def _recorded_moments(view: CaseView) -> dict[tuple[str, int], tuple[Any, Any]]:
+    """(kind, id) → (created_at, updated_at) of the case's dated rows."""
+    found: dict[tuple[str, int], tuple[Any, Any]] = {}
+    for kind, table, ids in (
+        ("offer", SupportOffer, [i.id for i in view.interventions or []]),
+        ("follow_up", CaseFollowUp, [f.id for f in view.follow_ups or []]),
+        ("consent", CaseConsent, [c.id for c in view.consents or []]),
+        ("need", CaseNeed, [n.id for n in view.needs or []]),
+        ("grant", GrantApplication, [g.id for g in view.grants or []]),
+    ):
+        if not ids:
+            continue
+        for r in await table.select(table.id, table.created_at, table.updated_at).where(
+            table.id.is_in(ids)
+        ):
+            found[(kind, r["id"])] = (r["created_at"], r["updated_at"])
+    return found
+
+
+ASSESSMENT_LABELS: Mapping[str, str] = {
+    "threat_level": N_("Hotbild"),
+    "threat_assessed_on": N_("Hotbilden bedömd"),
+    "motivated": N_("Motiverad"),
+    "is_witness": N_("Vittne"),
+    "social_services_eligible": N_("Socialtjänstens beslut om stöd"),
+}
+
+
+def _assessment_value(field: str, value: str) -> str:
+    if value == "":
+        return "–"
+    if value in ("yes", "no"):
+        return gettext("ja") if value == "yes" else gettext("nej")
+    if field == "threat_level":
+        return gettext(THREAT_LABELS.get(value, value)).lower()
+    return value
+
+
+async def _assessment_entries(case_id: int) -> list[TimelineEntry]:
+    rows = (
+        await CaseAssessmentChange.select(
+            *CaseAssessmentChange.all_columns(),
+            CaseAssessmentChange.changed_by.display_name.as_alias("by_name"),
+        )
+        .where(CaseAssessmentChange.case == case_id)
+        .order_by(CaseAssessmentChange.changed_at)
+        .order_by(CaseAssessmentChange.id)
+    )
+    return [
+        TimelineEntry(
+            on=_local_date(r["changed_at"]),
+            at=r["changed_at"],
+            kind="assessment",
+            title=gettext("%(what)s: %(old)s → %(new)s")
+            % {
+                "what": gettext(ASSESSMENT_LABELS.get(r["field"], r["field"])),
+                "old": _assessment_value(r["field"], r["old_value"]),
+                "new": _assessment_value(r["field"], r["new_value"]),
+            },
+            detail=r["by_name"] or "",
+        )
+        for r in rows
+    ]
 
 
 async def list_cases(
@@ -1065,6 +1144,47 @@ _UPDATABLE = (
 )
 
 
+# The assessments whose changes the timeline shows (DESIGN §2: the threat assessment,
+# motivation, witness status and the social services' decision decide the tracks).
+ASSESSMENT_COLUMNS = (
+    DefectorCase.threat_level,
+    DefectorCase.threat_assessed_on,
+    DefectorCase.motivated,
+    DefectorCase.is_witness,
+    DefectorCase.social_services_eligible,
+)
+
+
+def _assessment_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+async def _record_assessments(
+    principal: Principal, case_id: int, before: dict[str, Any], changes: dict[str, Any]
+) -> None:
+    now = clock.now()
+    for column in ASSESSMENT_COLUMNS:
+        name = column._meta.name
+        if name not in changes:
+            continue
+        old, new = _assessment_text(before[name]), _assessment_text(changes[name])
+        if old != new:
+            await CaseAssessmentChange(
+                case=case_id,
+                field=name,
+                old_value=old,
+                new_value=new,
+                changed_at=now,
+                changed_by=principal.user_id,
+            ).save()
+
+
 async def update_case(principal: Principal, case_id: int, data: CaseUpdateIn) -> ChangeResult:
     """Change the case's facts and assessments (optimistic lock on ``version``).
     The police track follows the new assessments at once."""
@@ -1094,8 +1214,15 @@ async def update_case(principal: Principal, case_id: int, data: CaseUpdateIn) ->
         values: dict[Any, Any] = {
             DefectorCase._meta.get_column_by_name(name): value for name, value in changes.items()
         }
+        before = (
+            await DefectorCase.select(*(c for c in ASSESSMENT_COLUMNS))
+            .where(DefectorCase.id == case_id)
+            .first()
+        )
         if not await bump_version(DefectorCase, case_id, data.version, values):
             raise Conflict(gettext(CONFLICT_MESSAGE))
+        assert before is not None
+        await _record_assessments(principal, case_id, before, changes)
         result = await _refresh_police_track(case_id)
         await _audit_write(
             principal,
