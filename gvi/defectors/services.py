@@ -1545,6 +1545,24 @@ async def add_follow_up(principal: Principal, case_id: int, data: FollowUpIn) ->
 # --- disclosures ---------------------------------------------------------------------
 
 
+# How long a disclosure may last, per legal ground. The law sets no number; a year is
+# the longest the programme's routines allow, after which a new assessment is made.
+# A ground that needs a shorter time gets its own entry here.
+DISCLOSURE_MIN_DAYS = 1
+DISCLOSURE_MAX_DAYS: Mapping[str, int] = dict.fromkeys((g.value for g in LegalGround), 365)
+DISCLOSURE_DAYS = N_(
+    "Ange hur länge utlämnandet gäller: %(low)s–%(high)s dagar med den här rättsliga grunden. "
+    "Ett utlämnande utan slutdatum går inte att göra."
+)
+
+
+def _check_valid_days(legal_ground: LegalGround, valid_days: int | None) -> int:
+    high = DISCLOSURE_MAX_DAYS.get(legal_ground.value, 365)
+    if valid_days is None or not DISCLOSURE_MIN_DAYS <= valid_days <= high:
+        raise DisclosureError(gettext(DISCLOSURE_DAYS) % {"low": DISCLOSURE_MIN_DAYS, "high": high})
+    return valid_days
+
+
 async def record_disclosure(
     principal: Principal,
     case_id: int,
@@ -1566,6 +1584,7 @@ async def record_disclosure(
     summary = summary.strip()
     if len(summary) < 10:
         raise DisclosureError(gettext("Beskriv vad som lämnas ut (minst 10 tecken)."))
+    days = _check_valid_days(legal_ground, valid_days)
     now = clock.now()
     async with write_transaction(_engine()):
         case = (
@@ -1609,7 +1628,7 @@ async def record_disclosure(
             disclosed_to=to_user_id,
             summary=summary,
             disclosed_at=now,
-            expires_at=now + timedelta(days=valid_days) if valid_days else None,
+            expires_at=now + timedelta(days=days),
         )
         await disclosure.save()
         await record(

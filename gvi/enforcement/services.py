@@ -12,7 +12,9 @@ triggered it, the actions taken and the time to first action:
 - an action *counts* unless it was cancelled; it is *taken* when done;
 - a promise is made when its call-in is *held*. It is *triggered* by an incident
   that happened after the call-in started, with a suspected group the call-in
-  reached: a group whose members were invited to it (Invitation.group). The
+  reached: a group whose members were invited to it (Invitation.group), or a
+  group of a person given a custom notification carrying the call-in's message
+  and promises (Notification.call_in, delivered; memberships on that day). The
   ledger lists, per incident it looked at, why it did or did not trigger;
 - an action *keeps* a promise when it names a triggering incident and is dated
   on or after that incident's (Swedish) day; an action naming an incident that
@@ -48,11 +50,11 @@ from gvi.access.principal import Principal
 from gvi.audit.events import AuditAction
 from gvi.audit.services import record
 from gvi.callins.services import callin_basics
-from gvi.callins.tables import CallIn, Invitation, Promise
+from gvi.callins.tables import CallIn, Invitation, Notification, Promise
 from gvi.core.versioning import bump_version
 from gvi.db import write_transaction
 from gvi.enforcement.tables import EnforcementAction
-from gvi.groups.tables import Group
+from gvi.groups.tables import Group, Membership
 from gvi.i18n import N_, gettext
 from gvi.incidents.forms import (
     ACTION_KIND_LABELS,
@@ -260,16 +262,35 @@ ACTION_DATE_BEFORE = N_("Åtgärden kan inte hålla löftet: den är daterad fö
 
 
 async def reached_groups(call_in_ids: Sequence[int]) -> dict[int, set[int]]:
-    """Per call-in: the groups it reached, i.e. whose members were invited to it."""
+    """Per call-in: the groups it reached: whose members were invited to it, or were
+    given (delivered) a custom notification carrying its message and promises (the
+    person's groups on the day of the notification)."""
     reached: dict[int, set[int]] = {c: set() for c in call_in_ids}
     if not call_in_ids:
         return reached
+    ids = sorted(set(call_in_ids))
     for r in await Invitation.select(Invitation.call_in, Invitation.group).where(
-        Invitation.call_in.is_in(sorted(set(call_in_ids)))
+        Invitation.call_in.is_in(ids)
         & Invitation.archived_at.is_null()
         & Invitation.group.is_not_null()
     ):
         reached[r["call_in"]].add(r["group"])
+    notified = await Notification.select(
+        Notification.call_in, Notification.person, Notification.delivered_on
+    ).where(
+        Notification.call_in.is_in(ids)
+        & Notification.archived_at.is_null()
+        & (Notification.outcome == Notification.Outcome.delivered)
+    )
+    for n in notified:
+        day = n["delivered_on"]
+        for m in await Membership.select(Membership.group).where(
+            (Membership.person == n["person"])
+            & Membership.archived_at.is_null()
+            & (Membership.valid_from.is_null() | (Membership.valid_from <= day))
+            & (Membership.valid_to.is_null() | (Membership.valid_to >= day))
+        ):
+            reached[n["call_in"]].add(m["group"])
     return reached
 
 

@@ -34,6 +34,7 @@ import asyncpg
 from litestar.exceptions import NotFoundException
 from msgspec import UNSET, UnsetType
 
+from gvi.access import linked
 from gvi.access.permissions import Permission
 from gvi.access.principal import Principal
 from gvi.audit.events import AuditAction
@@ -121,7 +122,8 @@ class MembershipView:
     """A membership claim without free text: what analysts see. The person is a code."""
 
     id: int
-    person_id: int
+    # None, and the code "person i annan kommun", for a person outside the user's scope.
+    person_id: int | None
     person_code: str
     group_id: int
     group_name: str
@@ -760,8 +762,10 @@ def _membership_view(row: dict[str, Any], principal: Principal, full: bool) -> M
     scope = principal.municipality_ids
     values: dict[str, Any] = {
         "id": row["id"],
-        "person_id": row["person"],
-        "person_code": row["person_code"],
+        "person_id": linked.person_id(principal, row["person"], row["person_municipality"]),
+        "person_code": linked.person_code(
+            principal, row["person_code"], row["person_municipality"]
+        ),
         "group_id": row["group"],
         "group_name": row["group_name"],
         "role": row["role"],
@@ -773,9 +777,10 @@ def _membership_view(row: dict[str, Any], principal: Principal, full: bool) -> M
         "writable": row["group_municipality"] in scope and row["person_municipality"] in scope,
     }
     if full:
-        return MembershipFull(
-            **values, source=row["source"], recorded_by=row["recorded_by_u"] or ""
+        source = linked.free_text(
+            principal, row["source"], row["group_municipality"], row["person_municipality"]
         )
+        return MembershipFull(**values, source=source, recorded_by=row["recorded_by_u"] or "")
     return MembershipView(**values)
 
 
@@ -1166,7 +1171,10 @@ def _relation_view(row: dict[str, Any], principal: Principal, full: bool) -> Rel
         "version": row["version"],
     }
     if full:
-        return RelationFull(**values, source=row["source"], recorded_by=row["recorded_by_u"] or "")
+        source = linked.free_text(
+            principal, row["source"], row["a_municipality"], row["b_municipality"]
+        )
+        return RelationFull(**values, source=source, recorded_by=row["recorded_by_u"] or "")
     return RelationView(**values)
 
 

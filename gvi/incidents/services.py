@@ -34,6 +34,7 @@ import networkx as nx
 from litestar.exceptions import NotFoundException
 from piccolo.columns.combination import WhereRaw
 
+from gvi.access import linked
 from gvi.access.permissions import Permission
 from gvi.access.principal import Principal
 from gvi.access.tables import Alert
@@ -92,7 +93,8 @@ class GroupLink:
 @dataclass(frozen=True)
 class PersonLink:
     link_id: int
-    person_id: int
+    # None, and the code "person i annan kommun", outside the user's scope (gvi.access.linked).
+    person_id: int | None
     code: str
     role: str
     protected: bool
@@ -440,6 +442,7 @@ async def get_incident(principal: Principal, incident_id: int) -> IncidentDetail
                 IncidentPerson.id,
                 IncidentPerson.person,
                 IncidentPerson.person.code.as_alias("code"),
+                IncidentPerson.person.home_municipality.as_alias("home"),
                 IncidentPerson.person.protection.as_alias("protection"),
                 IncidentPerson.role,
             )
@@ -484,10 +487,12 @@ async def get_incident(principal: Principal, incident_id: int) -> IncidentDetail
         people=[
             PersonLink(
                 link_id=p["id"],
-                person_id=p["person"],
-                code=p["code"],
+                person_id=linked.person_id(principal, p["person"], p["home"]),
+                code=linked.person_code(principal, p["code"], p["home"]),
                 role=p["role"],
-                protected=p["protection"] != Protection.none,
+                # Another municipality's person: not even whether they are protected.
+                protected=p["protection"] != Protection.none
+                and linked.in_scope(principal, p["home"]),
             )
             for p in people
         ],

@@ -4,6 +4,8 @@
   witness status or the social services' decision, so the case timeline shows it.
 - ``case_status_change.overridden_gate``: the gate (consent, threat assessment,
   eligibility decision) a status change passed by a recorded exception.
+- ``notification.call_in``: the call-in whose message and promises a custom
+  notification carries (the promise ledger counts the person's groups as reached).
 """
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
@@ -19,6 +21,19 @@ from piccolo.table import Table
 
 
 class DefectorCase(Table, tablename="defector_case", schema=None):
+    id = Serial(
+        null=False,
+        primary_key=True,
+        unique=False,
+        index=False,
+        index_method=IndexMethod.btree,
+        choices=None,
+        db_column_name=None,
+        secret=False,
+    )
+
+
+class CallIn(Table, tablename="call_in", schema=None):
     id = Serial(
         null=False,
         primary_key=True,
@@ -225,6 +240,30 @@ async def forwards():
             "length": 32,
             "default": "",
             "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Notification",
+        tablename="notification",
+        column_name="call_in",
+        db_column_name="call_in",
+        column_class_name="ForeignKey",
+        column_class=ForeignKey,
+        params={
+            "references": CallIn,
+            "on_delete": OnDelete.restrict,
+            "on_update": OnUpdate.cascade,
+            "target_column": None,
+            "null": True,
             "primary_key": False,
             "unique": False,
             "index": False,

@@ -322,3 +322,46 @@ async def test_ledger_page_explains_each_incident(app: Litestar) -> None:
     assert [c["triggered"] for c in api.json()["considered"]] == [False, True, True, True, False]
     assert form.status_code == 200
     assert "Hela gruppen får polisens uppmärksamhet." in form.text
+
+
+async def test_a_custom_notification_carrying_the_promise_reaches_the_persons_group(
+    db: None,
+) -> None:
+    world, call_in, (p1, _p2, _p3), _ids = await _ledger_world()
+    notified_group = await group("Underrättade gänget", world.own)
+    ((_pid, code),) = await members(world, notified_group, 1)
+    incident = await _incident(world, D + timedelta(days=4), notified_group)
+    police = world.principal("police")
+    assert await services.promise_choices(police, incident) == []
+    await callins.create_notification(
+        world.principal("coordinator"),
+        callins.NotificationDraft(
+            code=code,
+            delivered_on=D - timedelta(days=20),  # after the call-in, before the incident
+            delivered_by="Polis och socialtjänst",
+            outcome="delivered",
+            offer_made="",
+            follow_up_days=0,
+            call_in_id=call_in,
+        ),
+    )
+    assert p1 in {c.id for c in await services.promise_choices(police, incident)}
+    ledger = await services.promise_ledger(police, call_in)
+    why = {c.incident_id: c for c in ledger.considered}
+    assert why[incident].triggered
+    assert "Underrättade gänget" in why[incident].reason
+    # A planned call-in cannot be carried.
+    with pytest.raises(FormErrors) as refused:
+        await callins.create_notification(
+            world.principal("coordinator"),
+            callins.NotificationDraft(
+                code=code,
+                delivered_on=D,
+                delivered_by="Polis",
+                outcome="delivered",
+                offer_made="",
+                follow_up_days=0,
+                call_in_id=999_999,
+            ),
+        )
+    assert "call_in" in refused.value.errors
