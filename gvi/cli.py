@@ -441,9 +441,10 @@ def retention_command(apply_: bool, years: int, as_of: str | None) -> None:
     """Retention (gallring): list or anonymise closed cases past the retention period."""
     from datetime import date
 
+    from gvi.core import clock
     from gvi.ops.retention import run
 
-    day = date.fromisoformat(as_of) if as_of else date.today()
+    day = date.fromisoformat(as_of) if as_of else clock.today()
     report = _run(run(as_of=day, years=years, dry_run=not apply_))
     verb = "Anonymised" if report.applied else "Would anonymise"
     click.echo(f"{verb} {len(report.candidates)} closed case(s) with no entry since {years} years:")

@@ -20,7 +20,6 @@ from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from babel.dates import format_date as _format_date
 from babel.dates import format_datetime as _format_datetime
@@ -33,11 +32,12 @@ from jinja2.nodes import EvalContext
 from litestar.types import ASGIApp, Receive, Scope, Send
 from markupsafe import Markup
 
+from gvi.core import clock
 from gvi.core.middleware import HTTPMiddleware
 
 LANGUAGES = ("sv", "en")
 DEFAULT_LANGUAGE = "sv"
-TIMEZONE = ZoneInfo("Europe/Stockholm")
+TIMEZONE = clock.STOCKHOLM
 FORMAT_LOCALE = "sv_SE"
 LOCALE_DIR = Path(__file__).parent / "locale"
 
@@ -46,12 +46,22 @@ _current: ContextVar[str] = ContextVar("gvi_language", default=DEFAULT_LANGUAGE)
 
 @lru_cache(maxsize=len(LANGUAGES))
 def _translations(language: str) -> _gettext.NullTranslations:
-    """Compiled in memory from the .po file: no build step, no binary in the repo."""
-    po = LOCALE_DIR / language / "LC_MESSAGES" / "messages.po"
-    if language == DEFAULT_LANGUAGE or not po.exists():
+    """Compiled in memory from the .po files: no build step, no binary in the repo.
+    Every ``*.po`` in the language's folder is merged (messages.po first), so a domain
+    may keep its own file."""
+    folder = LOCALE_DIR / language / "LC_MESSAGES"
+    files = sorted(folder.glob("*.po"), key=lambda p: (p.name != "messages.po", p.name))
+    if language == DEFAULT_LANGUAGE or not files:
         return _gettext.NullTranslations()
-    with po.open("rb") as f:
-        catalog = read_po(f, locale=language)
+    catalogs = []
+    for po in files:
+        with po.open("rb") as f:
+            catalogs.append(read_po(f, locale=language))
+    catalog = catalogs[0]
+    for part in catalogs[1:]:
+        for message in part:
+            if message.id:
+                catalog[message.id] = message
     buf = io.BytesIO()
     write_mo(buf, catalog)
     buf.seek(0)

@@ -10,6 +10,7 @@ from gvi.accounts.tables import RecoveryCode, User, UserMunicipality, UserUnit
 from gvi.audit.tables import AuditEvent
 from gvi.callins.tables import CallIn, CallInSpeaker, Invitation, Notification, Promise
 from gvi.defectors.tables import (
+    CaseAssessmentChange,
     CaseConsent,
     CaseFollowUp,
     CaseNeed,
@@ -51,6 +52,7 @@ TABLES: list[type[Table]] = [
     EnforcementAction,
     DefectorCase,
     CaseStatusChange,
+    CaseAssessmentChange,
     CaseConsent,
     GrantApplication,
     CaseNeed,

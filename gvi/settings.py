@@ -45,6 +45,10 @@ ENV_VARS: dict[str, tuple[str, str]] = {
     "GVI_SESSION_IDLE_MINUTES": ("30", "a session ends after this long without a request"),
     "GVI_SESSION_MAX_HOURS": ("10", "a session ends this long after login, whatever happens"),
     "GVI_LOG_LEVEL": ("INFO", "application log level; logs never carry personal data"),
+    "GVI_TEST_NOW": (
+        "",
+        "test only (ignored unless GVI_ENV=test): the clock's ISO moment, for browser tests",
+    ),
 }
 
 
@@ -75,6 +79,7 @@ class Settings:
     session_idle_minutes: int = 30
     session_max_hours: int = 10
     log_level: str = "INFO"
+    test_now: str = ""
 
     @property
     def is_postgres(self) -> bool:
@@ -123,6 +128,7 @@ class Settings:
             session_idle_minutes=int(_env("GVI_SESSION_IDLE_MINUTES")),
             session_max_hours=int(_env("GVI_SESSION_MAX_HOURS")),
             log_level=_env("GVI_LOG_LEVEL"),
+            test_now=_env("GVI_TEST_NOW") if _env("GVI_ENV") == "test" else "",
         )
 
 

@@ -130,3 +130,20 @@ async def client(app: object) -> AsyncIterator[object]:
 
     async with AsyncTestClient(app=app, base_url="https://testserver.local") as c:  # type: ignore[arg-type]
         yield c
+
+
+class MovableClock:
+    """The app's clock (gvi.core.clock), moved by a test; released when the test ends."""
+
+    def set(self, moment: object) -> None:
+        from gvi.core import clock
+
+        clock.set_now(moment)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def move_clock() -> Iterator[MovableClock]:
+    from gvi.core import clock
+
+    yield MovableClock()
+    clock.set_now(None)

@@ -47,6 +47,7 @@ NOT_IN_COMPOSE = {
     "GVI_SQLITE_BUSY_TIMEOUT_MS": "SQLite only; compose runs PostgreSQL",
     "GVI_DATA_KEY_FILE": "development only: `gvi serve` in production wants GVI_DATA_KEY",
     "GVI_VAR_DIR": "fixed by the image (ENV in the Dockerfile) to the volume's mount point",
+    "GVI_TEST_NOW": "test only: ignored unless GVI_ENV=test, and compose runs production",
 }
 
 # Values that are secrets: they must come from the deploy environment, required.

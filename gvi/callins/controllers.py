@@ -4,6 +4,7 @@ export of a call-in. Services own scoping and audit."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
@@ -773,14 +774,18 @@ class CallInPages(Controller):
     ) -> Template | Redirect:
         try:
             await services.set_invitation_status(principal, call_in_id, invitation_id, data.status)
-        except FormErrors:
+        except FormErrors as exc:
             detail = await services.get_callin(principal, call_in_id)
             return ops_page(
                 request,
                 "callins/attendance.html",
                 {
                     "call_in": detail,
-                    "errors": {f"inv-{invitation_id}": gettext("Välj en av statusarna.")},
+                    "errors": {
+                        f"inv-{invitation_id}": exc.errors.get(
+                            "status", gettext("Välj en av statusarna.")
+                        )
+                    },
                 },
                 status_code=400,
             )
@@ -917,6 +922,7 @@ class NotificationsApi(Controller):
             outcome=data.outcome,
             offer_made=data.offer_made.strip(),
             follow_up_days=data.follow_up_days,
+            call_in_id=data.call_in_id,
         )
         try:
             return CreatedOut(id=await services.create_notification(principal, draft))
@@ -1029,7 +1035,11 @@ class NotificationPages(Controller):
             outcome="delivered",
             follow_up_days=str(services.NOTIFICATION_FOLLOW_UP_DAYS),
         )
-        return ops_page(request, "notifications/new.html", {"form": form, "errors": {}})
+        return ops_page(
+            request,
+            "notifications/new.html",
+            {"form": form, "errors": {}, "call_ins": await services.held_callin_choices(principal)},
+        )
 
     @post("/new", opt=N_WRITE, name="notifications.create")
     async def create_notification(
@@ -1039,6 +1049,11 @@ class NotificationPages(Controller):
         data: URLEncodedBody[NotificationForm],
     ) -> Template | Redirect:
         draft, errors = _notification_draft(data, data.code)
+        if data.call_in:
+            if data.call_in.isascii() and data.call_in.isdigit() and len(data.call_in) < 12:
+                draft = dataclasses.replace(draft, call_in_id=int(data.call_in))
+            else:
+                errors["call_in"] = gettext("Välj ett genomfört möte i dina kommuner, eller inget.")
         try:
             notification_id = await services.create_notification(
                 principal, draft, known_errors=errors
@@ -1054,12 +1069,17 @@ class NotificationPages(Controller):
                     outcome=data.outcome,
                     offer_made=data.offer_made,
                     follow_up_days=data.follow_up_days,
+                    call_in=data.call_in,
                 )
             )
             return ops_page(
                 request,
                 "notifications/new.html",
-                {"form": shown, "errors": exc.errors},
+                {
+                    "form": shown,
+                    "errors": exc.errors,
+                    "call_ins": await services.held_callin_choices(principal),
+                },
                 status_code=400,
             )
         return redirect_with_flash(

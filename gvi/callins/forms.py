@@ -74,6 +74,7 @@ class NotificationForm(msgspec.Struct):
     outcome: str = ""
     offer_made: str = ""
     follow_up_days: str = "7"
+    call_in: str = ""
 
 
 class OutcomeForm(msgspec.Struct):

@@ -43,7 +43,7 @@ class SpeakerOut(msgspec.Struct):
 
 class InvitationOut(msgspec.Struct):
     id: int
-    person_id: int
+    person_id: int | None  # None for a person outside the user's scope
     code: str
     group_id: int | None
     group: str
@@ -202,6 +202,8 @@ class NotificationIn(msgspec.Struct):
     outcome: str
     offer_made: str = ""
     follow_up_days: int = 7
+    # The held call-in whose message and promises the notification carries.
+    call_in_id: int | None = None
 
 
 class OutcomeIn(msgspec.Struct):

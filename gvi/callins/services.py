@@ -39,12 +39,14 @@ from typing import Any
 import networkx as nx
 from litestar.exceptions import NotFoundException
 
+from gvi.access import linked
 from gvi.access.permissions import Permission
 from gvi.access.principal import Principal
 from gvi.audit.events import AuditAction
 from gvi.audit.services import record
 from gvi.callins.forms import MAX_PROMISES, OVERRIDE_MESSAGE, OVERRIDE_MIN, PROMISE_MAX
 from gvi.callins.tables import CallIn, CallInSpeaker, Invitation, Notification, Promise
+from gvi.core import clock
 from gvi.core.versioning import bump_version
 from gvi.db import write_transaction
 from gvi.groups.tables import Group, Membership
@@ -63,6 +65,7 @@ from gvi.incidents.forms import (
     VersionConflict,
     local_day,
     today,
+    when,
 )
 from gvi.municipalities.tables import Municipality
 from gvi.networks.risk import InviteWarning, invite_reach, invite_warnings, third_of
@@ -101,13 +104,16 @@ class SpeakerView:
 @dataclass(frozen=True)
 class InvitationView:
     id: int
-    person_id: int
+    # None, and the code "person i annan kommun", outside the user's scope (gvi.access.linked).
+    person_id: int | None
     code: str
     protected: bool
     group_id: int | None
     group: str
     status: str
     override_reason: str
+    # The person's id whatever the scope: for the audit row and the planner, never shown.
+    person_ref: int = 0
 
 
 @dataclass(frozen=True)
@@ -380,12 +386,13 @@ async def _callin_row(principal: Principal, callin_id: int) -> dict[str, Any]:
     return row
 
 
-async def _invitations(callin_id: int) -> list[InvitationView]:
+async def _invitations(principal: Principal, callin_id: int) -> list[InvitationView]:
     rows = (
         await Invitation.select(
             Invitation.id,
             Invitation.person,
             Invitation.person.code.as_alias("code"),
+            Invitation.person.home_municipality.as_alias("home"),
             Invitation.person.protection.as_alias("protection"),
             Invitation.group,
             Invitation.group.name.as_alias("group_name"),
@@ -403,13 +410,15 @@ async def _invitations(callin_id: int) -> list[InvitationView]:
     return [
         InvitationView(
             id=r["id"],
-            person_id=r["person"],
-            code=r["code"],
-            protected=r["protection"] != Protection.none,
+            person_id=linked.person_id(principal, r["person"], r["home"]),
+            code=linked.person_code(principal, r["code"], r["home"]),
+            # Another municipality's person: not even whether they are protected.
+            protected=r["protection"] != Protection.none and linked.in_scope(principal, r["home"]),
             group_id=r["group"],
             group=r["group_name"] or "",
             status=r["status"],
             override_reason=r["override_reason"],
+            person_ref=r["person"],
         )
         for r in rows
     ]
@@ -487,7 +496,7 @@ async def _detail(
         .where((CallInSpeaker.call_in == callin_id) & CallInSpeaker.archived_at.is_null())
         .order_by(CallInSpeaker.id)
     )
-    invitations = await _invitations(callin_id)
+    invitations = await _invitations(principal, callin_id)
     day = local_day(row["starts_at"])
     g, infos = await graphdata.signed_graph(day)
     per_group: Counter[int] = Counter(i.group_id for i in invitations if i.group_id is not None)
@@ -502,7 +511,7 @@ async def _detail(
                 actor=principal,
                 target_type="call_in",
                 target_id=callin_id,
-                person_id=invitation.person_id,
+                person_id=invitation.person_ref,
             )
     detail = CallInDetail(
         id=row["id"],
@@ -623,9 +632,7 @@ async def _set_promises(callin_id: int, lines: Sequence[str]) -> None:
                 Promise.id == held["id"]
             )
     for gone in by_position.values():
-        await Promise.update({Promise.archived_at: datetime.now(tz=UTC)}).where(
-            Promise.id == gone["id"]
-        )
+        await Promise.update({Promise.archived_at: clock.now()}).where(Promise.id == gone["id"])
 
 
 async def create_callin(
@@ -711,6 +718,8 @@ async def set_status(principal: Principal, callin_id: int, version: int, status:
     created = 0
     async with write_transaction(_engine()):
         row = await _callin_row(principal, callin_id)
+        if status == CallIn.Status.held:
+            _require_started(row, "status")
         await _bump(callin_id, version, {CallIn.status: status})
         if status == CallIn.Status.held and row["status"] != CallIn.Status.held:
             created = await _tasks_after_callin(principal, row)
@@ -722,6 +731,26 @@ async def set_status(principal: Principal, callin_id: int, version: int, status:
             details={"op": "status", "status": status, "tasks": created},
         )
     return created
+
+
+# Attendance that only a meeting that has begun can have; invited/confirmed/excused are plans.
+_ATTENDANCE_AFTER_START = frozenset({Invitation.Status.attended, Invitation.Status.no_show})
+
+
+def _require_started(row: dict[str, Any], field: str) -> None:
+    """A call-in is held, and attendance taken, only once it has started (Swedish time):
+    the figures count held meetings, so a meeting planned for next month must not be one."""
+    if row["starts_at"] > clock.now():
+        raise FormErrors(
+            {
+                field: gettext(
+                    "Mötet har inte börjat än (det börjar %(when)s). Det kan markeras som "
+                    "genomfört, och närvaro registreras, först när det har börjat. "
+                    "Inställt kan det markeras när som helst."
+                )
+                % {"when": when(row["starts_at"])}
+            }
+        )
 
 
 async def _tasks_after_callin(principal: Principal, row: dict[str, Any]) -> int:
@@ -794,7 +823,7 @@ async def remove_speaker(principal: Principal, callin_id: int, speaker_id: int) 
     async with write_transaction(_engine()):
         await _callin_row(principal, callin_id)
         changed = (
-            await CallInSpeaker.update({CallInSpeaker.archived_at: datetime.now(tz=UTC)})
+            await CallInSpeaker.update({CallInSpeaker.archived_at: clock.now()})
             .where(
                 (CallInSpeaker.id == speaker_id)
                 & (CallInSpeaker.call_in == callin_id)
@@ -878,7 +907,7 @@ async def planner(principal: Principal, callin_id: int, group_ids: Sequence[int]
         known = {r["id"] for r in groups}
         selected = [gid for gid in dict.fromkeys(group_ids) if gid in known]
         members = await _members(principal, selected, detail.day)
-        invited_people = {i.person_id for i in detail.invitations}
+        invited_people = {i.person_ref for i in detail.invitations}
         shown = sum(len(v) for v in members.values())
         if shown:
             await record(
@@ -1050,6 +1079,8 @@ async def set_invitation_status(
         row = await _invitation_for_write(principal, callin_id, invitation_id)
         if status not in INVITATION_STATUS_LABELS:
             raise FormErrors({"status": gettext("Välj en av statusarna.")})
+        if status in _ATTENDANCE_AFTER_START:
+            _require_started(await _callin_row(principal, callin_id), "status")
         await Invitation.update(
             {Invitation.status: status, Invitation.version: Invitation.version + 1}
         ).where(Invitation.id == invitation_id)
@@ -1067,7 +1098,7 @@ async def remove_invitation(principal: Principal, callin_id: int, invitation_id:
     _require(principal, Permission.callins_write)
     async with write_transaction(_engine()):
         row = await _invitation_for_write(principal, callin_id, invitation_id)
-        await Invitation.update({Invitation.archived_at: datetime.now(tz=UTC)}).where(
+        await Invitation.update({Invitation.archived_at: clock.now()}).where(
             Invitation.id == invitation_id
         )
         await record(
@@ -1119,6 +1150,20 @@ class NotificationDraft:
     outcome: str
     offer_made: str
     follow_up_days: int | None
+    # The call-in whose message and promises the notification carries (the promise
+    # ledger counts the person's groups as reached by that call-in).
+    call_in_id: int | None = None
+
+
+async def held_callin_choices(principal: Principal) -> list[tuple[str, str]]:
+    """Held call-ins in scope, newest first: whose message a notification may carry."""
+    rows = (
+        await CallIn.select(CallIn.id, CallIn.title, CallIn.starts_at)
+        .where(callin_scope(principal) & (CallIn.status == CallIn.Status.held))
+        .order_by(CallIn.starts_at, ascending=False)
+        .limit(100)
+    )
+    return [(str(r["id"]), f"{r['title']} ({local_day(r['starts_at']).isoformat()})") for r in rows]
 
 
 def notification_scope(principal: Principal) -> Any:
@@ -1328,6 +1373,14 @@ async def create_notification(
             )
             if person is None:
                 errors["code"] = gettext(NO_SUCH_PERSON)
+        if draft.call_in_id is not None and not await CallIn.exists().where(
+            callin_scope(principal)
+            & (CallIn.id == draft.call_in_id)
+            & (CallIn.status == CallIn.Status.held)
+        ):
+            errors.setdefault(
+                "call_in", gettext("Välj ett genomfört möte i dina kommuner, eller inget.")
+            )
         if errors or person is None or draft.delivered_on is None:
             raise FormErrors(errors)
         notification = Notification(
@@ -1337,6 +1390,7 @@ async def create_notification(
             delivered_by=draft.delivered_by,
             outcome=draft.outcome,
             offer_made=draft.offer_made,
+            call_in=draft.call_in_id,
             created_by=principal.user_id,
         )
         await notification.save()

@@ -89,4 +89,11 @@ class Notification(Archivable, Table, tablename="notification"):
     outcome = Varchar(length=16, choices=Outcome, default=Outcome.planned)
     offer_made = Text(default="")
     follow_up_due = Date(null=True, default=None)
+    call_in = ForeignKey(
+        CallIn,
+        on_delete=OnDelete.restrict,
+        null=True,
+        default=None,
+        help_text="The call-in whose message and promises this notification carries.",
+    )
     created_by = ForeignKey(User, on_delete=OnDelete.restrict, null=True)

@@ -59,7 +59,13 @@ from gvi.defectors.schemas import (
 )
 from gvi.defectors.tables import CaseStatus
 from gvi.i18n import N_, gettext
-from gvi.support.forms import CATEGORY_LABELS, OFFER_STATUS_LABELS, PROVIDER_KIND_LABELS
+from gvi.support.forms import (
+    CATEGORY_LABELS,
+    CONTEXT_LABELS,
+    OFFER_STATUS_LABELS,
+    PROVIDER_KIND_LABELS,
+)
+from gvi.support.services import offers_to_link
 
 PAGE_SIZE = 50
 CASES_READ = {"permission": Permission.cases_read}
@@ -318,6 +324,7 @@ LABELS: dict[str, Any] = {
     "tri_state": TRI_STATE_LABELS,
     "categories": CATEGORY_LABELS,
     "offer_statuses": OFFER_STATUS_LABELS,
+    "contexts": CONTEXT_LABELS,
     "provider_kinds": PROVIDER_KIND_LABELS,
     "money": money,
 }
@@ -429,6 +436,7 @@ async def _case_page(
         {
             "case": case,
             "timeline": timeline,
+            "offers_to_link": await offers_to_link(principal, case_id),
             "forms": forms,
             "choices": await services.case_choices(principal) if can_write else None,
             "can_write": can_write,

@@ -89,11 +89,13 @@ PHASE_LABELS: Mapping[str, str] = {
     "during": N_("Under"),
     "after": N_("Efter"),
 }
+# "Okänd" first: a follow-up starts unknown in every area, never "Bra" by default
+# (the outcome figures count unknown apart from good).
 LEVEL_LABELS: Mapping[str, str] = {
+    "unknown": N_("Okänd"),
     "good": N_("Bra"),
     "partly": N_("Delvis"),
     "poor": N_("Dålig"),
-    "unknown": N_("Okänd"),
 }
 FOLLOW_UP_AREAS: Mapping[str, str] = {
     "housing": N_("Boende"),

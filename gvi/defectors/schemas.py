@@ -77,6 +77,9 @@ class StatusChangeView(msgspec.Struct, frozen=True):
     changed_at: datetime
     changed_by: str | None
     reason: str
+    # The gate passed by a recorded exception ("consent", "threat_assessment",
+    # "eligibility_decision"), or None.
+    overridden_gate: str | None = None
 
 
 class CaseView(msgspec.Struct, frozen=True):
@@ -114,6 +117,8 @@ class CaseView(msgspec.Struct, frozen=True):
     led_to_intervention: bool | None = None
     version: int | None = None
     allowed_statuses: list[str] | None = None
+    # Why the step forward is gated, in Swedish (None: nothing is missing).
+    next_step_missing: str | None = None
     status_history: list[StatusChangeView] | None = None
     consents: list[ConsentView] | None = None
     needs: list[NeedView] | None = None
@@ -125,7 +130,9 @@ class CaseView(msgspec.Struct, frozen=True):
 class TimelineEntry(msgspec.Struct, frozen=True):
     on: date
     at: datetime | None
-    kind: str  # status, offer, offer_status, follow_up, consent, need, grant, disclosure
+    kind: (
+        str  # status, assessment, offer, offer_status, follow_up, consent, need, grant, disclosure
+    )
     title: str
     detail: str = ""
     offer_id: int | None = None
@@ -185,6 +192,9 @@ class CaseStatusIn(msgspec.Struct):
     from_status: CaseStatus | None = None
     outcome: DefectorCase.Outcome | None = None  # needed to close
     reason: str = ""
+    # Move on although a gate (consent, threat assessment, eligibility decision) is not
+    # met: a recorded exception, which needs a reason.
+    override: bool = False
 
 
 class ConsentIn(msgspec.Struct):

@@ -21,11 +21,10 @@ Every read and write of a case writes its audit row in the same transaction.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from litestar.exceptions import NotFoundException
 from msgspec import UNSET
@@ -36,6 +35,7 @@ from gvi.access.tables import Disclosure, LegalGround
 from gvi.accounts.tables import Role, User, UserUnit
 from gvi.audit.events import AuditAction
 from gvi.audit.services import record
+from gvi.core import clock
 from gvi.core.versioning import bump_version
 from gvi.core.web import translated
 from gvi.db import write_transaction
@@ -47,6 +47,7 @@ from gvi.defectors.forms import (
     NEED_LABELS,
     PERSON_CODE,
     PHASE_LABELS,
+    THREAT_LABELS,
     FormErrors,
     money,
     normalise_code,
@@ -72,6 +73,7 @@ from gvi.defectors.schemas import (
     TimelineEntry,
 )
 from gvi.defectors.tables import (
+    CaseAssessmentChange,
     CaseConsent,
     CaseFollowUp,
     CaseNeed,
@@ -96,10 +98,7 @@ PERSON_NOT_FOUND = N_("Ingen person med den koden finns i de kommuner du arbetar
 # Serialises case numbering on PostgreSQL ("gvi_case"); SQLite's immediate transaction already does.
 _PG_REFERENCE_LOCK = 0x6776695F63617365
 
-try:
-    _LOCAL_TZ: ZoneInfo | None = ZoneInfo("Europe/Stockholm")
-except ZoneInfoNotFoundError:  # an image without tzdata: dates in UTC are close enough
-    _LOCAL_TZ = None
+_LOCAL_TZ = clock.STOCKHOLM
 
 
 class CaseError(Exception):
@@ -114,6 +113,15 @@ class TransitionRefused(CaseError):
     """A status change the rules do not allow; the message says why."""
 
 
+class GateRefused(TransitionRefused):
+    """A step forward while consent, threat assessment or eligibility decision is missing;
+    ``gate`` names what is missing (an override with a reason can pass it)."""
+
+    def __init__(self, message: str, gate: str) -> None:
+        super().__init__(message)
+        self.gate = gate
+
+
 class GrantRefused(CaseError):
     """A grant application while the police definition is not met."""
 
@@ -126,13 +134,11 @@ def _engine() -> Any:
     return DefectorCase._meta.db
 
 
-def today() -> date:
-    """Today in Sweden."""
-    return datetime.now(tz=_LOCAL_TZ or UTC).date()
+today = clock.today
 
 
 def _local_date(moment: datetime) -> date:
-    return moment.astimezone(_LOCAL_TZ or UTC).date()
+    return clock.local_day(moment)
 
 
 def _require(principal: Principal, permission: Permission) -> None:
@@ -145,7 +151,7 @@ def _require(principal: Principal, permission: Permission) -> None:
 
 
 def _disclosed_to_police(principal: Principal) -> Any:
-    now = datetime.now(tz=UTC)
+    now = clock.now()
     police_consent = DefectorCase.id.is_in(
         CaseConsent.select(CaseConsent.case).where(
             (CaseConsent.agency == ConsentAgency.police)
@@ -262,7 +268,7 @@ async def _refresh_police_track(case_id: int) -> ChangeResult:
     if not active:
         # case_scope already hides them; ending them here makes it final, so a consent
         # given again later does not revive an old disclosure (a new one must be made).
-        now = datetime.now(tz=UTC)
+        now = clock.now()
         await Disclosure.update({Disclosure.expires_at: now}).where(
             (Disclosure.defector_case == case_id)
             & (Disclosure.legal_ground == LegalGround.consent)
@@ -358,6 +364,25 @@ async def _case_row(principal: Principal, case_id: int) -> dict[str, Any]:
     if row is None:
         raise NotFoundException()
     return row
+
+
+def _facts(row: dict[str, Any], consents: _ConsentState) -> transitions.CaseFacts:
+    return transitions.CaseFacts(
+        consent_in_force=bool(consents.in_force),
+        threat_level=row["threat_level"],
+        threat_assessed_on=row["threat_assessed_on"],
+        social_services_eligible=row["social_services_eligible"],
+    )
+
+
+def _missing(row: dict[str, Any], consents: _ConsentState) -> str | None:
+    following = transitions.FLOW.index(row["status"]) + 1
+    if following >= len(transitions.FLOW):
+        return None
+    target = transitions.FLOW[following]
+    if transitions.gate(row["status"], target, _facts(row, consents)) is None:
+        return None
+    return transitions.gate_message(row["status"])
 
 
 def _police_view(row: dict[str, Any]) -> CaseView:
@@ -461,6 +486,7 @@ async def _full_view(row: dict[str, Any]) -> CaseView:
         led_to_intervention=any(i.reached_start for i in interventions),
         version=row["version"],
         allowed_statuses=sorted(transitions.ALLOWED[row["status"]], key=transitions.FLOW.index),
+        next_step_missing=_missing(row, consent_state),
         status_history=[
             StatusChangeView(
                 from_status=s["from_status"],
@@ -468,6 +494,7 @@ async def _full_view(row: dict[str, Any]) -> CaseView:
                 changed_at=s["changed_at"],
                 changed_by=s["by_name"],
                 reason=s["reason"],
+                overridden_gate=s["overridden_gate"] or None,
             )
             for s in status_rows
         ],
@@ -570,8 +597,10 @@ async def get_timeline(principal: Principal, case_id: int) -> list[TimelineEntry
 
 
 async def _timeline(view: CaseView) -> list[TimelineEntry]:
-    """Everything that happened in the case, in date order: status changes, offers
-    and their status changes, follow-ups, consents, needs, grants, disclosures."""
+    """Everything that happened in the case, in the order it happened: status changes,
+    assessment changes, offers and their status changes, follow-ups, consents, needs,
+    grants, disclosures. A dated entry recorded on its own day takes the moment it was
+    recorded; one recorded later (backdated) has only its date and comes first that day."""
     labels = translated(transitions.STATUS_LABELS)
     category_labels = translated(CATEGORY_LABELS)
     phase_labels = translated(PHASE_LABELS)
@@ -580,6 +609,14 @@ async def _timeline(view: CaseView) -> list[TimelineEntry]:
     decision_labels = translated(DECISION_LABELS)
     ground_labels = translated(LEGAL_GROUND_LABELS)
     entries: list[TimelineEntry] = []
+    stamps = await _recorded_moments(view)
+
+    def moment(table: str, row_id: int, on: date, *, updated: bool = False) -> datetime | None:
+        """When a dated entry was recorded, if that was on its own day."""
+        created, changed = stamps.get((table, row_id), (None, None))
+        stamp = changed if updated else created
+        return stamp if stamp is not None and _local_date(stamp) == on else None
+
     for s in view.status_history or []:
         title = (
             gettext("Ärendet öppnades: %(n)s") % {"n": labels[s.to_status]}
@@ -593,7 +630,19 @@ async def _timeline(view: CaseView) -> list[TimelineEntry]:
                 at=s.changed_at,
                 kind="status",
                 title=title,
-                detail=" · ".join(x for x in (s.reason, s.changed_by or "") if x),
+                detail=" · ".join(
+                    x
+                    for x in (
+                        gettext("Undantag från kravet på %(what)s")
+                        % {"what": gettext(transitions.GATE_LABELS[s.overridden_gate])}
+                        if s.overridden_gate is not None
+                        and s.overridden_gate in transitions.GATE_LABELS
+                        else "",
+                        s.reason,
+                        s.changed_by or "",
+                    )
+                    if x
+                ),
             )
         )
     offer_ids = [i.id for i in view.interventions or []]
@@ -611,7 +660,7 @@ async def _timeline(view: CaseView) -> list[TimelineEntry]:
         entries.append(
             TimelineEntry(
                 on=i.offered_on,
-                at=None,
+                at=moment("offer", i.id, i.offered_on),
                 kind="offer",
                 title=gettext("Erbjudande: %(n)s")
                 % {"n": category_labels.get(i.category, i.category)},
@@ -640,7 +689,7 @@ async def _timeline(view: CaseView) -> list[TimelineEntry]:
         entries.append(
             TimelineEntry(
                 on=f.follow_up_on,
-                at=None,
+                at=moment("follow_up", f.id, f.follow_up_on),
                 kind="follow_up",
                 title=(
                     gettext("Uppföljning (%(n)s), %(months_since_start)s mån")
@@ -657,7 +706,7 @@ async def _timeline(view: CaseView) -> list[TimelineEntry]:
         entries.append(
             TimelineEntry(
                 on=consent.given_on,
-                at=None,
+                at=moment("consent", consent.id, consent.given_on),
                 kind="consent",
                 title=gettext("Samtycke: %(agency)s") % {"agency": agency},
             )
@@ -666,7 +715,7 @@ async def _timeline(view: CaseView) -> list[TimelineEntry]:
             entries.append(
                 TimelineEntry(
                     on=consent.withdrawn_on,
-                    at=None,
+                    at=moment("consent", consent.id, consent.withdrawn_on, updated=True),
                     kind="consent",
                     title=gettext("Samtycke återkallat: %(agency)s") % {"agency": agency},
                     detail=(
@@ -681,7 +730,7 @@ async def _timeline(view: CaseView) -> list[TimelineEntry]:
         entries.append(
             TimelineEntry(
                 on=n.assessed_on,
-                at=None,
+                at=moment("need", n.id, n.assessed_on),
                 kind="need",
                 title=gettext("Behov: %(need)s") % {"need": need},
             )
@@ -690,7 +739,7 @@ async def _timeline(view: CaseView) -> list[TimelineEntry]:
             entries.append(
                 TimelineEntry(
                     on=n.met_on,
-                    at=None,
+                    at=moment("need", n.id, n.met_on, updated=True),
                     kind="need",
                     title=gettext("Behov tillgodosett: %(need)s") % {"need": need},
                 )
@@ -699,7 +748,7 @@ async def _timeline(view: CaseView) -> list[TimelineEntry]:
         entries.append(
             TimelineEntry(
                 on=g.applied_on,
-                at=None,
+                at=moment("grant", g.id, g.applied_on),
                 kind="grant",
                 title=gettext("Ansökan om statsbidrag: %(n)s") % {"n": money(g.amount_applied)},
             )
@@ -708,7 +757,7 @@ async def _timeline(view: CaseView) -> list[TimelineEntry]:
             entries.append(
                 TimelineEntry(
                     on=g.decided_on,
-                    at=None,
+                    at=moment("grant", g.id, g.decided_on, updated=True),
                     kind="grant",
                     title=gettext("Beslut om statsbidrag: %(n)s")
                     % {"n": decision_labels.get(g.decision, g.decision)},
@@ -739,10 +788,77 @@ async def _timeline(view: CaseView) -> list[TimelineEntry]:
                 detail=" · ".join(x for x in (d["to_name"] or "", d["summary"]) if x),
             )
         )
-    # Same day: timed events in their order, then the dated ones.
+    entries.extend(await _assessment_entries(view.id))
+    # By day, then by moment; an entry with only a date comes first on its day. The sort
+    # is stable, so ties keep the order above.
     start = datetime.min.replace(tzinfo=UTC)
     entries.sort(key=lambda e: (e.on, e.at or start))
     return entries
+
+
+async def _recorded_moments(view: CaseView) -> dict[tuple[str, int], tuple[Any, Any]]:
+    """(kind, id) → (created_at, updated_at) of the case's dated rows."""
+    found: dict[tuple[str, int], tuple[Any, Any]] = {}
+    for kind, table, ids in (
+        ("offer", SupportOffer, [i.id for i in view.interventions or []]),
+        ("follow_up", CaseFollowUp, [f.id for f in view.follow_ups or []]),
+        ("consent", CaseConsent, [c.id for c in view.consents or []]),
+        ("need", CaseNeed, [n.id for n in view.needs or []]),
+        ("grant", GrantApplication, [g.id for g in view.grants or []]),
+    ):
+        if not ids:
+            continue
+        for r in await table.select(table.id, table.created_at, table.updated_at).where(
+            table.id.is_in(ids)
+        ):
+            found[(kind, r["id"])] = (r["created_at"], r["updated_at"])
+    return found
+
+
+ASSESSMENT_LABELS: Mapping[str, str] = {
+    "threat_level": N_("Hotbild"),
+    "threat_assessed_on": N_("Hotbilden bedömd"),
+    "motivated": N_("Motiverad"),
+    "is_witness": N_("Vittne"),
+    "social_services_eligible": N_("Socialtjänstens beslut om stöd"),
+}
+
+
+def _assessment_value(field: str, value: str) -> str:
+    if value == "":
+        return "–"
+    if value in ("yes", "no"):
+        return gettext("ja") if value == "yes" else gettext("nej")
+    if field == "threat_level":
+        return gettext(THREAT_LABELS.get(value, value)).lower()
+    return value
+
+
+async def _assessment_entries(case_id: int) -> list[TimelineEntry]:
+    rows = (
+        await CaseAssessmentChange.select(
+            *CaseAssessmentChange.all_columns(),
+            CaseAssessmentChange.changed_by.display_name.as_alias("by_name"),
+        )
+        .where(CaseAssessmentChange.case == case_id)
+        .order_by(CaseAssessmentChange.changed_at)
+        .order_by(CaseAssessmentChange.id)
+    )
+    return [
+        TimelineEntry(
+            on=_local_date(r["changed_at"]),
+            at=r["changed_at"],
+            kind="assessment",
+            title=gettext("%(what)s: %(old)s → %(new)s")
+            % {
+                "what": gettext(ASSESSMENT_LABELS.get(r["field"], r["field"])),
+                "old": _assessment_value(r["field"], r["old_value"]),
+                "new": _assessment_value(r["field"], r["new_value"]),
+            },
+            detail=r["by_name"] or "",
+        )
+        for r in rows
+    ]
 
 
 async def list_cases(
@@ -968,7 +1084,7 @@ async def create_case(principal: Principal, data: CaseIn) -> int:
             case=case.id,
             from_status=None,
             to_status=CaseStatus.contact,
-            changed_at=datetime.now(tz=UTC),
+            changed_at=clock.now(),
             changed_by=principal.user_id,
         ).save()
         await record(
@@ -1028,6 +1144,47 @@ _UPDATABLE = (
 )
 
 
+# The assessments whose changes the timeline shows (DESIGN §2: the threat assessment,
+# motivation, witness status and the social services' decision decide the tracks).
+ASSESSMENT_COLUMNS = (
+    DefectorCase.threat_level,
+    DefectorCase.threat_assessed_on,
+    DefectorCase.motivated,
+    DefectorCase.is_witness,
+    DefectorCase.social_services_eligible,
+)
+
+
+def _assessment_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+async def _record_assessments(
+    principal: Principal, case_id: int, before: dict[str, Any], changes: dict[str, Any]
+) -> None:
+    now = clock.now()
+    for column in ASSESSMENT_COLUMNS:
+        name = column._meta.name
+        if name not in changes:
+            continue
+        old, new = _assessment_text(before[name]), _assessment_text(changes[name])
+        if old != new:
+            await CaseAssessmentChange(
+                case=case_id,
+                field=name,
+                old_value=old,
+                new_value=new,
+                changed_at=now,
+                changed_by=principal.user_id,
+            ).save()
+
+
 async def update_case(principal: Principal, case_id: int, data: CaseUpdateIn) -> ChangeResult:
     """Change the case's facts and assessments (optimistic lock on ``version``).
     The police track follows the new assessments at once."""
@@ -1057,8 +1214,15 @@ async def update_case(principal: Principal, case_id: int, data: CaseUpdateIn) ->
         values: dict[Any, Any] = {
             DefectorCase._meta.get_column_by_name(name): value for name, value in changes.items()
         }
+        before = (
+            await DefectorCase.select(*(c for c in ASSESSMENT_COLUMNS))
+            .where(DefectorCase.id == case_id)
+            .first()
+        )
         if not await bump_version(DefectorCase, case_id, data.version, values):
             raise Conflict(gettext(CONFLICT_MESSAGE))
+        assert before is not None
+        await _record_assessments(principal, case_id, before, changes)
         result = await _refresh_police_track(case_id)
         await _audit_write(
             principal,
@@ -1083,6 +1247,30 @@ async def change_status(principal: Principal, case_id: int, data: CaseStatusIn) 
         reason = transitions.refusal(current, data.to_status, outcome)
         if reason is not None:
             raise TransitionRefused(reason)
+        facts = (
+            await DefectorCase.select(
+                DefectorCase.threat_level,
+                DefectorCase.threat_assessed_on,
+                DefectorCase.social_services_eligible,
+            )
+            .where(DefectorCase.id == case_id)
+            .first()
+        )
+        assert facts is not None
+        gate = transitions.gate(
+            current, data.to_status, _facts(facts, await _consent_state(case_id))
+        )
+        if gate is not None and not data.override:
+            raise GateRefused(transitions.gate_message(current), gate)
+        if gate is not None and len(data.reason.strip()) < transitions.OVERRIDE_MIN:
+            raise GateRefused(
+                gettext(
+                    "Ett undantag från kravet på %(what)s behöver ett skäl: skriv varför i "
+                    "kommentaren (minst %(n)s tecken)."
+                )
+                % {"what": gettext(transitions.GATE_LABELS[gate]), "n": transitions.OVERRIDE_MIN},
+                gate,
+            )
         values: dict[Any, Any] = {DefectorCase.status: data.to_status}
         if data.to_status == CaseStatus.closed:
             values[DefectorCase.closed_on] = today()
@@ -1098,9 +1286,10 @@ async def change_status(principal: Principal, case_id: int, data: CaseStatusIn) 
             case=case_id,
             from_status=current,
             to_status=data.to_status,
-            changed_at=datetime.now(tz=UTC),
+            changed_at=clock.now(),
             changed_by=principal.user_id,
             reason=data.reason.strip(),
+            overridden_gate=gate or "",
         ).save()
         result = await _refresh_police_track(case_id)
         await _audit_write(
@@ -1108,6 +1297,7 @@ async def change_status(principal: Principal, case_id: int, data: CaseStatusIn) 
             case,
             "status",
             **{"from": current, "to": data.to_status.value, "outcome": outcome},
+            **({"override": gate} if gate else {}),
             police_track_ended=result.police_track_ended,
         )
     return result
@@ -1355,6 +1545,24 @@ async def add_follow_up(principal: Principal, case_id: int, data: FollowUpIn) ->
 # --- disclosures ---------------------------------------------------------------------
 
 
+# How long a disclosure may last, per legal ground. The law sets no number; a year is
+# the longest the programme's routines allow, after which a new assessment is made.
+# A ground that needs a shorter time gets its own entry here.
+DISCLOSURE_MIN_DAYS = 1
+DISCLOSURE_MAX_DAYS: Mapping[str, int] = dict.fromkeys((g.value for g in LegalGround), 365)
+DISCLOSURE_DAYS = N_(
+    "Ange hur länge utlämnandet gäller: %(low)s–%(high)s dagar med den här rättsliga grunden. "
+    "Ett utlämnande utan slutdatum går inte att göra."
+)
+
+
+def _check_valid_days(legal_ground: LegalGround, valid_days: int | None) -> int:
+    high = DISCLOSURE_MAX_DAYS.get(legal_ground.value, 365)
+    if valid_days is None or not DISCLOSURE_MIN_DAYS <= valid_days <= high:
+        raise DisclosureError(gettext(DISCLOSURE_DAYS) % {"low": DISCLOSURE_MIN_DAYS, "high": high})
+    return valid_days
+
+
 async def record_disclosure(
     principal: Principal,
     case_id: int,
@@ -1376,7 +1584,8 @@ async def record_disclosure(
     summary = summary.strip()
     if len(summary) < 10:
         raise DisclosureError(gettext("Beskriv vad som lämnas ut (minst 10 tecken)."))
-    now = datetime.now(tz=UTC)
+    days = _check_valid_days(legal_ground, valid_days)
+    now = clock.now()
     async with write_transaction(_engine()):
         case = (
             await DefectorCase.select(
@@ -1419,7 +1628,7 @@ async def record_disclosure(
             disclosed_to=to_user_id,
             summary=summary,
             disclosed_at=now,
-            expires_at=now + timedelta(days=valid_days) if valid_days else None,
+            expires_at=now + timedelta(days=days),
         )
         await disclosure.save()
         await record(

@@ -96,6 +96,23 @@ class CaseStatusChange(Keyed, Table, tablename="case_status_change"):
     changed_at = Timestamptz()
     changed_by = ForeignKey(User, on_delete=OnDelete.restrict, null=True)
     reason = Text(default="")
+    overridden_gate = Varchar(
+        length=32,
+        default="",
+        help_text="The gate this move passed by a recorded exception; empty if none.",
+    )
+
+
+class CaseAssessmentChange(Keyed, Table, tablename="case_assessment_change"):
+    """A change to one of the case's assessments (threat, motivation, witness, the
+    social services' decision), so the timeline shows when an assessment changed."""
+
+    case = ForeignKey(DefectorCase, on_delete=OnDelete.restrict)
+    field = Varchar(length=32, help_text="threat_level, threat_assessed_on, motivated, …")
+    old_value = Varchar(length=32, default="")
+    new_value = Varchar(length=32, default="")
+    changed_at = Timestamptz()
+    changed_by = ForeignKey(User, on_delete=OnDelete.restrict, null=True)
 
 
 class ConsentAgency(StrEnum):

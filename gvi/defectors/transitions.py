@@ -138,6 +138,76 @@ def refusal(current: str, target: str, outcome: str | None = None) -> str | None
     }
 
 
+# --- what a case needs before it leaves a step ---------------------------------------
+#
+# Real practice: no interventions without consent, a threat assessment and the social
+# services' decision. Going back, or closing, is never gated; moving on is. A recorded
+# override with a reason (audited, on the timeline) exists for the real exceptions.
+
+CONSENT_GATE = "consent"
+THREAT_GATE = "threat_assessment"
+ELIGIBILITY_GATE = "eligibility_decision"
+
+GATES: Mapping[str, tuple[str, str]] = {
+    CONSENT: (
+        CONSENT_GATE,
+        N_(
+            "Ärendet kan inte lämna Samtycke: inget samtycke gäller. Registrera personens "
+            "samtycke under Samtycken till informationsutbyte först."
+        ),
+    ),
+    RISK_ASSESSMENT: (
+        THREAT_GATE,
+        N_(
+            "Ärendet kan inte lämna Riskbedömning: ingen hotbildsbedömning är registrerad. "
+            "Ange hotbild och datum för bedömningen under Bedömningar först."
+        ),
+    ),
+    INVESTIGATION: (
+        ELIGIBILITY_GATE,
+        N_(
+            "Ärendet kan inte lämna Utredning och beslut: socialtjänstens beslut om stöd "
+            "(behovsbedömningen) saknas. Registrera beslutet under Bedömningar först."
+        ),
+    ),
+}
+GATE_LABELS: Mapping[str, str] = {
+    CONSENT_GATE: N_("samtycke"),
+    THREAT_GATE: N_("hotbildsbedömning"),
+    ELIGIBILITY_GATE: N_("socialtjänstens beslut om stöd"),
+}
+OVERRIDE_MIN = 10
+
+
+@dataclass(frozen=True)
+class CaseFacts:
+    """What the gates look at."""
+
+    consent_in_force: bool
+    threat_level: str
+    threat_assessed_on: date | None
+    social_services_eligible: bool | None
+
+
+def gate(current: str, target: str, facts: CaseFacts) -> str | None:
+    """The gate that stops ``current`` → ``target`` (its key), or None when nothing does.
+    Only the step forward out of a gated status is gated."""
+    if current not in GATES or target != _next(current):
+        return None
+    key = GATES[current][0]
+    if key == CONSENT_GATE and not facts.consent_in_force:
+        return key
+    if key == THREAT_GATE and (facts.threat_assessed_on is None or facts.threat_level == "unknown"):
+        return key
+    if key == ELIGIBILITY_GATE and facts.social_services_eligible is None:
+        return key
+    return None
+
+
+def gate_message(current: str) -> str:
+    return gettext(GATES[current][1])
+
+
 # --- the police definition --------------------------------------------------------
 
 POLICE_THREAT_LEVELS = frozenset({"medium", "high"})

@@ -24,6 +24,7 @@ from gvi.enforcement.schemas import (
     ActionUpdateIn,
     CreatedOut,
     LedgerActionOut,
+    LedgerIncidentOut,
     LedgerOut,
     LedgerPromiseOut,
     LedgerTriggerOut,
@@ -139,6 +140,18 @@ def _ledger_out(ledger: services.Ledger) -> LedgerOut:
                 incident_id=u.incident_id,
             )
             for u in ledger.unanswered
+        ],
+        held=ledger.held,
+        considered=[
+            LedgerIncidentOut(
+                incident_day=c.incident_day,
+                incident_kind=c.incident_kind,
+                groups=c.groups,
+                triggered=c.triggered,
+                reason=c.reason,
+                incident_id=c.incident_id,
+            )
+            for c in ledger.considered
         ],
     )
 
@@ -261,6 +274,10 @@ class LedgerApi(Controller):
         return _ledger_out(await services.promise_ledger(principal, call_in_id))
 
 
+def _incident_id(value: str) -> int | None:
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 12 else None
+
+
 async def _form_page(
     request: AnyRequest,
     principal: Principal,
@@ -279,7 +296,7 @@ async def _form_page(
             "action_id": action_id,
             "errors": errors or {},
             "error": error,
-            **await services.choices(principal),
+            **await services.choices(principal, _incident_id(form.triggering_incident)),
         },
         status_code=status_code,
     )

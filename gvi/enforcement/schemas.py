@@ -116,6 +116,15 @@ class UnansweredOut(msgspec.Struct):
     incident_id: int | None = None
 
 
+class LedgerIncidentOut(msgspec.Struct):
+    incident_day: date
+    incident_kind: str
+    groups: list[str]
+    triggered: bool
+    reason: str
+    incident_id: int | None = None
+
+
 class LedgerOut(msgspec.Struct):
     call_in_id: int
     title: str
@@ -126,3 +135,5 @@ class LedgerOut(msgspec.Struct):
     promises_triggered: int
     promises: list[LedgerPromiseOut]
     unanswered: list[UnansweredOut]
+    held: bool = True
+    considered: list[LedgerIncidentOut] = msgspec.field(default_factory=list)

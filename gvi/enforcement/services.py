@@ -10,13 +10,25 @@ The promise ledger shows, per call-in, each promise, the incidents that
 triggered it, the actions taken and the time to first action:
 
 - an action *counts* unless it was cancelled; it is *taken* when done;
-- a promise's triggers are the incidents its (counted) actions name;
+- a promise is made when its call-in is *held*. It is *triggered* by an incident
+  that happened after the call-in started, with a suspected group the call-in
+  reached: a group whose members were invited to it (Invitation.group), or a
+  group of a person given a custom notification carrying the call-in's message
+  and promises (Notification.call_in, delivered; memberships on that day). The
+  ledger lists, per incident it looked at, why it did or did not trigger;
+- an action *keeps* a promise when it names a triggering incident and is dated
+  on or after that incident's (Swedish) day; an action naming an incident that
+  does not trigger, or dated before it, is listed as not counted, with the reason;
 - time to first action, per trigger: first taken action for that incident minus
   the incident's day; per promise: first taken action under the promise minus
   the day of its first trigger (days, Swedish dates);
-- a promise is *kept* when at least one action under it was taken;
-- "unanswered" incidents are those after the call-in whose suspected group was
-  invited, with no counted action under any of the call-in's promises.
+- a promise is *kept* when at least one counted action under it was taken;
+- "unanswered" incidents are triggering incidents with no counted action under
+  any of the call-in's promises.
+
+The enforcement form offers only promises that the chosen incident triggers (or,
+before an incident is chosen, promises some incident in scope triggers), and
+saving refuses any other pairing.
 
 Police (``enforcement:read``) see the whole ledger. Coordinators
 (``promise_ledger:read`` without ``enforcement:read``) see whether promises were
@@ -28,7 +40,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from litestar.exceptions import NotFoundException
@@ -38,12 +50,12 @@ from gvi.access.principal import Principal
 from gvi.audit.events import AuditAction
 from gvi.audit.services import record
 from gvi.callins.services import callin_basics
-from gvi.callins.tables import Invitation, Promise
+from gvi.callins.tables import CallIn, Invitation, Notification, Promise
 from gvi.core.versioning import bump_version
 from gvi.db import write_transaction
 from gvi.enforcement.tables import EnforcementAction
-from gvi.groups.tables import Group
-from gvi.i18n import gettext
+from gvi.groups.tables import Group, Membership
+from gvi.i18n import N_, gettext
 from gvi.incidents.forms import (
     ACTION_KIND_LABELS,
     ACTION_STATUS_LABELS,
@@ -123,6 +135,18 @@ class LedgerAction:
 
 
 @dataclass(frozen=True)
+class LedgerIncident:
+    """An incident the ledger considered, and why it did or did not trigger the promises."""
+
+    incident_day: date
+    incident_kind: str
+    groups: list[str]
+    triggered: bool
+    reason: str
+    incident_id: int | None = None  # police only
+
+
+@dataclass(frozen=True)
 class LedgerTrigger:
     incident_day: date
     incident_kind: str
@@ -139,7 +163,7 @@ class LedgerPromise:
     text: str
     archived: bool
     triggers: list[LedgerTrigger]
-    untriggered: list[LedgerAction]
+    untriggered: list[LedgerAction]  # actions that keep nothing: no, or no triggering, incident
     incidents: int
     actions_taken: int
     actions_planned: int
@@ -169,6 +193,8 @@ class Ledger:
     detail: bool  # the police view
     promises: list[LedgerPromise]
     unanswered: list[UnansweredIncident] = field(default_factory=list)
+    held: bool = True
+    considered: list[LedgerIncident] = field(default_factory=list)
 
     @property
     def kept(self) -> int:
@@ -217,8 +243,152 @@ async def municipality_choices(principal: Principal) -> list[Choice]:
     return [Choice(r["id"], r["name"]) for r in rows]
 
 
-async def promise_choices(principal: Principal) -> list[Choice]:
-    """Promises of the call-ins of the user's municipalities, newest call-in first."""
+# --- which incidents trigger which promises ---------------------------------------------------
+
+TRIGGERED = N_("Utlöser löftena: händelsen inträffade efter mötet och %(groups)s nåddes av mötet.")
+BEFORE = N_("Utlöser inte: händelsen inträffade före mötet.")
+NOT_REACHED = N_(
+    "Utlöser inte: ingen av de misstänkta grupperna var inbjuden till mötet "
+    "eller fick en individuell underrättelse med löftet."
+)
+NOT_HELD = N_("Mötet är inte genomfört: löftena har inte getts, så inga händelser utlöser dem.")
+ACTION_BEFORE = N_("Räknas inte: åtgärden är daterad före händelsen.")
+PROMISE_NEEDS_TRIGGER = N_(
+    "Ett löfte hålls av en åtgärd efter en händelse som utlöser det: en händelse efter "
+    "mötet där en grupp som nåddes av mötet är misstänkt. Välj en sådan händelse, "
+    "eller inget löfte."
+)
+ACTION_DATE_BEFORE = N_("Åtgärden kan inte hålla löftet: den är daterad före händelsen.")
+
+
+async def reached_groups(call_in_ids: Sequence[int]) -> dict[int, set[int]]:
+    """Per call-in: the groups it reached: whose members were invited to it, or were
+    given (delivered) a custom notification carrying its message and promises (the
+    person's groups on the day of the notification)."""
+    reached: dict[int, set[int]] = {c: set() for c in call_in_ids}
+    if not call_in_ids:
+        return reached
+    ids = sorted(set(call_in_ids))
+    for r in await Invitation.select(Invitation.call_in, Invitation.group).where(
+        Invitation.call_in.is_in(ids)
+        & Invitation.archived_at.is_null()
+        & Invitation.group.is_not_null()
+    ):
+        reached[r["call_in"]].add(r["group"])
+    notified = await Notification.select(
+        Notification.call_in, Notification.person, Notification.delivered_on
+    ).where(
+        Notification.call_in.is_in(ids)
+        & Notification.archived_at.is_null()
+        & (Notification.outcome == Notification.Outcome.delivered)
+    )
+    for n in notified:
+        day = n["delivered_on"]
+        for m in await Membership.select(Membership.group).where(
+            (Membership.person == n["person"])
+            & Membership.archived_at.is_null()
+            & (Membership.valid_from.is_null() | (Membership.valid_from <= day))
+            & (Membership.valid_to.is_null() | (Membership.valid_to >= day))
+        ):
+            reached[n["call_in"]].add(m["group"])
+    return reached
+
+
+async def _suspected(
+    incident_ids: Sequence[int] | None,
+    group_ids: Sequence[int] | None,
+    principal: Principal,
+    *,
+    place: tuple[int, datetime] | None = None,
+) -> dict[int, dict[str, Any]]:
+    """Incidents in scope (by id, by a suspected group, or in a municipality since a
+    moment): when, kind, suspected groups."""
+    where = (
+        (IncidentGroup.role == IncidentGroup.Role.suspected)
+        & IncidentGroup.incident.municipality.is_in(_scope_ids(principal))
+        & IncidentGroup.incident.archived_at.is_null()
+    )
+    if incident_ids is not None:
+        where = where & IncidentGroup.incident.is_in(sorted(set(incident_ids)) or [-1])
+    if group_ids is not None:
+        where = where & IncidentGroup.group.is_in(sorted(set(group_ids)) or [-1])
+    if place is not None:
+        where = (
+            where
+            & (IncidentGroup.incident.municipality == place[0])
+            & (IncidentGroup.incident.occurred_at > place[1])
+        )
+    found: dict[int, dict[str, Any]] = {}
+    for r in await IncidentGroup.select(
+        IncidentGroup.incident,
+        IncidentGroup.incident.occurred_at.as_alias("occurred_at"),
+        IncidentGroup.incident.kind.as_alias("kind"),
+        IncidentGroup.group,
+        IncidentGroup.group.name.as_alias("name"),
+    ).where(where):
+        row = found.setdefault(
+            r["incident"],
+            {"occurred_at": r["occurred_at"], "kind": r["kind"], "groups": {}},
+        )
+        row["groups"][r["group"]] = r["name"]
+    if incident_ids is not None:
+        # An incident with no suspected group still exists; it triggers nothing.
+        missing = sorted(set(incident_ids) - set(found))
+        if missing:
+            for r in await Incident.select(Incident.id, Incident.occurred_at, Incident.kind).where(
+                incident_scope(principal) & Incident.id.is_in(missing)
+            ):
+                found[r["id"]] = {"occurred_at": r["occurred_at"], "kind": r["kind"], "groups": {}}
+    return found
+
+
+def _verdict(call_in: dict[str, Any], reached: set[int], incident: dict[str, Any]) -> str | None:
+    """None when the incident triggers the call-in's promises, else the reason it does not."""
+    if call_in["status"] != CallIn.Status.held:
+        return NOT_HELD
+    if incident["occurred_at"] <= call_in["starts_at"]:
+        return BEFORE
+    if not reached & set(incident["groups"]):
+        return NOT_REACHED
+    return None
+
+
+async def _callins_in_scope(principal: Principal) -> dict[int, dict[str, Any]]:
+    rows = await CallIn.select(CallIn.id, CallIn.title, CallIn.starts_at, CallIn.status).where(
+        CallIn.archived_at.is_null()
+        & CallIn.municipality.is_in(_scope_ids(principal))
+        & (CallIn.status == CallIn.Status.held)
+    )
+    return {r["id"]: r for r in rows}
+
+
+async def triggered_promises(
+    principal: Principal, incident_id: int | None = None
+) -> dict[int, set[int]]:
+    """Promise id → the incidents in scope that trigger it (only those of ``incident_id``
+    when given). The enforcement form's choices and its check both ask this."""
+    call_ins = await _callins_in_scope(principal)
+    reached = await reached_groups(list(call_ins))
+    all_groups = sorted(set().union(*reached.values())) if reached else []
+    incidents = await _suspected(
+        [incident_id] if incident_id is not None else None, all_groups, principal
+    )
+    promises = await Promise.select(Promise.id, Promise.call_in).where(
+        Promise.archived_at.is_null() & Promise.call_in.is_in(sorted(call_ins) or [-1])
+    )
+    found: dict[int, set[int]] = {}
+    for p in promises:
+        call_in = call_ins[p["call_in"]]
+        for iid, incident in incidents.items():
+            if _verdict(call_in, reached[p["call_in"]], incident) is None:
+                found.setdefault(p["id"], set()).add(iid)
+    return found
+
+
+async def promise_choices(principal: Principal, incident_id: int | None = None) -> list[Choice]:
+    """Promises the incident triggers (before one is chosen: promises some incident in
+    scope triggers), newest call-in first."""
+    eligible = await triggered_promises(principal, incident_id)
     rows = (
         await Promise.select(
             Promise.id,
@@ -227,11 +397,7 @@ async def promise_choices(principal: Principal) -> list[Choice]:
             Promise.call_in.title.as_alias("title"),
             Promise.call_in.starts_at.as_alias("starts_at"),
         )
-        .where(
-            Promise.archived_at.is_null()
-            & Promise.call_in.archived_at.is_null()
-            & Promise.call_in.municipality.is_in(_scope_ids(principal))
-        )
+        .where(Promise.id.is_in(sorted(eligible) or [-1]))
         .order_by(Promise.call_in.starts_at, ascending=False)
         .order_by(Promise.position)
         .limit(300)
@@ -244,12 +410,12 @@ async def promise_choices(principal: Principal) -> list[Choice]:
     return choices
 
 
-async def choices(principal: Principal) -> dict[str, list[Choice]]:
+async def choices(principal: Principal, incident_id: int | None = None) -> dict[str, list[Choice]]:
     return {
         "groups": await group_choices(principal),
         "municipalities": await municipality_choices(principal),
         "incidents": await incident_choices(principal),
-        "promises": await promise_choices(principal),
+        "promises": await promise_choices(principal, incident_id),
     }
 
 
@@ -405,6 +571,8 @@ async def _check_draft(principal: Principal, draft: ActionDraft, errors: dict[st
         & Promise.call_in.municipality.is_in(scope)
     ):
         errors.setdefault("promise", gettext("Välj ett löfte i listan."))
+    elif draft.promise_id is not None and "triggering_incident" not in errors:
+        await _check_promise(principal, draft, errors)
     if draft.agency not in AGENCY_LABELS:
         errors.setdefault("agency", gettext("Välj myndighet."))
     if draft.kind not in ACTION_KIND_LABELS:
@@ -415,6 +583,23 @@ async def _check_draft(principal: Principal, draft: ActionDraft, errors: dict[st
         errors.setdefault("action_date", gettext("Ange datum."))
     if len(draft.notes) > 4000:
         errors.setdefault("notes", gettext("Högst 4000 tecken."))
+
+
+async def _check_promise(principal: Principal, draft: ActionDraft, errors: dict[str, str]) -> None:
+    """An action keeps a promise only after an incident that triggers it."""
+    incident_id = draft.triggering_incident_id
+    if incident_id is None or draft.promise_id not in await triggered_promises(
+        principal, incident_id
+    ):
+        errors.setdefault("promise", gettext(PROMISE_NEEDS_TRIGGER))
+        return
+    occurred = await Incident.select(Incident.occurred_at).where(Incident.id == incident_id).first()
+    if (
+        occurred is not None
+        and draft.action_date is not None
+        and draft.action_date < local_day(occurred["occurred_at"])
+    ):
+        errors.setdefault("action_date", gettext(ACTION_DATE_BEFORE))
 
 
 async def create_action(
@@ -501,23 +686,9 @@ def _days(later: date | None, earlier: date | None) -> int | None:
     return (later - earlier).days
 
 
-async def _incident_groups(incident_ids: Sequence[int]) -> dict[int, list[str]]:
-    if not incident_ids:
-        return {}
-    rows = await IncidentGroup.select(
-        IncidentGroup.incident, IncidentGroup.group.name.as_alias("name")
-    ).where(
-        IncidentGroup.incident.is_in(sorted(set(incident_ids)))
-        & (IncidentGroup.role == IncidentGroup.Role.suspected)
-    )
-    found: dict[int, list[str]] = {}
-    for r in rows:
-        found.setdefault(r["incident"], []).append(r["name"])
-    return found
-
-
 async def promise_ledger(principal: Principal, call_in_id: int) -> Ledger:
-    """Per promise of the call-in: triggers, actions and time to first action."""
+    """Per promise of the call-in: triggers, actions and time to first action; per
+    incident considered, whether and why it triggered."""
     _require(principal, Permission.promise_ledger_read)
     detail = principal.can(Permission.enforcement_read)
     async with write_transaction(_engine()):
@@ -535,8 +706,6 @@ async def promise_ledger(principal: Principal, call_in_id: int) -> Ledger:
                 EA.promise,
                 EA.group.name.as_alias("group_name"),
                 EA.triggering_incident,
-                EA.triggering_incident.occurred_at.as_alias("incident_at"),
-                EA.triggering_incident.kind.as_alias("incident_kind"),
                 EA.agency,
                 EA.kind,
                 EA.action_date,
@@ -551,9 +720,16 @@ async def promise_ledger(principal: Principal, call_in_id: int) -> Ledger:
             .order_by(EA.action_date)
             .order_by(EA.id)
         )
-        incident_ids = [a["triggering_incident"] for a in actions if a["triggering_incident"]]
-        unanswered = await _unanswered(principal, call_in_id, call_in, incident_ids, detail)
-        groups = await _incident_groups(incident_ids)
+        reached = (await reached_groups([call_in_id]))[call_in_id]
+        named = [a["triggering_incident"] for a in actions if a["triggering_incident"]]
+        considered = await _suspected(None, sorted(reached), principal)
+        considered.update(await _suspected(named, None, principal))
+        # The call-in's own municipality since it started: these explain "not reached".
+        considered.update(
+            await _suspected(
+                None, None, principal, place=(call_in.municipality_id, call_in.starts_at)
+            )
+        )
         await record(
             AuditAction.promise_ledger_read,
             actor=principal,
@@ -561,6 +737,9 @@ async def promise_ledger(principal: Principal, call_in_id: int) -> Ledger:
             target_id=call_in_id,
             details={"promises": len(promises), "actions": len(actions), "detail": detail},
         )
+    facts = {"status": call_in.status, "starts_at": call_in.starts_at}
+    verdicts = {iid: _verdict(facts, reached, inc) for iid, inc in considered.items()}
+    days = {iid: local_day(inc["occurred_at"]) for iid, inc in considered.items()}
 
     def ledger_action(a: dict[str, Any]) -> LedgerAction:
         return LedgerAction(
@@ -573,32 +752,38 @@ async def promise_ledger(principal: Principal, call_in_id: int) -> Ledger:
             notes=a["notes"] if detail else None,
         )
 
+    def counts(a: dict[str, Any]) -> bool:
+        iid = a["triggering_incident"]
+        return bool(iid) and verdicts.get(iid, BEFORE) is None and a["action_date"] >= days[iid]
+
+    def names(iid: int) -> list[str]:
+        return sorted(considered[iid]["groups"].values())
+
+    triggering = sorted(
+        (iid for iid, v in verdicts.items() if v is None), key=lambda i: (days[i], i)
+    )
     ledger_promises: list[LedgerPromise] = []
     for p in promises:
         mine = [a for a in actions if a["promise"] == p["id"]]
         if p["archived_at"] is not None and not mine:
             continue
-        by_incident: dict[int, list[dict[str, Any]]] = {}
-        for a in mine:
-            if a["triggering_incident"]:
-                by_incident.setdefault(a["triggering_incident"], []).append(a)
+        counted = [a for a in mine if counts(a)]
         triggers = []
-        for incident_id, acts in by_incident.items():
-            day = local_day(acts[0]["incident_at"])
+        for iid in triggering:
+            acts = [a for a in counted if a["triggering_incident"] == iid]
             taken = [a["action_date"] for a in acts if a["status"] == EA.Status.done]
             triggers.append(
                 LedgerTrigger(
-                    incident_day=day,
-                    incident_kind=acts[0]["incident_kind"],
-                    groups=sorted(groups.get(incident_id, [])),
+                    incident_day=days[iid],
+                    incident_kind=considered[iid]["kind"],
+                    groups=names(iid),
                     actions=[ledger_action(a) for a in acts],
-                    days_to_first_action=_days(min(taken) if taken else None, day),
-                    incident_id=incident_id if detail else None,
+                    days_to_first_action=_days(min(taken) if taken else None, days[iid]),
+                    incident_id=iid if detail else None,
                 )
             )
-        triggers.sort(key=lambda t: (t.incident_day, t.incident_id or 0))
-        taken_dates = [a["action_date"] for a in mine if a["status"] == EA.Status.done]
-        first_trigger = triggers[0].incident_day if triggers else None
+        taken_dates = [a["action_date"] for a in counted if a["status"] == EA.Status.done]
+        first_trigger = days[triggering[0]] if triggering else None
         first_action = min(taken_dates) if taken_dates else None
         ledger_promises.append(
             LedgerPromise(
@@ -607,13 +792,43 @@ async def promise_ledger(principal: Principal, call_in_id: int) -> Ledger:
                 text=p["text"],
                 archived=p["archived_at"] is not None,
                 triggers=triggers,
-                untriggered=[ledger_action(a) for a in mine if not a["triggering_incident"]],
+                untriggered=[ledger_action(a) for a in mine if not counts(a)],
                 incidents=len(triggers),
                 actions_taken=len(taken_dates),
-                actions_planned=sum(1 for a in mine if a["status"] == EA.Status.planned),
+                actions_planned=sum(1 for a in counted if a["status"] == EA.Status.planned),
                 first_trigger=first_trigger,
                 first_action=first_action,
                 days_to_first_action=_days(first_action, first_trigger),
+            )
+        )
+    answered = {a["triggering_incident"] for a in actions if counts(a)}
+    unanswered = [
+        UnansweredIncident(
+            incident_day=days[iid],
+            incident_kind=considered[iid]["kind"],
+            groups=names(iid),
+            incident_id=iid if detail else None,
+        )
+        for iid in triggering
+        if iid not in answered
+    ]
+    explained = []
+    for iid in sorted(considered, key=lambda i: (days[i], i)):
+        verdict = verdicts[iid]
+        reason = (
+            gettext(TRIGGERED)
+            % {"groups": ", ".join(n for g, n in considered[iid]["groups"].items() if g in reached)}
+            if verdict is None
+            else gettext(verdict)
+        )
+        explained.append(
+            LedgerIncident(
+                incident_day=days[iid],
+                incident_kind=considered[iid]["kind"],
+                groups=names(iid),
+                triggered=verdict is None,
+                reason=reason,
+                incident_id=iid if detail else None,
             )
         )
     return Ledger(
@@ -624,53 +839,6 @@ async def promise_ledger(principal: Principal, call_in_id: int) -> Ledger:
         detail=detail,
         promises=ledger_promises,
         unanswered=unanswered,
+        held=call_in.status == CallIn.Status.held,
+        considered=explained,
     )
-
-
-async def _unanswered(
-    principal: Principal,
-    call_in_id: int,
-    call_in: Any,
-    answered: Sequence[int],
-    detail: bool,
-) -> list[UnansweredIncident]:
-    invited = {
-        r["group"]
-        for r in await Invitation.select(Invitation.group).where(
-            (Invitation.call_in == call_in_id)
-            & Invitation.archived_at.is_null()
-            & Invitation.group.is_not_null()
-        )
-    }
-    if not invited:
-        return []
-    rows = (
-        await IncidentGroup.select(
-            IncidentGroup.incident,
-            IncidentGroup.incident.occurred_at.as_alias("occurred_at"),
-            IncidentGroup.incident.kind.as_alias("kind"),
-            IncidentGroup.group.name.as_alias("name"),
-        )
-        .where(
-            IncidentGroup.group.is_in(sorted(invited))
-            & (IncidentGroup.role == IncidentGroup.Role.suspected)
-            & (IncidentGroup.incident.occurred_at >= call_in.starts_at)
-            & IncidentGroup.incident.municipality.is_in(_scope_ids(principal))
-            & IncidentGroup.incident.archived_at.is_null()
-            & IncidentGroup.incident.not_in(sorted(set(answered)) or [-1])
-        )
-        .order_by(IncidentGroup.incident.occurred_at)
-    )
-    found: dict[int, UnansweredIncident] = {}
-    for r in rows:
-        held = found.get(r["incident"])
-        if held is None:
-            found[r["incident"]] = UnansweredIncident(
-                incident_day=local_day(r["occurred_at"]),
-                incident_kind=r["kind"],
-                groups=[r["name"]],
-                incident_id=r["incident"] if detail else None,
-            )
-        else:
-            held.groups.append(r["name"])
-    return list(found.values())

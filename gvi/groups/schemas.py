@@ -83,7 +83,7 @@ class AliasIn(msgspec.Struct):
 
 class MembershipOut(msgspec.Struct):
     id: int
-    person_id: int
+    person_id: int | None  # None for a person outside the user's scope
     person_code: str
     group_id: int
     group: str
@@ -97,7 +97,7 @@ class MembershipOut(msgspec.Struct):
 
 class MembershipFullOut(msgspec.Struct):
     id: int
-    person_id: int
+    person_id: int | None  # None for a person outside the user's scope
     person_code: str
     group_id: int
     group: str

@@ -26,7 +26,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 import anyio.to_thread
@@ -34,10 +34,12 @@ import asyncpg
 from litestar.exceptions import NotFoundException
 from msgspec import UNSET, UnsetType
 
+from gvi.access import linked
 from gvi.access.permissions import Permission
 from gvi.access.principal import Principal
 from gvi.audit.events import AuditAction
 from gvi.audit.services import record
+from gvi.core import clock
 from gvi.core.versioning import bump_version
 from gvi.db import write_transaction
 from gvi.groups import forms, importer
@@ -120,7 +122,8 @@ class MembershipView:
     """A membership claim without free text: what analysts see. The person is a code."""
 
     id: int
-    person_id: int
+    # None, and the code "person i annan kommun", for a person outside the user's scope.
+    person_id: int | None
     person_code: str
     group_id: int
     group_name: str
@@ -265,8 +268,7 @@ class RelationChanges:
 # --- helpers -------------------------------------------------------------------------
 
 
-def today() -> date:
-    return datetime.now(tz=UTC).astimezone().date()
+today = clock.today
 
 
 def _require(principal: Principal, *permissions: Permission) -> None:
@@ -676,7 +678,7 @@ async def archive_group(principal: Principal, group_id: int, version: int) -> No
             Group,
             group_id,
             version,
-            {Group.archived_at: datetime.now(tz=UTC)},
+            {Group.archived_at: clock.now()},
             gettext(CONFLICT_GROUP),
         )
         await record(
@@ -760,8 +762,10 @@ def _membership_view(row: dict[str, Any], principal: Principal, full: bool) -> M
     scope = principal.municipality_ids
     values: dict[str, Any] = {
         "id": row["id"],
-        "person_id": row["person"],
-        "person_code": row["person_code"],
+        "person_id": linked.person_id(principal, row["person"], row["person_municipality"]),
+        "person_code": linked.person_code(
+            principal, row["person_code"], row["person_municipality"]
+        ),
         "group_id": row["group"],
         "group_name": row["group_name"],
         "role": row["role"],
@@ -773,9 +777,10 @@ def _membership_view(row: dict[str, Any], principal: Principal, full: bool) -> M
         "writable": row["group_municipality"] in scope and row["person_municipality"] in scope,
     }
     if full:
-        return MembershipFull(
-            **values, source=row["source"], recorded_by=row["recorded_by_u"] or ""
+        source = linked.free_text(
+            principal, row["source"], row["group_municipality"], row["person_municipality"]
         )
+        return MembershipFull(**values, source=source, recorded_by=row["recorded_by_u"] or "")
     return MembershipView(**values)
 
 
@@ -1063,7 +1068,7 @@ async def archive_membership(principal: Principal, membership_id: int, version: 
             Membership,
             membership_id,
             version,
-            {Membership.archived_at: datetime.now(tz=UTC)},
+            {Membership.archived_at: clock.now()},
             gettext(CONFLICT_MEMBERSHIP),
         )
         await _membership_event(principal, current, "archive", version + 1)
@@ -1166,7 +1171,10 @@ def _relation_view(row: dict[str, Any], principal: Principal, full: bool) -> Rel
         "version": row["version"],
     }
     if full:
-        return RelationFull(**values, source=row["source"], recorded_by=row["recorded_by_u"] or "")
+        source = linked.free_text(
+            principal, row["source"], row["a_municipality"], row["b_municipality"]
+        )
+        return RelationFull(**values, source=source, recorded_by=row["recorded_by_u"] or "")
     return RelationView(**values)
 
 
@@ -1399,7 +1407,7 @@ async def archive_relation(principal: Principal, relation_id: int, version: int)
             GroupRelation,
             relation_id,
             version,
-            {GroupRelation.archived_at: datetime.now(tz=UTC)},
+            {GroupRelation.archived_at: clock.now()},
             gettext(CONFLICT_RELATION),
         )
         await _relation_event(principal, current, "archive", version + 1)

@@ -12,15 +12,15 @@ Pure: msgspec and the standard library.
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime, time
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import msgspec
 
+from gvi.core import clock as clock_module
 from gvi.i18n import N_, gettext
 
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
+STOCKHOLM = clock_module.STOCKHOLM
 
 CONFIRM_VALUE = "yes"
 CONFIRM_MESSAGE = N_("Kryssa i rutan för att bekräfta.")
@@ -177,17 +177,14 @@ LABELS: dict[str, dict[str, str]] = {
 # --- time ---------------------------------------------------------------------------
 
 
-def local_moment(day: date, clock: time) -> datetime:
-    """A Swedish wall-clock time as an aware UTC datetime (DST as the calendar says)."""
-    return datetime.combine(day, clock, tzinfo=STOCKHOLM).astimezone(UTC)
+local_moment = clock_module.local_moment
 
 
 def local(moment: datetime) -> datetime:
     return moment.astimezone(STOCKHOLM)
 
 
-def local_day(moment: datetime) -> date:
-    return moment.astimezone(STOCKHOLM).date()
+local_day = clock_module.local_day
 
 
 def when(moment: datetime | None) -> str:
@@ -201,8 +198,7 @@ def clock(moment: datetime | None) -> str:
     return "" if moment is None else moment.astimezone(STOCKHOLM).strftime("%H:%M")
 
 
-def today() -> date:
-    return datetime.now(tz=STOCKHOLM).date()
+today = clock_module.today
 
 
 TEMPLATE_HELPERS: dict[str, Any] = {

@@ -34,7 +34,7 @@ class GroupLinkOut(msgspec.Struct):
 
 class PersonLinkOut(msgspec.Struct):
     link_id: int
-    person_id: int
+    person_id: int | None  # None for a person outside the user's scope
     code: str
     role: str
 

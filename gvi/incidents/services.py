@@ -34,11 +34,13 @@ import networkx as nx
 from litestar.exceptions import NotFoundException
 from piccolo.columns.combination import WhereRaw
 
+from gvi.access import linked
 from gvi.access.permissions import Permission
 from gvi.access.principal import Principal
 from gvi.access.tables import Alert
 from gvi.audit.events import AuditAction
 from gvi.audit.services import record
+from gvi.core import clock
 from gvi.core.versioning import bump_version
 from gvi.db import write_transaction
 from gvi.groups.tables import Group
@@ -91,7 +93,8 @@ class GroupLink:
 @dataclass(frozen=True)
 class PersonLink:
     link_id: int
-    person_id: int
+    # None, and the code "person i annan kommun", outside the user's scope (gvi.access.linked).
+    person_id: int | None
     code: str
     role: str
     protected: bool
@@ -439,6 +442,7 @@ async def get_incident(principal: Principal, incident_id: int) -> IncidentDetail
                 IncidentPerson.id,
                 IncidentPerson.person,
                 IncidentPerson.person.code.as_alias("code"),
+                IncidentPerson.person.home_municipality.as_alias("home"),
                 IncidentPerson.person.protection.as_alias("protection"),
                 IncidentPerson.role,
             )
@@ -483,10 +487,12 @@ async def get_incident(principal: Principal, incident_id: int) -> IncidentDetail
         people=[
             PersonLink(
                 link_id=p["id"],
-                person_id=p["person"],
-                code=p["code"],
+                person_id=linked.person_id(principal, p["person"], p["home"]),
+                code=linked.person_code(principal, p["code"], p["home"]),
                 role=p["role"],
-                protected=p["protection"] != Protection.none,
+                # Another municipality's person: not even whether they are protected.
+                protected=p["protection"] != Protection.none
+                and linked.in_scope(principal, p["home"]),
             )
             for p in people
         ],
@@ -555,9 +561,7 @@ async def open_risks(principal: Principal) -> list[OpenRisk]:
 
 
 async def _check_draft(principal: Principal, draft: IncidentDraft, errors: dict[str, str]) -> None:
-    if draft.occurred_at is not None and draft.occurred_at > datetime.now(tz=UTC) + timedelta(
-        minutes=5
-    ):
+    if draft.occurred_at is not None and draft.occurred_at > clock.now() + timedelta(minutes=5):
         errors["occurred_on"] = gettext("Händelsen kan inte ligga i framtiden.")
     if draft.municipality_id is None or draft.municipality_id not in principal.municipality_ids:
         errors.setdefault("municipality", gettext("Välj en av dina kommuner."))
@@ -695,7 +699,7 @@ async def assess_retaliation(principal: Principal, incident_id: int) -> list[Ris
     else:
         await Alert(
             kind=Alert.Kind.retaliation_risk,
-            raised_at=datetime.now(tz=UTC),
+            raised_at=clock.now(),
             subject_user=None,
             details=details,
         ).save()

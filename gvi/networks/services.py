@@ -18,9 +18,8 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any, Literal
-from zoneinfo import ZoneInfo
 
 import anyio.to_thread
 import networkx as nx
@@ -31,6 +30,7 @@ from gvi.access.permissions import Permission
 from gvi.access.principal import Principal
 from gvi.audit.events import AuditAction
 from gvi.audit.services import record
+from gvi.core import clock
 from gvi.db import write_transaction
 from gvi.groups.tables import Group, GroupRelation, Membership
 from gvi.i18n import gettext
@@ -39,7 +39,7 @@ from gvi.networks import figures, graph, interchange, layout
 from gvi.networks.graph import GroupNode, MemberTie, Relation
 from gvi.people.tables import Person
 
-TZ = ZoneInfo("Europe/Stockholm")
+TZ = clock.STOCKHOLM
 ALL_KINDS: tuple[str, ...] = tuple(GroupRelation.Kind)
 PERSON_RADII = (1, 2)  # in people: 1 = co-members, 2 = co-members of co-members
 _CHUNK = 500  # ids per IN (…) list: well below every engine's parameter limit
@@ -53,8 +53,7 @@ EXPORT_MEDIA_TYPES: dict[str, str] = {
 }
 
 
-def today() -> date:
-    return datetime.now(tz=TZ).date()
+today = clock.today
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,13 @@ from gvi.audit.events import AuditAction
 from gvi.audit.services import record
 from gvi.callins.tables import Invitation, Notification
 from gvi.db import write_transaction
-from gvi.defectors.tables import CaseFollowUp, CaseStatus, CaseStatusChange, DefectorCase
+from gvi.defectors.tables import (
+    CaseAssessmentChange,
+    CaseFollowUp,
+    CaseStatus,
+    CaseStatusChange,
+    DefectorCase,
+)
 from gvi.groups.tables import Membership
 from gvi.incidents.tables import IncidentPerson
 from gvi.people.tables import Person, PersonIdentity, Protection
@@ -73,6 +79,7 @@ async def _last_entries(case_ids: list[int]) -> dict[int, date]:
         bump(row["id"], row["closed_on"])
     for table, fk, col in (
         (CaseStatusChange, CaseStatusChange.case, CaseStatusChange.changed_at),
+        (CaseAssessmentChange, CaseAssessmentChange.case, CaseAssessmentChange.changed_at),
         (CaseFollowUp, CaseFollowUp.case, CaseFollowUp.follow_up_on),
         (SupportOffer, SupportOffer.defector_case, SupportOffer.updated_at),
     ):

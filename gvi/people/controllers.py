@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict
-from datetime import date
 from typing import Any
 
 import msgspec
@@ -16,6 +15,7 @@ from litestar.response import Redirect, Template
 
 from gvi.access.permissions import Permission
 from gvi.access.principal import Principal
+from gvi.core import clock
 from gvi.core.web import page, redirect_with_flash, translated
 from gvi.groups import forms as group_forms
 from gvi.groups import services as group_services
@@ -340,7 +340,7 @@ def _birth_year(value: str, errors: dict[str, str]) -> int | None:
     value = value.strip()
     if not value:
         return None
-    if value.isascii() and value.isdigit() and 1900 <= int(value) <= date.today().year:
+    if value.isascii() and value.isdigit() and 1900 <= int(value) <= clock.today().year:
         return int(value)
     errors["birth_year"] = gettext(
         "Ange födelseåret med fyra siffror, till exempel 2006, eller lämna tomt."

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from litestar.exceptions import NotFoundException
@@ -20,6 +20,7 @@ from gvi.access.principal import Principal
 from gvi.access.tables import Alert, BreakGlass
 from gvi.audit.events import AuditAction
 from gvi.audit.services import counted_append_args, counted_append_sql, record
+from gvi.core import clock
 from gvi.db import ids_clause, ids_param, one_of, pg_fetch, write_transaction
 from gvi.i18n import gettext
 from gvi.municipalities.tables import Municipality
@@ -204,7 +205,7 @@ async def _active_break_glass(principal: Principal, person_id: int) -> bool:
         await BreakGlass.exists().where(
             (BreakGlass.user == principal.user_id)
             & (BreakGlass.person == person_id)
-            & (BreakGlass.expires_at > datetime.now(tz=UTC))
+            & (BreakGlass.expires_at > clock.now())
         )
     )
 
@@ -257,7 +258,7 @@ async def break_glass(principal: Principal, person_id: int, reason: str) -> date
         raise PersonError(
             gettext("Skriv ett skäl på minst 15 tecken: varför behöver du uppgifterna nu?")
         )
-    now = datetime.now(tz=UTC)
+    now = clock.now()
     expires = now + timedelta(minutes=BREAK_GLASS_MINUTES)
     async with write_transaction(_engine()):
         exists = await Person.exists().where(_scope(principal) & (Person.id == person_id))

@@ -314,11 +314,13 @@ async def incidents_by_group(scope: Scope) -> list[dict[str, Any]]:
 def _lead(context: str, source: str, source_day: str) -> str:
     """Per (person, call-in or notification): days from it to the person's first offer."""
     first = "MIN(o.offered_on)"
+    # A call-in counts from when it was held; a planned or cancelled one had no audience.
+    held = " AND src.status = 'held'" if context == "call_in" else ""
     return (
         f"SELECT '{context}' AS context, {_days_between(first, source_day)} AS days"
         f" FROM support_offer o JOIN {source} ON src.id = o.{context}"
         " WHERE o.archived_at IS NULL AND src.archived_at IS NULL AND {where}"
-        f" GROUP BY o.person, src.id, {source_day}"
+        f"{held} GROUP BY o.person, src.id, {source_day}"
     )
 
 

@@ -35,6 +35,7 @@ from gvi.support.forms import (
 from gvi.support.schemas import (
     Created,
     OfferIn,
+    OfferLinkIn,
     OfferPage,
     OfferStatusIn,
     OfferUpdateIn,
@@ -164,6 +165,19 @@ class OffersApi(Controller):
     ) -> OfferView:
         try:
             await services.change_offer_status(principal, offer_id, data)
+        except (FormErrors, services.SupportError) as exc:
+            raise _bad_request(exc) from exc
+        return await services.get_offer(principal, offer_id)
+
+    @post("/{offer_id:int}/link", opt=OFFERS_WRITE, name="api.offers.link", status_code=200)
+    async def link_offer(
+        self,
+        principal: NamedDependency[Principal],
+        offer_id: FromPath[int],
+        data: JSONBody[OfferLinkIn],
+    ) -> OfferView:
+        try:
+            await services.link_offer(principal, offer_id, data)
         except (FormErrors, services.SupportError) as exc:
             raise _bad_request(exc) from exc
         return await services.get_offer(principal, offer_id)
@@ -305,6 +319,9 @@ async def _offer_page(
                 **{k: v for k, v in (status_form or {}).items() if k in ("changed_on", "note")},
             },
             "providers": await services.provider_choices() if can_write else [],
+            "link_choices": (await services.offer_form_choices(principal)).links
+            if can_write
+            else [],
             "can_write": can_write,
             "errors": dict(errors or {}),
             "error": error,
@@ -448,6 +465,41 @@ class OfferPages(Controller):
             request,
             f"/offers/{offer_id}",
             gettext("Erbjudandet är nu %(label)s. Historiken är uppdaterad.") % {"label": label},
+        )
+
+    @post("/{offer_id:int}/link", opt=OFFERS_WRITE, name="offers.link")
+    async def link_offer(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        offer_id: FromPath[int],
+        data: URLEncodedBody[dict[str, Any]],
+    ) -> Template | Redirect:
+        """One step from the case page (or the offer page): ``link`` is
+        ``defector_case:3``, ``call_in:12`` or ``notification:7``."""
+        kind, _, raw_id = str(data.get("link") or "").partition(":")
+        back = str(data.get("back") or "")
+        try:
+            # "kind:" with no id unlinks the offer from that kind of record.
+            if kind not in ("defector_case", "call_in", "notification") or not (
+                raw_id == "" or (raw_id.isascii() and raw_id.isdigit() and len(raw_id) < 12)
+            ):
+                raise FormErrors({"link.link": gettext("Välj vad erbjudandet ska kopplas till.")})
+            form = form_to(OfferLinkIn, {"version": data.get("version"), "target": kind})
+            form.target_id = int(raw_id) if raw_id else None
+            await services.link_offer(principal, offer_id, form)
+        except FormErrors as exc:
+            errors = {
+                ("link.link" if k in ("target_id", "target") else k): v
+                for k, v in exc.errors.items()
+            }
+            return await _offer_page(request, principal, offer_id, errors=errors, status_code=400)
+        except services.Conflict as exc:
+            return await _offer_page(request, principal, offer_id, error=str(exc), status_code=409)
+        to_case = back == "case" and kind == "defector_case" and raw_id != ""
+        where = f"/cases/{raw_id}#interventions" if to_case else f"/offers/{offer_id}"
+        return redirect_with_flash(
+            request, where, gettext("Erbjudandet är kopplat. Ändringen är loggad.")
         )
 
 

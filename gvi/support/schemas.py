@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Literal
 
 import msgspec
 from msgspec import UNSET, UnsetType
@@ -149,6 +150,9 @@ class OfferIn(msgspec.Struct):
     offered_on: date | None = None  # today when left out
     cost: Decimal | None = None
     notes: str = ""
+    # A second open offer of the same category for the same person is refused (400)
+    # until the caller confirms it is not logged twice.
+    confirm_duplicate: bool = False
 
 
 class OfferUpdateIn(msgspec.Struct):
@@ -166,3 +170,24 @@ class OfferStatusIn(msgspec.Struct):
     from_status: OfferStatus | None = None
     changed_on: date | None = None  # today when left out
     note: str = ""
+
+
+class OfferLinkIn(msgspec.Struct):
+    """Link a logged offer to (or move it between) a defector case, a call-in or a
+    custom notification; ``target_id`` None unlinks it from that kind of record."""
+
+    version: int
+    target: Literal["defector_case", "call_in", "notification"]
+    target_id: int | None = None
+
+
+class OfferToLink(msgspec.Struct, frozen=True):
+    """An offer of the case's person not linked to the case (the case page's list)."""
+
+    id: int
+    version: int
+    category: str
+    status: str
+    offered_on: date
+    context: str
+    case_reference: str | None

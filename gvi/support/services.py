@@ -28,7 +28,8 @@ from gvi.access.principal import Principal
 from gvi.accounts.tables import Role
 from gvi.audit.events import AuditAction
 from gvi.audit.services import record
-from gvi.callins.tables import CallIn, Notification
+from gvi.callins.tables import CallIn, Invitation, Notification
+from gvi.core import clock
 from gvi.core.versioning import bump_version
 from gvi.db import write_transaction
 from gvi.defectors.forms import PERSON_CODE, FormErrors, normalise_code
@@ -41,9 +42,11 @@ from gvi.support import transitions
 from gvi.support.forms import link_value
 from gvi.support.schemas import (
     OfferIn,
+    OfferLinkIn,
     OfferStatusChangeView,
     OfferStatusIn,
     OfferSummary,
+    OfferToLink,
     OfferUpdateIn,
     OfferView,
     ProviderCheckIn,
@@ -805,6 +808,8 @@ async def create_offer(principal: Principal, data: OfferIn) -> int:
         if errors:
             raise FormErrors(errors)
         assert person is not None
+        if not data.confirm_duplicate:
+            await _refuse_duplicate(principal, person["id"], data.category)
         offer = SupportOffer(
             person=person["id"],
             municipality=person["municipality"],
@@ -826,7 +831,7 @@ async def create_offer(principal: Principal, data: OfferIn) -> int:
             from_status=None,
             to_status=OfferStatus.offered,
             changed_on=offered_on,
-            changed_at=datetime.now(tz=UTC),
+            changed_at=clock.now(),
             changed_by=principal.user_id,
         ).save()
         await record(
@@ -842,6 +847,42 @@ async def create_offer(principal: Principal, data: OfferIn) -> int:
             },
         )
     return offer.id
+
+
+OPEN_STATUSES = (OfferStatus.offered, OfferStatus.accepted, OfferStatus.started)
+DUPLICATE_OFFER = N_(
+    "Personen har redan ett öppet erbjudande om %(category)s (registrerat %(day)s). "
+    "Kontrollera att det inte är samma erbjudande. Kryssa i rutan och spara igen för att "
+    "ändå registrera ett till."
+)
+
+
+async def _refuse_duplicate(principal: Principal, person_id: int, category: str) -> None:
+    """Workers logged offers twice when an existing one could not be linked; a second
+    open offer of the same category for the same person needs a confirmation."""
+    from gvi.support.forms import CATEGORY_LABELS
+
+    held = (
+        await SupportOffer.select(SupportOffer.offered_on)
+        .where(
+            offer_scope(principal)
+            & (SupportOffer.person == person_id)
+            & (SupportOffer.category == category)
+            & SupportOffer.status.is_in(list(OPEN_STATUSES))
+        )
+        .order_by(SupportOffer.offered_on, ascending=False)
+        .first()
+    )
+    if held is not None:
+        raise FormErrors(
+            {
+                "confirm_duplicate": gettext(DUPLICATE_OFFER)
+                % {
+                    "category": gettext(CATEGORY_LABELS.get(category, category)).lower(),
+                    "day": held["offered_on"].isoformat(),
+                }
+            }
+        )
 
 
 async def _writable_offer(principal: Principal, offer_id: int) -> dict[str, Any]:
@@ -927,7 +968,7 @@ async def change_offer_status(principal: Principal, offer_id: int, data: OfferSt
             from_status=current,
             to_status=data.to_status,
             changed_on=changed_on,
-            changed_at=datetime.now(tz=UTC),
+            changed_at=clock.now(),
             changed_by=principal.user_id,
             note=data.note.strip(),
         ).save()
@@ -939,3 +980,130 @@ async def change_offer_status(principal: Principal, offer_id: int, data: OfferSt
             person_id=offer["person"],
             details={"op": "status", "from": current, "to": data.to_status.value},
         )
+
+
+# --- offers: linking after they are logged ---------------------------------------------------
+
+LINK_NOT_THIS_PERSON = N_("Ärendet gäller en annan person, eller finns inte bland dina ärenden.")
+LINK_NOT_INVITED = N_("Personen var inte inbjuden till det mötet, eller mötet finns inte.")
+LINK_NOT_NOTIFIED = N_("Underrättelsen gäller inte den här personen.")
+
+
+async def link_offer(principal: Principal, offer_id: int, data: OfferLinkIn) -> None:
+    """Link an offer to a defector case, a call-in or a notification (or move or unlink
+    it), audited. A case link sits beside the offer's origin (the call-in or notification
+    it came from); a call-in and a notification are alternative origins."""
+    _require(principal, Permission.offers_write)
+    scope = list(principal.municipality_ids) or [-1]
+    async with write_transaction(_engine()):
+        offer: dict[str, Any] | None = (
+            await SupportOffer.select(
+                SupportOffer.id,
+                SupportOffer.person,
+                SupportOffer.context,
+                SupportOffer.call_in,
+                SupportOffer.notification,
+                SupportOffer.defector_case,
+            )
+            .where(offer_scope(principal) & (SupportOffer.id == offer_id))
+            .first()
+        )
+        if offer is None:
+            raise NotFoundException()
+        target_id = data.target_id
+        values: dict[Any, Any] = {}
+        origin = SupportOffer.Context.street_outreach
+        if data.target == "defector_case":
+            if target_id is not None and not await DefectorCase.exists().where(
+                case_scope(principal)
+                & (DefectorCase.id == target_id)
+                & (DefectorCase.person == offer["person"])
+            ):
+                raise FormErrors({"target_id": gettext(LINK_NOT_THIS_PERSON)})
+            values[SupportOffer.defector_case] = target_id
+            if offer["context"] == SupportOffer.Context.defector_case and target_id is None:
+                values[SupportOffer.context] = origin
+            before = offer["defector_case"]
+        elif data.target == "call_in":
+            if target_id is not None and not await Invitation.exists().where(
+                (Invitation.call_in == target_id)
+                & (Invitation.person == offer["person"])
+                & Invitation.archived_at.is_null()
+                & Invitation.call_in.municipality.is_in(scope)
+                & Invitation.call_in.archived_at.is_null()
+            ):
+                raise FormErrors({"target_id": gettext(LINK_NOT_INVITED)})
+            values[SupportOffer.call_in] = target_id
+            if target_id is not None:
+                values[SupportOffer.notification] = None
+                values[SupportOffer.context] = SupportOffer.Context.call_in
+            elif offer["context"] == SupportOffer.Context.call_in:
+                values[SupportOffer.context] = origin
+            before = offer["call_in"]
+        else:
+            if target_id is not None and not await Notification.exists().where(
+                (Notification.id == target_id)
+                & (Notification.person == offer["person"])
+                & Notification.municipality.is_in(scope)
+                & Notification.archived_at.is_null()
+            ):
+                raise FormErrors({"target_id": gettext(LINK_NOT_NOTIFIED)})
+            values[SupportOffer.notification] = target_id
+            if target_id is not None:
+                values[SupportOffer.call_in] = None
+                values[SupportOffer.context] = SupportOffer.Context.notification
+            elif offer["context"] == SupportOffer.Context.notification:
+                values[SupportOffer.context] = origin
+            before = offer["notification"]
+        if not await bump_version(SupportOffer, offer_id, data.version, values):
+            raise Conflict(gettext(OFFER_CONFLICT))
+        await record(
+            AuditAction.offer_write,
+            actor=principal,
+            target_type="support_offer",
+            target_id=offer_id,
+            person_id=offer["person"],
+            details={"op": "link", "target": data.target, "from": before, "to": target_id},
+        )
+
+
+async def offers_to_link(principal: Principal, case_id: int) -> list[OfferToLink]:
+    """The case person's offers not linked to this case (the user's scope), audited."""
+    if not principal.can(Permission.offers_write):
+        return []
+    case = (
+        await DefectorCase.select(DefectorCase.person)
+        .where(case_scope(principal) & (DefectorCase.id == case_id))
+        .first()
+    )
+    if case is None:
+        return []
+    async with write_transaction(_engine()):
+        rows = (
+            await SupportOffer.select(
+                SupportOffer.id,
+                SupportOffer.version,
+                SupportOffer.category,
+                SupportOffer.status,
+                SupportOffer.offered_on,
+                SupportOffer.context,
+                SupportOffer.defector_case.reference.as_alias("case_reference"),
+            )
+            .where(
+                offer_scope(principal)
+                & (SupportOffer.person == case["person"])
+                & (SupportOffer.defector_case.is_null() | (SupportOffer.defector_case != case_id))
+            )
+            .order_by(SupportOffer.offered_on, ascending=False)
+            .limit(50)
+        )
+        if rows:
+            await record(
+                AuditAction.offer_list,
+                actor=principal,
+                target_type="defector_case",
+                target_id=case_id,
+                person_id=case["person"],
+                details={"op": "to_link", "count": len(rows)},
+            )
+    return [OfferToLink(**r) for r in rows]

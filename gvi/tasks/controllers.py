@@ -39,6 +39,7 @@ class TaskOut(msgspec.Struct):
     person_code: str | None
     call_in_id: int | None
     notification_id: int | None
+    case_id: int | None = None  # a follow-up task's case, when the user may open it
 
 
 class TaskPage(msgspec.Struct):
@@ -67,6 +68,7 @@ def _out(t: services.TaskRow) -> TaskOut:
         person_code=t.person_code,
         call_in_id=t.call_in_id,
         notification_id=t.notification_id,
+        case_id=t.case_id,
     )
 
 

@@ -9,7 +9,13 @@ A task is visible to a user when it lies in one of the user's municipalities and
   follow-ups for social services.
 
 So a follow-up the social services hold never shows to the police, and a task
-tied to a defector case is seen only by its unit. Tasks may name a person (by
+tied to a defector case is seen only by its unit.
+
+A visible task can still name records the user may not see (a Sigtuna worker's
+outreach task after a Järfälla call-in). Such a task shows a neutral title instead
+of its stored one, no notes (they quote the call-in) and no link to the record
+that would answer 404. A follow-up task links to the case it follows up: its own
+``defector_case``, else the person's open case the user can see. Tasks may name a person (by
 pseudonymous code): listing them writes a ``task:list`` audit row, changing one a
 ``task:write`` row, in the same transaction.
 
@@ -32,7 +38,8 @@ from gvi.audit.events import AuditAction
 from gvi.audit.services import record
 from gvi.core.versioning import bump_version
 from gvi.db import write_transaction
-from gvi.incidents.forms import VersionConflict, today
+from gvi.i18n import N_, gettext
+from gvi.incidents.forms import TASK_KIND_LABELS, VersionConflict, today
 from gvi.tasks.tables import Task
 
 VIEWS = ("all", "mine", "unit", "pool")
@@ -61,6 +68,7 @@ class TaskRow:
     notification_id: int | None
     notes: str
     pooled: bool
+    case_id: int | None = None
 
 
 def _engine() -> Any:
@@ -119,17 +127,79 @@ _COLUMNS = (
     Task.person.code.as_alias("person_code"),
     Task.person.home_municipality.as_alias("person_municipality"),
     Task.call_in,
+    Task.call_in.municipality.as_alias("call_in_municipality"),
     Task.notification,
+    Task.notification.municipality.as_alias("notification_municipality"),
+    Task.defector_case,
     Task.notes,
 )
 
+NEUTRAL_TITLE = N_("%(kind)s (rör uppgifter i en annan kommun)")
 
-def _row(r: dict[str, Any], principal: Principal, on: date) -> TaskRow:
-    in_scope = r["person_municipality"] in principal.municipality_ids
+
+@dataclass(frozen=True)
+class _Visible:
+    """Which linked records of the listed tasks the user may open."""
+
+    cases: dict[int, int]  # task id → case id
+
+
+async def _visible_links(principal: Principal, rows: list[dict[str, Any]]) -> _Visible:
+    # Imported here: the defector service imports nothing of tasks, but keep it that way.
+    from gvi.defectors.services import case_scope
+    from gvi.defectors.tables import CaseStatus, DefectorCase
+
+    cases: dict[int, int] = {}
+    if not principal.can(Permission.cases_read):
+        return _Visible(cases)
+    own = [r["defector_case"] for r in rows if r["defector_case"]]
+    people = [r["person"] for r in rows if r["kind"] == Task.Kind.follow_up and r["person"]]
+    if not own and not people:
+        return _Visible(cases)
+    found = (
+        await DefectorCase.select(DefectorCase.id, DefectorCase.person, DefectorCase.status)
+        .where(
+            case_scope(principal)
+            & (DefectorCase.id.is_in(own or [-1]) | DefectorCase.person.is_in(people or [-1]))
+        )
+        .order_by(DefectorCase.id)
+    )
+    visible = {c["id"] for c in found}
+    open_by_person: dict[int, int] = {}
+    for c in found:
+        if c["status"] != CaseStatus.closed:
+            open_by_person[c["person"]] = c["id"]  # the newest open case
+    for r in rows:
+        if r["defector_case"] in visible:
+            cases[r["id"]] = r["defector_case"]
+        elif r["kind"] == Task.Kind.follow_up and r["person"] in open_by_person:
+            cases[r["id"]] = open_by_person[r["person"]]
+    return _Visible(cases)
+
+
+def _row(r: dict[str, Any], principal: Principal, on: date, links: _Visible) -> TaskRow:
+    scope = principal.municipality_ids
+    in_scope = r["person_municipality"] in scope
+    call_in_ok = r["call_in"] is not None and (
+        r["call_in_municipality"] in scope and principal.can(Permission.callins_read)
+    )
+    notification_ok = r["notification"] is not None and (
+        r["notification_municipality"] in scope and principal.can(Permission.notifications_read)
+    )
+    hidden = (
+        (r["person"] is not None and not in_scope)
+        or (r["call_in"] is not None and r["call_in_municipality"] not in scope)
+        or (r["notification"] is not None and r["notification_municipality"] not in scope)
+    )
+    title = (
+        gettext(NEUTRAL_TITLE) % {"kind": gettext(TASK_KIND_LABELS.get(r["kind"], r["kind"]))}
+        if hidden
+        else r["title"]
+    )
     return TaskRow(
         id=r["id"],
         version=r["version"],
-        title=r["title"],
+        title=title,
         kind=r["kind"],
         status=r["status"],
         due_on=r["due_on"],
@@ -138,10 +208,11 @@ def _row(r: dict[str, Any], principal: Principal, on: date) -> TaskRow:
         assignee=r["assignee_name"],
         unit=r["unit_name"],
         person_code=r["person_code"] if r["person"] and in_scope else None,
-        call_in_id=r["call_in"],
-        notification_id=r["notification"],
-        notes=r["notes"],
+        call_in_id=r["call_in"] if call_in_ok else None,
+        notification_id=r["notification"] if notification_ok else None,
+        notes="" if hidden else r["notes"],
         pooled=r["assignee"] is None and r["unit"] is None,
+        case_id=links.cases.get(r["id"]),
     )
 
 
@@ -181,13 +252,14 @@ async def list_tasks(
             .offset(offset)
         )
         total: int = await Task.count().where(where)
+        links = await _visible_links(principal, rows)
         await record(
             AuditAction.task_list,
             actor=principal,
             target_type="task",
             details={"count": len(rows), "offset": offset, "view": view},
         )
-    return [_row(r, principal, on) for r in rows], total
+    return [_row(r, principal, on, links) for r in rows], total
 
 
 async def complete_task(principal: Principal, task_id: int, version: int) -> None:

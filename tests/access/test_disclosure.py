@@ -96,3 +96,40 @@ async def test_disclosure_opens_the_case_to_one_officer_and_consent_withdrawal_c
         )
         assert osl.status_code == 201
         assert (await police.get(f"/api/v1/cases/{case_id}")).status_code == 200
+
+
+async def test_disclosure_validity_is_one_to_365_days(app: Litestar) -> None:
+    """Issue 16, rule 8: valid_days 0 was stored as no expiry; negatives and 100,000 were
+    accepted. Now 1–365 days, a Swedish refusal otherwise (400)."""
+    world = await _build_world()
+    case_id = world.case["own"]
+    async with AsyncTestClient(app=app, base_url=BASE) as social:
+        await login(social, "m-outreach", world.secrets["outreach"])
+        token = csrf_from((await social.get("/")).text)
+
+        async def disclose(days: object) -> tuple[int, str]:
+            r = await social.post(
+                f"/api/v1/cases/{case_id}/disclosures",
+                json={
+                    "to_user_id": world.police_id,
+                    "legal_ground": "osl_10_18a",
+                    "summary": "Hotbild och pågående insatser",
+                    "valid_days": days,
+                },
+                headers={"X-CSRF-Token": token},
+            )
+            return r.status_code, r.text
+
+        before = await Disclosure.count()
+        for bad in (0, -1, 366, 100_000, None):
+            status, text = await disclose(bad)
+            assert status == 400, (bad, text)
+            assert "1–365 dagar" in text, bad
+        assert await Disclosure.count() == before
+        for good in (1, 365):
+            status, text = await disclose(good)
+            assert status == 201, (good, text)
+    rows = await Disclosure.select(Disclosure.disclosed_at, Disclosure.expires_at).where(
+        Disclosure.defector_case == case_id
+    )
+    assert sorted((r["expires_at"] - r["disclosed_at"]).days for r in rows) == [1, 365]

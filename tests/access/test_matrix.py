@@ -121,6 +121,8 @@ ALLOWED: dict[str, dict[str, set[str]]] = {
             "api.offers.update",
             "offers.status",
             "api.offers.status",
+            "offers.link",
+            "api.offers.link",
             "providers.update",
             "api.providers.update",
             "providers.check",

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from gvi.access.tables import Disclosure
+from gvi.core import clock
 from gvi.defectors.tables import CaseConsent, ConsentAgency, DefectorCase, GrantApplication
 from tests.access.test_matrix import BASE
 from tests.defectors.audit import events_since, last_seq
@@ -66,7 +67,7 @@ async def test_withdrawing_police_consent_on_the_page_ends_sharing_at_once(app: 
         before = await last_seq()
         r = await social.post(
             action,
-            data={"withdrawn_on": date.today().isoformat(), "csrf_token": csrf_from(page.text)},
+            data={"withdrawn_on": clock.today().isoformat(), "csrf_token": csrf_from(page.text)},
             follow_redirects=False,
         )
         assert r.status_code == 303, r.text

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 from litestar import Litestar
 
+from gvi.core import clock
 from gvi.groups.services import CONFLICT_RELATION
 from gvi.groups.tables import GroupRelation, Membership
 from tests.admin.support import audit_rows, head_seq
@@ -165,7 +166,7 @@ async def test_a_cross_border_relation_is_visible_but_not_writable(app: Litestar
 
 async def _due(w: World) -> tuple[int, int, int]:
     """A past-due membership and relation in scope, and one outside it."""
-    past = date.today() - timedelta(days=3)
+    past = clock.today() - timedelta(days=3)
     m = Membership(
         person=w.person_own,
         group=w.group_own2,
@@ -321,7 +322,7 @@ async def test_confirm_and_end_through_the_api(app: Litestar) -> None:
         assert (r.json()["review_by"], r.json()["version"]) == ("2099-03-01", 2)
         r = await api_post(c, f"/api/v1/memberships/{membership_id}/end", {"version": 2})
         assert r.status_code == 200
-        assert r.json()["valid_to"] == date.today().isoformat()
+        assert r.json()["valid_to"] == clock.today().isoformat()
         assert r.json()["review_by"] is None
         r = await api_post(c, f"/api/v1/relations/{relation_id}/end", {"version": 7})
         assert r.status_code == 409

@@ -319,10 +319,11 @@ async def build_ops_targets(
             rows["incident"][target].append(incident.id)
             children["link_id"][incident.id] = link.id
         for _ in range(sizes["call_in"]):
+            # In the past: holding it and taking attendance need a meeting that has begun.
             call_in = CallIn(
                 title="Matrisens call-in",
-                starts_at=datetime(2031, 3, 3, 16, 0, tzinfo=UTC),
-                ends_at=datetime(2031, 3, 3, 18, 0, tzinfo=UTC),
+                starts_at=datetime(2025, 3, 3, 16, 0, tzinfo=UTC),
+                ends_at=datetime(2025, 3, 3, 18, 0, tzinfo=UTC),
                 venue="Matrislokalen",
                 municipality=municipality,
             )

@@ -16,6 +16,7 @@ from gvi.callins import services
 from gvi.callins.tables import Invitation
 from gvi.incidents.forms import local_moment, today
 from gvi.tasks.tables import Task
+from tests.conftest import MovableClock
 from tests.operations.support import (
     OpsWorld,
     audit_mark,
@@ -299,3 +300,48 @@ async def test_invite_page_warns_and_keeps_the_selection(app: Litestar) -> None:
         assert "Varningen om rivalitet är åsidosatt" in shown.text
         assert "Medlingsmöte med båda sidor" in shown.text
     assert len(await _invitations(call_in)) == 2
+
+
+async def test_held_and_attendance_only_once_started_cancel_any_time(
+    db: None, move_clock: MovableClock
+) -> None:
+    """Issue 16: a call-in six weeks ahead was marked held, attendance recorded, tasks
+    created and the figures counted it. Now: refused until it starts (Swedish time)."""
+    from gvi.callins.tables import CallIn
+    from gvi.reports.queries import Scope
+    from gvi.reports.queries import callins as held_figures
+
+    world = await build_world()
+    coordinator = world.principal("coordinator")
+    a = await group("Alfagänget", world.own)
+    people = await members(world, a, 2)
+    day = today() + timedelta(weeks=6)
+    call_in = await _callin(world, day=day, start=time(17, 0))
+    await services.invite(coordinator, call_in, [(a, p) for p, _ in people])
+    detail = await services.get_callin(coordinator, call_in)
+    first = detail.invitations[0].id
+    with pytest.raises(services.FormErrors) as refused:
+        await services.set_status(coordinator, call_in, detail.version, "held")
+    assert "Mötet har inte börjat än" in refused.value.errors["status"]
+    for status in ("attended", "no_show"):
+        with pytest.raises(services.FormErrors):
+            await services.set_invitation_status(coordinator, call_in, first, status)
+    # Plans are fine before: confirmed and excused.
+    await services.set_invitation_status(coordinator, call_in, first, "confirmed")
+    assert await Task.count() == 0
+    # One minute before the start (Swedish wall clock): still refused.
+    move_clock.set(local_moment(day, time(16, 59)))
+    with pytest.raises(services.FormErrors):
+        await services.set_status(coordinator, call_in, detail.version, "held")
+    move_clock.set(local_moment(day, time(17, 0)))
+    await services.set_invitation_status(coordinator, call_in, first, "attended")
+    assert await services.set_status(coordinator, call_in, detail.version, "held") == 1
+    row = await CallIn.select(CallIn.status).where(CallIn.id == call_in).first()
+    assert row is not None
+    assert row["status"] == "held"
+    # Cancelling a future meeting works at any time.
+    later = await _callin(world, day=day + timedelta(weeks=4))
+    later_detail = await services.get_callin(coordinator, later)
+    await services.set_status(coordinator, later, later_detail.version, "cancelled")
+    figures = await held_figures(Scope(municipality_ids=(world.own,)))
+    assert sum(r["held"] for r in figures) == 1

@@ -83,6 +83,7 @@ async def _ledger_world() -> tuple[OpsWorld, int, list[int], dict[str, int]]:
     )
     ((p1, _),) = await members(world, g, 1)
     await callins.invite(world.principal("coordinator"), call_in, [(g, p1)])
+    await callins.set_status(world.principal("coordinator"), call_in, 1, "held")
     promises = [
         r["id"]
         for r in await Promise.select(Promise.id)
@@ -119,7 +120,7 @@ async def test_promise_ledger_counts_and_time_to_first_action(db: None) -> None:
         promise=p1,
         status="cancelled",
     )
-    # Promise 2: one action taken 4 days after incident 2, one with no trigger.
+    # Promise 2: one action taken 4 days after incident 2; one with no trigger is refused.
     await _action(
         world,
         group_id=g,
@@ -128,10 +129,13 @@ async def test_promise_ledger_counts_and_time_to_first_action(db: None) -> None:
         promise=p2,
         kind="probation_check",
     )
-    await _action(world, group_id=g, day=D + timedelta(days=40), incident=None, promise=p2)
+    with pytest.raises(FormErrors) as refused:
+        await _action(world, group_id=g, day=D + timedelta(days=40), incident=None, promise=p2)
+    assert "promise" in refused.value.errors
     ledger = await services.promise_ledger(world.principal("police"), call_in)
     one, two, three = ledger.promises
-    assert (one.incidents, one.actions_taken, one.actions_planned) == (2, 2, 1)
+    # Every promise is triggered by the three incidents of the invited group after the call-in.
+    assert (one.incidents, one.actions_taken, one.actions_planned) == (3, 2, 1)
     # First trigger D, first action taken D + 2 → 2 days.
     assert (one.first_trigger, one.first_action, one.days_to_first_action) == (
         D,
@@ -141,13 +145,15 @@ async def test_promise_ledger_counts_and_time_to_first_action(db: None) -> None:
     assert [(t.incident_day, t.days_to_first_action) for t in one.triggers] == [
         (D, 2),
         (D + timedelta(days=10), None),  # only planned so far
+        (D + timedelta(days=20), None),
     ]
     assert one.kept
-    # Promise 2: its one trigger is incident 2 (D + 10); first action D + 14 → 4 days.
-    assert (two.incidents, two.actions_taken, two.days_to_first_action) == (1, 2, 4)
-    assert len(two.untriggered) == 1
-    assert (three.incidents, three.actions_taken, three.kept) == (0, 0, False)
-    assert (ledger.triggered, ledger.kept) == (2, 2)
+    # Promise 2: first trigger D, its one action D + 14 (after incident 2: 4 days for it).
+    assert (two.incidents, two.actions_taken, two.days_to_first_action) == (3, 1, 14)
+    assert [t.days_to_first_action for t in two.triggers] == [None, 4, None]
+    assert two.untriggered == []
+    assert (three.incidents, three.actions_taken, three.kept) == (3, 0, False)
+    assert (ledger.triggered, ledger.kept) == (3, 2)
     # Incident 3 by the invited group has no action under any promise.
     assert [u.incident_day for u in ledger.unanswered] == [D + timedelta(days=20)]
     assert ledger.detail
@@ -163,7 +169,7 @@ async def test_coordinators_see_whether_promises_were_kept_but_no_detail(
     )
     ledger = await services.promise_ledger(world.principal("coordinator"), call_in)
     assert not ledger.detail
-    (trigger,) = ledger.promises[0].triggers
+    (trigger,) = [t for t in ledger.promises[0].triggers if t.actions]
     assert (trigger.incident_id, trigger.days_to_first_action) == (None, 3)
     (seen,) = trigger.actions
     assert (seen.id, seen.agency, seen.notes, seen.kind, seen.day) == (
@@ -235,3 +241,127 @@ async def test_actions_are_scoped_and_checked(db: None) -> None:
     assert "group" in caught.value.errors
     with pytest.raises(NotFoundException):
         await services.promise_ledger(world.principal("coordinator_other"), call_in)
+
+
+async def test_only_incidents_after_the_call_in_by_a_reached_group_trigger(db: None) -> None:
+    """Issue 16: an incident the day before the call-in counted as keeping the promise, and
+    the form offered every call-in's promises from every municipality."""
+    world, call_in, (p1, _p2, _p3), ids = await _ledger_world()
+    g = ids["group"]
+    before = await _incident(world, D - timedelta(days=31), g)  # the day before the call-in
+    quiet = await group("Tysta gänget 2", world.own)
+    not_reached = await _incident(world, D + timedelta(days=3), quiet)
+    police = world.principal("police")
+    # The form offers the call-in's promises for a triggering incident only.
+    offered = {c.id for c in await services.promise_choices(police, ids["i1"])}
+    assert p1 in offered
+    assert await services.promise_choices(police, before) == []
+    assert await services.promise_choices(police, not_reached) == []
+    # Another municipality's police see none of them.
+    assert await services.promise_choices(world.principal("police_other")) == []
+    # Saving refuses the pairing, with the reason.
+    for incident in (before, not_reached):
+        with pytest.raises(FormErrors) as refused:
+            await _action(
+                world, group_id=g, day=D + timedelta(days=5), incident=incident, promise=p1
+            )
+        assert "utlöser" in refused.value.errors["promise"]
+    # An action dated before its incident does not keep the promise either.
+    with pytest.raises(FormErrors) as early:
+        await _action(world, group_id=g, day=D - timedelta(days=1), incident=ids["i1"], promise=p1)
+    assert "före händelsen" in early.value.errors["action_date"]
+    # The same day counts.
+    await _action(world, group_id=g, day=D, incident=ids["i1"], promise=p1)
+    ledger = await services.promise_ledger(police, call_in)
+    assert ledger.promises[0].kept
+    why = {c.incident_id: c for c in ledger.considered}
+    assert not why[before].triggered
+    assert "före mötet" in why[before].reason
+    assert not why[not_reached].triggered
+    assert "inbjuden" in why[not_reached].reason
+    assert why[ids["i1"]].triggered
+    assert "Alfagänget" in why[ids["i1"]].reason
+
+
+async def test_a_call_in_not_held_makes_no_promise(db: None) -> None:
+    world = await build_world()
+    g = await group("Alfagänget", world.own)
+    call_in = await callins.create_callin(
+        world.principal("coordinator"),
+        callins.CallInDraft(
+            title="Inställt möte",
+            starts_at=local_moment(D - timedelta(days=30), time(17, 0)),
+            ends_at=local_moment(D - timedelta(days=30), time(19, 0)),
+            venue="Medborgarhuset",
+            municipality_id=world.own,
+            capacity=20,
+            message="",
+            promises=["Hela gruppen får polisens uppmärksamhet."],
+        ),
+    )
+    ((p1, _),) = await members(world, g, 1)
+    await callins.invite(world.principal("coordinator"), call_in, [(g, p1)])
+    incident = await _incident(world, D, g)
+    assert await services.promise_choices(world.principal("police"), incident) == []
+    ledger = await services.promise_ledger(world.principal("police"), call_in)
+    assert not ledger.held
+    assert ledger.triggered == 0
+    assert "inte genomfört" in ledger.considered[0].reason
+
+
+async def test_ledger_page_explains_each_incident(app: Litestar) -> None:
+    world, call_in, _promises, ids = await _ledger_world()
+    await _incident(world, D - timedelta(days=31), ids["group"])
+    async with signed_in(app, world, "police") as client:
+        page = await client.get(f"/callins/{call_in}/ledger")
+        api = await client.get(f"/api/v1/callins/{call_in}/ledger")
+        form = await client.get(f"/enforcement/new?incident={ids['i1']}")
+    assert page.status_code == 200
+    assert "Utlöser inte: händelsen inträffade före mötet." in page.text
+    assert "Utlöser löftena" in page.text
+    assert [c["triggered"] for c in api.json()["considered"]] == [False, True, True, True, False]
+    assert form.status_code == 200
+    assert "Hela gruppen får polisens uppmärksamhet." in form.text
+
+
+async def test_a_custom_notification_carrying_the_promise_reaches_the_persons_group(
+    db: None,
+) -> None:
+    world, call_in, (p1, _p2, _p3), _ids = await _ledger_world()
+    notified_group = await group("Underrättade gänget", world.own)
+    ((_pid, code),) = await members(world, notified_group, 1)
+    incident = await _incident(world, D + timedelta(days=4), notified_group)
+    police = world.principal("police")
+    assert await services.promise_choices(police, incident) == []
+    await callins.create_notification(
+        world.principal("coordinator"),
+        callins.NotificationDraft(
+            code=code,
+            delivered_on=D - timedelta(days=20),  # after the call-in, before the incident
+            delivered_by="Polis och socialtjänst",
+            outcome="delivered",
+            offer_made="",
+            follow_up_days=0,
+            call_in_id=call_in,
+        ),
+    )
+    assert p1 in {c.id for c in await services.promise_choices(police, incident)}
+    ledger = await services.promise_ledger(police, call_in)
+    why = {c.incident_id: c for c in ledger.considered}
+    assert why[incident].triggered
+    assert "Underrättade gänget" in why[incident].reason
+    # A planned call-in cannot be carried.
+    with pytest.raises(FormErrors) as refused:
+        await callins.create_notification(
+            world.principal("coordinator"),
+            callins.NotificationDraft(
+                code=code,
+                delivered_on=D,
+                delivered_by="Polis",
+                outcome="delivered",
+                offer_made="",
+                follow_up_days=0,
+                call_in_id=999_999,
+            ),
+        )
+    assert "call_in" in refused.value.errors

@@ -5,14 +5,15 @@ page carries inline script or style."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import date, time, timedelta
 
 from litestar import Litestar
 
 from gvi.callins.tables import CallIn, CallInSpeaker, Invitation
 from gvi.enforcement.tables import EnforcementAction
-from gvi.incidents.forms import today
+from gvi.incidents.forms import local_moment, today
 from gvi.incidents.tables import Incident, IncidentPerson
+from tests.conftest import MovableClock
 from tests.operations.support import (
     build_world,
     group,
@@ -112,7 +113,7 @@ async def test_incident_pages_round_trip(app: Litestar) -> None:
         assert f"/incidents/{incident_id}#risk" in risks.text
 
 
-async def test_call_in_pages_round_trip(app: Litestar) -> None:
+async def test_call_in_pages_round_trip(app: Litestar, move_clock: MovableClock) -> None:
     world = await build_world()
     a = await group("Alfagänget", world.own)
     people = await members(world, a, 3)
@@ -160,6 +161,22 @@ async def test_call_in_pages_round_trip(app: Litestar) -> None:
         assert not INLINE.search(sheet.text)
         assert sheet.text.count('name="status" value="attended"') == 3
         (first,) = await Invitation.select(Invitation.id).limit(1)
+        # Twenty days early: no attendance yet, and the refusal says why (in Swedish).
+        early = await client.post(
+            f"/callins/{call_in}/invitations/{first['id']}/status",
+            data={"csrf_token": csrf, "status": "attended"},
+            follow_redirects=False,
+        )
+        assert early.status_code == 400
+        assert "Mötet har inte börjat än" in early.text
+        held = await client.post(
+            f"/callins/{call_in}/status",
+            data={"csrf_token": csrf, "version": "1", "status": "held"},
+            follow_redirects=False,
+        )
+        assert held.status_code == 400
+        assert "Mötet har inte börjat än" in held.text
+        move_clock.set(local_moment(date.fromisoformat(day), time(17, 5)))
         r = await client.post(
             f"/callins/{call_in}/invitations/{first['id']}/status",
             data={"csrf_token": csrf, "status": "attended"},

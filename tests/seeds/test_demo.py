@@ -29,7 +29,9 @@ from tests.conftest import engines_only
 
 # Written by the running system, never by a seed (see seeds.demo's docstring).
 # analysis_job: queued by a user, run by the app's worker (gvi.networks.jobs).
-RUNTIME_ONLY = {"audit_event", "alert", "break_glass", "analysis_job"}
+# case_assessment_change: history the app writes when an assessment changes; the seeds
+# load cases as they stand.
+RUNTIME_ONLY = {"audit_event", "alert", "break_glass", "analysis_job", "case_assessment_change"}
 
 
 async def _row_counts() -> dict[str, int]:

@@ -87,9 +87,11 @@ class SupportTargets:
                 "person_code": code,
                 "category": "housing",
                 "link": "street_outreach",
+                "confirm_duplicate": "true",  # the world already has an open housing offer
             },
             "offers.update": {"version": "1", "notes": "Matris"},
             "offers.status": {"from_status": "offered", "to_status": "accepted"},
+            "offers.link": {"version": "1", "link": "notification:"},
             "providers.create": {"name": "Matrisutföraren (sida)", "kind": "private"},
             "providers.update": {"version": "1", "services": "Matris"},
             "providers.check": {"what": "Registerutdrag", "result": "approved"},
@@ -109,9 +111,14 @@ class SupportTargets:
             "cases.follow_up": {"phase": "before", "follow_up_on": "2024-02-01"},
         }
         api: dict[str, dict[str, Any]] = {
-            "api.offers.create": {"person_code": code, "category": "housing"},
+            "api.offers.create": {
+                "person_code": code,
+                "category": "housing",
+                "confirm_duplicate": True,
+            },
             "api.offers.update": {"version": 1, "notes": "Matris"},
             "api.offers.status": {"to_status": "accepted"},
+            "api.offers.link": {"version": 1, "target": "notification", "target_id": None},
             "api.providers.create": {"name": "Matrisutföraren (api)", "kind": "private"},
             "api.providers.update": {"version": 1, "services": "Matris"},
             "api.providers.check": {"what": "Registerutdrag", "result": "approved"},

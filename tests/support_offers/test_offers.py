@@ -4,7 +4,6 @@ the link between offers and defector cases, and the audit rows."""
 from __future__ import annotations
 
 import json
-from datetime import date
 from decimal import Decimal
 from html.parser import HTMLParser
 from typing import Any
@@ -12,6 +11,7 @@ from typing import Any
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
+from gvi.core import clock
 from gvi.support.tables import OfferStatus, SupportOffer, SupportOfferStatusChange
 from tests.access.test_matrix import BASE
 from tests.defectors.audit import events_since, last_seq
@@ -81,7 +81,7 @@ async def test_phone_form_is_short_and_ready_to_go(app: Litestar) -> None:
             assert attrs.get("id") in form.labels
         by_name = {a.get("name"): (t, a) for t, a in form.controls}
         assert by_name["offered_on"][1].get("type") == "date"
-        assert by_name["offered_on"][1].get("value") == date.today().isoformat()
+        assert by_name["offered_on"][1].get("value") == clock.today().isoformat()
         assert by_name["person_code"][1].get("autocapitalize") == "characters"
         assert by_name["cost"][1].get("inputmode") == "decimal"
         # An unchecked private provider is flagged in the list.

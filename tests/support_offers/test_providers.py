@@ -9,6 +9,7 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
+from gvi.core import clock
 from gvi.support.services import needs_check
 from gvi.support.tables import Provider, ProviderCheck
 from tests.access.test_matrix import BASE
@@ -78,7 +79,7 @@ async def test_register_checks_and_flags(app: Litestar) -> None:
                 f"{url}/checks",
                 data={
                     "what": "Registerutdrag och IVO-tillstånd",
-                    "checked_on": (date.today() - timedelta(days=30)).isoformat(),
+                    "checked_on": (clock.today() - timedelta(days=30)).isoformat(),
                     "result": result,
                     "csrf_token": token,
                 },
@@ -110,13 +111,13 @@ async def test_an_old_approval_flags_again(db: None) -> None:
     provider_id = await make_provider("Gammal Kontroll AB")
     await ProviderCheck(
         provider=provider_id,
-        checked_on=date.today() - timedelta(days=400),
+        checked_on=clock.today() - timedelta(days=400),
         what="Registerutdrag",
         result=ProviderCheck.Result.approved,
     ).save()
     view = await services.get_provider(world.principal("jonna"), provider_id)
     assert view.needs_check is True
-    assert view.last_approved_on == date.today() - timedelta(days=400)
+    assert view.last_approved_on == clock.today() - timedelta(days=400)
 
 
 async def test_edit_is_locked_and_scoped(app: Litestar) -> None:
