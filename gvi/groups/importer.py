@@ -1,8 +1,8 @@
 """Reading and checking a group audit uploaded as three CSV files.
 
-Pure: the standard library, :mod:`gvi.core.tabular` and :mod:`gvi.groups.forms` only, no Litestar, no
-Piccolo, so it can be unit-tested and fuzzed on its own. The service layer does
-the database work around it:
+Pure: the standard library, :mod:`gvi.core.tabular` and :mod:`gvi.groups.forms`
+only, no Litestar, no Piccolo, so it can be unit-tested and fuzzed on its own.
+The service layer does the database work around it:
 
 1. :func:`parse_upload` reads the files through :mod:`gvi.core.tabular` (CSV in
    UTF-8, UTF-16 or Windows-1252, or an XLSX workbook; comma, semicolon or tab;
