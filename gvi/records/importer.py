@@ -1,0 +1,1640 @@
+"""Reading and checking an import of people, defector cases and support offers.
+
+Pure: the standard library, :mod:`gvi.core.tabular` and the domains' pure rule
+modules (labels, status transitions); no Litestar, no Piccolo. It works the way
+the group-audit import does (:mod:`gvi.groups.importer`):
+
+1. :func:`parse_upload` reads the files (one file per kind, or one workbook with
+   a sheet per kind) and checks every cell it can check without the database,
+   returning typed rows and a :class:`Problem` for every bad one;
+2. the service looks up what the rows refer to, within the user's scope, and
+   passes it in as :class:`Lookups`;
+3. :func:`check_upload` resolves the references and returns a :class:`Plan`
+   (what to create, update or skip) only when the whole upload is valid.
+
+Identity cells (name, personnummer, address, phone) are carried to the plan to
+be encrypted; no message ever quotes any cell.
+
+Multi-valued cells are lists separated by ``;``, each item ``key:date`` with
+further values after ``/``::
+
+    status_history  contact:2024-01-10; motivation_assessment:2024-01-20
+    consents        police:2024-02-01; school:2024-02-01/2024-06-01   (given/withdrawn)
+    needs           housing:2024-01-15; debt:2024-01-20/2024-06-01    (assessed/met)
+    grants          2024-03-01/150000/granted/2024-04-01/120000      (applied/amount/decision/…)
+    follow_ups      before:2024-01-10/poor/poor/poor/unknown/partly   (housing/occupation/…)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from itertools import pairwise
+
+from gvi.core import tabular
+from gvi.core.tabular import Problem
+
+__all__ = ["Problem", "check_upload", "parse_upload"]
+from gvi.defectors import transitions as case_rules
+from gvi.i18n import N_, gettext
+from gvi.support import transitions as offer_rules
+
+MAX_FILE_BYTES = 20 * 1024 * 1024
+MAX_ROWS = 50_000
+
+PEOPLE = "people"
+CASES = "cases"
+OFFERS = "offers"
+KINDS = (PEOPLE, CASES, OFFERS)
+KIND_LABELS = {
+    PEOPLE: N_("Personer"),
+    CASES: N_("Avhopparärenden"),
+    OFFERS: N_("Stödinsatser"),
+}
+# A workbook's sheets are matched to kinds by name (folded like headers).
+SHEET_NAMES = {
+    PEOPLE: ("people", "personer", "person"),
+    CASES: ("cases", "arenden", "avhopparärenden", "defector_cases", "ärende"),
+    OFFERS: ("offers", "erbjudanden", "stödinsatser", "insatser", "support_offers"),
+}
+
+# canonical column → Swedish headers (matched without case or accents)
+COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
+    PEOPLE: {
+        "external_ref": ("extern referens", "externt id", "ext ref"),
+        "code": ("personkod", "kod", "pseudonym"),
+        "municipality_code": ("kommunkod", "kommun"),
+        "birth_year": ("födelseår",),
+        "protection": ("skyddsnivå", "skydd", "skyddade personuppgifter"),
+        "name": ("namn",),
+        "pin": ("personnummer", "pnr"),
+        "address": ("adress",),
+        "phone": ("telefon", "telefonnummer"),
+        "notes": ("anteckningar",),
+    },
+    CASES: {
+        "external_ref": ("extern referens", "externt id", "ext ref"),
+        "person_code": ("personkod",),
+        "person_ref": ("personens externa referens", "person extern referens"),
+        "municipality_code": ("kommunkod", "kommun"),
+        "unit": ("enhet", "ansvarig enhet"),
+        "caseworker": ("handläggare",),
+        "opened_on": ("öppnat", "öppnad", "startdatum"),
+        "closed_on": ("stängt", "stängd", "avslutat"),
+        "closure_outcome": ("utfall", "avslutsorsak"),
+        "status_history": ("statushistorik", "status"),
+        "referral_source": ("aktualiserad av", "remittent", "hänvisning"),
+        "environment": ("miljö",),
+        "is_child": ("barn",),
+        "threat_level": ("hotnivå", "hotbild"),
+        "threat_assessed_on": ("hot bedömt", "hotbedömning"),
+        "motivated": ("motiverad",),
+        "is_witness": ("vittne",),
+        "social_services_eligible": ("stödbehov", "socialtjänstens bedömning"),
+        "consents": ("samtycken",),
+        "needs": ("behov",),
+        "grants": ("statsbidrag", "bidragsansökningar"),
+        "follow_ups": ("uppföljningar",),
+        "notes": ("anteckningar",),
+    },
+    OFFERS: {
+        "external_ref": ("extern referens", "externt id", "ext ref"),
+        "person_code": ("personkod",),
+        "person_ref": ("personens externa referens", "person extern referens"),
+        "case_ref": ("ärendets externa referens", "ärende"),
+        "category": ("kategori",),
+        "provider": ("utförare",),
+        "context": ("sammanhang", "kontext"),
+        "status_history": ("statushistorik", "status"),
+        "cost": ("kostnad",),
+        "notes": ("anteckningar",),
+    },
+}
+REQUIRED: dict[str, tuple[str, ...]] = {
+    PEOPLE: ("municipality_code",),
+    CASES: ("external_ref", "unit", "opened_on", "referral_source"),
+    OFFERS: ("external_ref", "category", "context", "status_history"),
+}
+IDENTITY_COLUMNS = ("name", "pin", "address", "phone")
+REF_MAX = 64
+TEXT_MAX = 4000
+IDENTITY_MAX = 400
+
+
+def _words(codes: Sequence[str], labels: Mapping[str, str]) -> dict[str, str]:
+    """Folded code value or Swedish label → code value."""
+    words = {tabular.fold(code): code for code in codes}
+    words.update({tabular.fold(label): code for code, label in labels.items()})
+    return words
+
+
+PROTECTION_LABELS = {
+    "none": N_("Inga"),
+    "sekretessmarkering": N_("Sekretessmarkering"),
+    "skyddad_folkbokforing": N_("Skyddad folkbokföring"),
+    "fingerade_personuppgifter": N_("Fingerade personuppgifter"),
+}
+REFERRAL_LABELS = {
+    "self": N_("Egen kontakt"),
+    "police": N_("Polisen"),
+    "economic_assistance": N_("Ekonomiskt bistånd"),
+    "addiction_care": N_("Beroendevården"),
+    "probation": N_("Frivården"),
+    "sis": N_("SiS"),
+    "school": N_("Skolan"),
+    "other": N_("Annan"),
+}
+ENVIRONMENT_LABELS = {
+    "criminal_network": N_("Kriminella nätverk"),
+    "violent_extremism": N_("Våldsbejakande extremism"),
+    "honour_related": N_("Hedersrelaterad miljö"),
+}
+THREAT_LABELS = {
+    "unknown": N_("Ej bedömd"),
+    "none": N_("Ingen"),
+    "low": N_("Låg"),
+    "medium": N_("Medel"),
+    "high": N_("Hög"),
+}
+AGENCY_LABELS = {
+    "police": N_("Polisen"),
+    "social_services": N_("Socialtjänsten"),
+    "probation": N_("Frivården"),
+    "healthcare": N_("Hälso- och sjukvården"),
+    "school": N_("Skolan"),
+    "employment_service": N_("Arbetsförmedlingen"),
+}
+NEED_LABELS = {
+    "housing": N_("Boende"),
+    "psychiatric": N_("Psykiatri"),
+    "addiction": N_("Missbruk och beroende"),
+    "debt": N_("Skulder"),
+    "employment": N_("Arbete"),
+    "education": N_("Utbildning"),
+    "family": N_("Familj"),
+    "protection": N_("Skydd"),
+}
+DECISION_LABELS = {
+    "pending": N_("Väntar på beslut"),
+    "granted": N_("Beviljad"),
+    "rejected": N_("Avslagen"),
+}
+PHASE_LABELS = {"before": N_("Före"), "during": N_("Under"), "after": N_("Efter")}
+LEVEL_LABELS = {
+    "good": N_("Bra"),
+    "partly": N_("Delvis"),
+    "poor": N_("Dålig"),
+    "unknown": N_("Okänd"),
+}
+CATEGORY_LABELS = {
+    "housing": N_("Boende"),
+    "employment": N_("Arbete"),
+    "education": N_("Utbildning"),
+    "addiction_care": N_("Beroendevård"),
+    "psychiatric_care": N_("Psykiatrisk vård"),
+    "family_support": N_("Familjestöd"),
+    "mentor": N_("Mentor eller kontaktperson"),
+    "debt_counselling": N_("Skuldrådgivning"),
+    "relocation": N_("Flytt eller skyddat boende"),
+    "tattoo_removal": N_("Tatueringsborttagning"),
+    "leisure": N_("Fritid"),
+    "other": N_("Annat"),
+}
+CONTEXT_LABELS = {
+    "call_in": N_("Call-in"),
+    "notification": N_("Individuell underrättelse"),
+    "defector_case": N_("Avhopparärende"),
+    "street_outreach": N_("Uppsökande arbete"),
+}
+OUTCOME_LABELS = dict(case_rules.OUTCOME_LABELS)
+CASE_STATUS_LABELS = dict(case_rules.STATUS_LABELS)
+OFFER_STATUS_LABELS = dict(offer_rules.STATUS_LABELS)
+
+# The coded columns: the template's drop-down lists and the README come from here.
+CODED: dict[str, dict[str, Mapping[str, str]]] = {
+    PEOPLE: {"protection": PROTECTION_LABELS},
+    CASES: {
+        "closure_outcome": OUTCOME_LABELS,
+        "referral_source": REFERRAL_LABELS,
+        "environment": ENVIRONMENT_LABELS,
+        "threat_level": THREAT_LABELS,
+    },
+    OFFERS: {"category": CATEGORY_LABELS, "context": CONTEXT_LABELS},
+}
+YES_NO_COLUMNS = {CASES: ("is_child", "motivated", "is_witness", "social_services_eligible")}
+
+_W = {
+    name: _words(list(labels), labels)
+    for name, labels in {
+        "protection": PROTECTION_LABELS,
+        "referral": REFERRAL_LABELS,
+        "environment": ENVIRONMENT_LABELS,
+        "threat": THREAT_LABELS,
+        "agency": AGENCY_LABELS,
+        "need": NEED_LABELS,
+        "decision": DECISION_LABELS,
+        "phase": PHASE_LABELS,
+        "level": LEVEL_LABELS,
+        "category": CATEGORY_LABELS,
+        "context": CONTEXT_LABELS,
+        "outcome": OUTCOME_LABELS,
+        "case_status": CASE_STATUS_LABELS,
+        "offer_status": OFFER_STATUS_LABELS,
+    }.items()
+}
+_W["referral"]["self_referral"] = "self"
+_YES = {"ja", "j", "yes", "y", "true", "1", "x"}
+_NO = {"nej", "n", "no", "false", "0"}
+_CODE_ALPHABET = set("23456789ABCDEFGHJKLMNPQRSTUVWXYZ")
+
+
+# --- rows --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PersonRow:
+    line: int
+    valid: bool
+    external_ref: str
+    code: str
+    municipality_code: str
+    birth_year: int | None = None
+    protection: str = "none"
+    identity: tuple[str, str, str, str] | None = None  # name, pin, address, phone
+    notes: str = ""
+
+
+@dataclass(frozen=True)
+class Consent:
+    agency: str
+    given_on: date
+    withdrawn_on: date | None
+
+
+@dataclass(frozen=True)
+class Need:
+    need: str
+    assessed_on: date
+    met_on: date | None
+
+
+@dataclass(frozen=True)
+class Grant:
+    applied_on: date
+    amount_applied: Decimal
+    decision: str
+    decided_on: date | None
+    amount_granted: Decimal | None
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    phase: str
+    on: date
+    levels: tuple[str, str, str, str, str]  # housing, occupation, criminality, substance, safety
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    line: int
+    valid: bool
+    external_ref: str
+    person_code: str = ""
+    person_ref: str = ""
+    municipality_code: str = ""
+    unit: str = ""
+    caseworker: str = ""
+    opened_on: date | None = None
+    closed_on: date | None = None
+    closure_outcome: str | None = None
+    history: tuple[tuple[str, date], ...] = ()
+    referral_source: str = ""
+    environment: str = "criminal_network"
+    is_child: bool = False
+    threat_level: str = "unknown"
+    threat_assessed_on: date | None = None
+    motivated: bool | None = None
+    is_witness: bool = False
+    social_services_eligible: bool | None = None
+    consents: tuple[Consent, ...] = ()
+    needs: tuple[Need, ...] = ()
+    grants: tuple[Grant, ...] = ()
+    follow_ups: tuple[FollowUp, ...] = ()
+    notes: str = ""
+
+
+@dataclass(frozen=True)
+class OfferRow:
+    line: int
+    valid: bool
+    external_ref: str
+    person_code: str = ""
+    person_ref: str = ""
+    case_ref: str = ""
+    category: str = ""
+    provider: str = ""
+    context: str = ""
+    history: tuple[tuple[str, date], ...] = ()
+    cost: Decimal | None = None
+    notes: str = ""
+
+
+@dataclass
+class ParsedUpload:
+    people: list[PersonRow] = field(default_factory=list)
+    cases: list[CaseRow] = field(default_factory=list)
+    offers: list[OfferRow] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    rows: dict[str, int] = field(default_factory=dict)  # kind → data rows (bad ones too)
+    encodings: dict[str, str] = field(default_factory=dict)  # kind → "UTF-8", "XLSX", …
+    files: dict[str, str] = field(default_factory=dict)  # kind → the name problems use
+
+    @property
+    def total_rows(self) -> int:
+        return sum(self.rows.values())
+
+    def refs(self, kind: str) -> set[str]:
+        rows: Sequence[PersonRow | CaseRow | OfferRow] = (
+            self.people if kind == PEOPLE else self.cases if kind == CASES else self.offers
+        )
+        return {r.external_ref for r in rows if r.external_ref}
+
+    @property
+    def person_codes(self) -> set[str]:
+        codes = {p.code for p in self.people if p.code}
+        codes |= {c.person_code for c in self.cases if c.person_code}
+        return codes | {o.person_code for o in self.offers if o.person_code}
+
+    @property
+    def person_refs(self) -> set[str]:
+        refs = self.refs(PEOPLE) | {c.person_ref for c in self.cases if c.person_ref}
+        return refs | {o.person_ref for o in self.offers if o.person_ref}
+
+    @property
+    def case_refs(self) -> set[str]:
+        return self.refs(CASES) | {o.case_ref for o in self.offers if o.case_ref}
+
+
+class _Row:
+    """One data row's cells by column, and the problems found in it."""
+
+    def __init__(self, file: str, line: int, cells: dict[str, str], problems: list[Problem]):
+        self.file = file
+        self.line = line
+        self.cells = cells
+        self.problems = problems
+        self.bad = False
+
+    def problem(self, column: str, message: str) -> None:
+        self.bad = True
+        self.problems.append(Problem(self.file, self.line, column, message))
+
+    def raw(self, column: str) -> str:
+        return self.cells.get(column, "").strip()
+
+    def text(self, column: str, limit: int = TEXT_MAX) -> str:
+        value = self.raw(column)
+        if len(value) > limit:
+            self.problem(column, gettext("Texten är för lång: högst %(n)s tecken.") % {"n": limit})
+            return ""
+        return value
+
+    def ref(self, column: str, *, required: bool = False) -> str:
+        value = " ".join(self.raw(column).split())
+        if not value and required:
+            self.problem(
+                column,
+                gettext(
+                    "Ange en extern referens (till exempel ärendenumret i det gamla systemet): "
+                    "den gör att samma fil kan laddas upp igen utan dubbletter."
+                ),
+            )
+        elif len(value) > REF_MAX:
+            self.problem(column, gettext("Referensen är för lång: högst 64 tecken."))
+            return ""
+        return value
+
+    def choice(self, column: str, words: Mapping[str, str], default: str = "") -> str:
+        raw = self.raw(column)
+        if not raw:
+            if not default:
+                self.problem(
+                    column, gettext("Fältet måste fyllas i. Välj ett av värdena i mallen.")
+                )
+            return default
+        value = words.get(tabular.fold(raw))
+        if value is None:
+            self.problem(column, _choice_message(words))
+            return default
+        return value
+
+    def optional_choice(self, column: str, words: Mapping[str, str]) -> str | None:
+        return self.choice(column, words, default="-") if self.raw(column) else None
+
+    def day(self, column: str, *, required: bool = False, today: date) -> date | None:
+        raw = self.raw(column)
+        if not raw:
+            if required:
+                self.problem(column, gettext("Ange ett datum som ÅÅÅÅ-MM-DD."))
+            return None
+        value = parse_day(raw)
+        if value is None:
+            self.problem(column, gettext("Skriv datumet som ÅÅÅÅ-MM-DD, till exempel 2024-03-15."))
+        elif value > today:
+            self.problem(column, gettext("Datumet kan inte ligga i framtiden."))
+            return None
+        return value
+
+    def yes_no(self, column: str) -> bool | None:
+        raw = tabular.fold(self.raw(column))
+        if not raw:
+            return None
+        if raw in _YES:
+            return True
+        if raw in _NO:
+            return False
+        self.problem(column, gettext("Skriv ja eller nej (eller lämna tomt)."))
+        return None
+
+    def person_code(self, column: str) -> str:
+        raw = self.raw(column)
+        if not raw:
+            return ""
+        code = normalise_code(raw)
+        if code is None:
+            self.problem(
+                column,
+                gettext(
+                    "Personkoden ska se ut som P-7Q4K: P, bindestreck och 4–12 tecken (siffror "
+                    "2–9 och versaler utom I och O)."
+                ),
+            )
+            return ""
+        return code
+
+    def amount(self, column: str) -> Decimal | None:
+        raw = self.raw(column)
+        if not raw:
+            return None
+        value = parse_amount(raw)
+        if value is None or value < 0:
+            self.problem(
+                column, gettext("Skriv ett belopp i kronor, till exempel 12500 eller 12 500,50.")
+            )
+        return value
+
+
+def _choice_message(words: Mapping[str, str]) -> str:
+    codes = sorted(set(words.values()))
+    return (
+        gettext("Okänt värde. Tillåtna värden är: ")
+        + ", ".join(codes)
+        + gettext(" (eller deras svenska benämningar i mallen).")
+    )
+
+
+def parse_day(text: str) -> date | None:
+    text = text.strip()
+    if len(text) == 10 and text[4] == "-" and text[7] == "-":
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            return None
+    return None
+
+
+def parse_amount(text: str) -> Decimal | None:
+    cleaned = "".join(text.replace("kr", "").split()).replace("\u00a0", "").replace(",", ".")
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation:
+        return None
+    return value.quantize(Decimal("0.01")) if value.is_finite() else None
+
+
+def normalise_code(text: str) -> str | None:
+    """ "p-7q4k " → "P-7Q4K"; None if it is not a person code."""
+    code = "".join(text.split()).upper()
+    if code.startswith("P") and not code.startswith("P-"):
+        code = "P-" + code[1:]
+    body = code[2:]
+    if code.startswith("P-") and 2 <= len(body) <= 12 and body.isascii() and body.isalnum():
+        return code
+    return None
+
+
+def _municipality_code(row: _Row, *, required: bool) -> str:
+    raw = row.raw("municipality_code")
+    if not raw:
+        if required:
+            row.problem(
+                "municipality_code",
+                gettext("Ange kommunkoden med fyra siffror, till exempel 0123 (SCB:s kommunkod)."),
+            )
+        return ""
+    # Excel drops the leading zero of 0123; kommunkoder always have four digits.
+    if raw.isascii() and raw.isdigit() and len(raw) <= 4:
+        return raw.zfill(4)
+    row.problem(
+        "municipality_code",
+        gettext("Ange kommunkoden med fyra siffror, till exempel 0123 (SCB:s kommunkod)."),
+    )
+    return ""
+
+
+def _items(row: _Row, column: str) -> list[list[str]]:
+    """``a:b/c; d:e`` → [["a", "b", "c"], ["d", "e"]]; empty items are dropped."""
+    out = []
+    for item in row.raw(column).replace("\n", ";").split(";"):
+        item = item.strip()
+        if not item:
+            continue
+        head, sep, rest = item.partition(":")
+        parts = [head.strip()] + ([p.strip() for p in rest.split("/")] if sep else [])
+        out.append(parts)
+    return out
+
+
+_LIST_HELP = {
+    "status_history": N_(
+        "Skriv status:datum med semikolon emellan, till exempel "
+        "contact:2024-01-10; consent:2024-02-01."
+    ),
+    "consents": N_(
+        "Skriv myndighet:datum (och /återkallat-datum) med semikolon emellan, till "
+        "exempel police:2024-02-01; school:2024-02-01/2024-06-01."
+    ),
+    "needs": N_(
+        "Skriv behov:datum (och /tillgodosett-datum) med semikolon emellan, till exempel "
+        "housing:2024-01-15; debt:2024-01-20/2024-06-01."
+    ),
+    "grants": N_(
+        "Skriv ansökningsdatum/belopp/beslut/beslutsdatum/beviljat belopp, till exempel "
+        "2024-03-01/150000/granted/2024-04-01/120000; flera med semikolon emellan."
+    ),
+    "follow_ups": N_(
+        "Skriv fas:datum/boende/sysselsättning/kriminalitet/missbruk/säkerhet, till "
+        "exempel before:2024-01-10/poor/poor/poor/unknown/partly."
+    ),
+}
+
+
+def _list_problem(row: _Row, column: str, why: str = "") -> None:
+    row.problem(column, (why + " " if why else "") + gettext(_LIST_HELP[column]))
+
+
+def _history(row: _Row, words: Mapping[str, str], today: date) -> list[tuple[str, date]]:
+    out: list[tuple[str, date]] = []
+    for parts in _items(row, "status_history"):
+        status = words.get(tabular.fold(parts[0]))
+        when = parse_day(parts[1]) if len(parts) == 2 else None
+        if status is None or when is None:
+            _list_problem(row, "status_history", _choice_message(words) if status is None else "")
+            return []
+        if when > today:
+            _list_problem(row, "status_history", gettext("Datumet kan inte ligga i framtiden."))
+            return []
+        if out and when < out[-1][1]:
+            _list_problem(
+                row, "status_history", gettext("Statusarna ska stå i tidsordning, äldst först.")
+            )
+            return []
+        out.append((status, when))
+    return out
+
+
+def _dated(
+    row: _Row, column: str, words: Mapping[str, str], today: date
+) -> list[tuple[str, date, date | None]]:
+    out = []
+    for parts in _items(row, column):
+        key = words.get(tabular.fold(parts[0]))
+        first = parse_day(parts[1]) if len(parts) >= 2 else None
+        second = parse_day(parts[2]) if len(parts) == 3 and parts[2] else None
+        if (
+            key is None
+            or first is None
+            or len(parts) > 3
+            or (len(parts) == 3 and parts[2] and second is None)
+        ):
+            _list_problem(row, column, _choice_message(words) if key is None else "")
+            return []
+        if first > today or (second and second > today):
+            _list_problem(row, column, gettext("Datumet kan inte ligga i framtiden."))
+            return []
+        if second and second < first:
+            _list_problem(row, column, gettext("Det andra datumet kan inte ligga före det första."))
+            return []
+        out.append((key, first, second))
+    return out
+
+
+def _grants(row: _Row, today: date) -> list[Grant]:
+    out = []
+    for parts in _items(row, "grants"):
+        # "2024-03-01/150000/…" has no "key:" head: the date is the head.
+        fields = "/".join(parts).split("/")
+        applied = parse_day(fields[0])
+        amount = parse_amount(fields[1]) if len(fields) > 1 else None
+        decision = _W["decision"].get(tabular.fold(fields[2])) if len(fields) > 2 else "pending"
+        decided = parse_day(fields[3]) if len(fields) > 3 else None
+        granted = parse_amount(fields[4]) if len(fields) > 4 and fields[4] else None
+        if (
+            applied is None
+            or amount is None
+            or amount <= 0
+            or decision is None
+            or len(fields) > 5
+            or (len(fields) > 3 and decided is None)
+            or (decision != "pending" and decided is None)
+            or (decision == "granted" and (granted is None or granted <= 0 or granted > amount))
+            or (decision != "granted" and granted is not None)
+        ):
+            _list_problem(row, "grants")
+            return []
+        if applied > today or (decided and (decided > today or decided < applied)):
+            _list_problem(
+                row,
+                "grants",
+                gettext("Kontrollera datumen: inte i framtiden och beslutet inte före ansökan."),
+            )
+            return []
+        out.append(Grant(applied, amount, decision, decided, granted))
+    return out
+
+
+def _follow_ups(row: _Row, today: date) -> list[FollowUp]:
+    out = []
+    for parts in _items(row, "follow_ups"):
+        phase = _W["phase"].get(tabular.fold(parts[0]))
+        on = parse_day(parts[1]) if len(parts) >= 2 else None
+        levels = [_W["level"].get(tabular.fold(p)) for p in parts[2:]]
+        if phase is None or on is None or len(levels) > 5 or None in levels:
+            _list_problem(row, "follow_ups")
+            return []
+        if on > today:
+            _list_problem(row, "follow_ups", gettext("Datumet kan inte ligga i framtiden."))
+            return []
+        padded = [lv for lv in levels if lv is not None] + ["unknown"] * (5 - len(levels))
+        out.append(FollowUp(phase, on, (padded[0], padded[1], padded[2], padded[3], padded[4])))
+    return out
+
+
+# --- reading the files ---------------------------------------------------------------
+
+
+def _person_rows(
+    file: str, rows: list[tuple[int, dict[str, str]]], parsed: ParsedUpload, today: date
+) -> None:
+    for line, cells in rows:
+        row = _Row(file, line, cells, parsed.problems)
+        ref = row.ref("external_ref")
+        code = row.person_code("code")
+        if code and not set(code[2:]) <= _CODE_ALPHABET:
+            row.problem(
+                "code", gettext("Koden får bara innehålla siffrorna 2–9 och versaler utom I och O.")
+            )
+        if not ref and not row.raw("code"):
+            row.problem(
+                "external_ref",
+                gettext(
+                    "Ange personens kod eller en extern referens, så att samma fil kan laddas upp "
+                    "igen utan att personen läggs upp två gånger."
+                ),
+            )
+        municipality = _municipality_code(row, required=True)
+        birth_year = None
+        raw_year = row.raw("birth_year")
+        if raw_year:
+            if raw_year.isascii() and raw_year.isdigit() and 1900 <= int(raw_year) <= today.year:
+                birth_year = int(raw_year)
+            else:
+                row.problem(
+                    "birth_year", gettext("Skriv födelseåret med fyra siffror, till exempel 2004.")
+                )
+        protection = row.choice("protection", _W["protection"], default="none")
+        identity_cells = []
+        for column in IDENTITY_COLUMNS:
+            value = " ".join(row.raw(column).split())
+            if len(value) > IDENTITY_MAX:
+                row.problem(
+                    column, gettext("Texten är för lång: högst %(n)s tecken.") % {"n": IDENTITY_MAX}
+                )
+            identity_cells.append(value)
+        pin = identity_cells[1]
+        digits = "".join(ch for ch in pin if ch.isdigit())
+        if pin and (
+            len(digits) not in (10, 12) or any(not (ch.isdigit() or ch in "-+ ") for ch in pin)
+        ):
+            row.problem("pin", gettext("Skriv personnumret som ÅÅÅÅMMDD-NNNN eller ÅÅMMDD-NNNN."))
+        identity = (
+            (identity_cells[0], identity_cells[1], identity_cells[2], identity_cells[3])
+            if any(identity_cells)
+            else None
+        )
+        notes = row.text("notes")
+        parsed.people.append(
+            PersonRow(line, False, ref, code, municipality)
+            if row.bad
+            else PersonRow(
+                line, True, ref, code, municipality, birth_year, protection, identity, notes
+            )
+        )
+
+
+def _case_rows(
+    file: str, rows: list[tuple[int, dict[str, str]]], parsed: ParsedUpload, today: date
+) -> None:
+    for line, cells in rows:
+        row = _Row(file, line, cells, parsed.problems)
+        ref = row.ref("external_ref", required=True)
+        person_code = row.person_code("person_code")
+        person_ref = row.ref("person_ref")
+        if not row.raw("person_code") and not person_ref:
+            row.problem(
+                "person_code",
+                gettext(
+                    "Ange personens kod (till exempel P-7Q4K) eller personens externa referens."
+                ),
+            )
+        municipality = _municipality_code(row, required=False)
+        unit = " ".join(row.raw("unit").split())
+        if not unit:
+            row.problem(
+                "unit", gettext("Ange den ansvariga enhetens namn, som det står i systemet.")
+            )
+        caseworker = row.raw("caseworker")
+        opened = row.day("opened_on", required=True, today=today)
+        closed = row.day("closed_on", today=today)
+        outcome = row.optional_choice("closure_outcome", _W["outcome"])
+        history = _history(row, _W["case_status"], today)
+        if opened and not history and not row.raw("status_history"):
+            history = [(case_rules.CONTACT, opened)]
+        if history and not row.bad:
+            if history[0][0] != case_rules.CONTACT:
+                _list_problem(
+                    row, "status_history", gettext("Historiken börjar med contact (kontakt).")
+                )
+            elif opened and history[0][1] != opened:
+                _list_problem(
+                    row,
+                    "status_history",
+                    gettext("Första statusen (contact) har samma datum som öppnat."),
+                )
+            if closed and history[-1][0] != case_rules.CLOSED:
+                history.append((case_rules.CLOSED, closed))
+            for (before, _), (after, _) in pairwise(history):
+                why = case_rules.refusal(before, after, outcome)
+                if why is not None:
+                    row.problem("status_history", why)
+                    break
+            if history[-1][0] == case_rules.CLOSED:
+                if closed and closed != history[-1][1]:
+                    row.problem(
+                        "closed_on",
+                        gettext(
+                            "Stängt-datumet ska vara samma som datumet för closed i "
+                            "statushistoriken."
+                        ),
+                    )
+                closed = history[-1][1]
+            elif outcome:
+                row.problem(
+                    "closure_outcome", gettext("Utfall anges bara för ett avslutat ärende.")
+                )
+        if opened and closed and closed < opened:
+            row.problem("closed_on", gettext("Ärendet kan inte stängas före det öppnades."))
+        referral = row.choice("referral_source", _W["referral"])
+        environment = row.choice("environment", _W["environment"], default="criminal_network")
+        is_child = row.yes_no("is_child")
+        threat = row.choice("threat_level", _W["threat"], default="unknown")
+        threat_on = row.day("threat_assessed_on", today=today)
+        motivated = row.yes_no("motivated")
+        witness = row.yes_no("is_witness")
+        eligible = row.yes_no("social_services_eligible")
+        consents = [Consent(*c) for c in _dated(row, "consents", _W["agency"], today)]
+        needs = [Need(*n) for n in _dated(row, "needs", _W["need"], today)]
+        grants = _grants(row, today)
+        follow_ups = _follow_ups(row, today)
+        if opened and any(f.on < opened for f in follow_ups):
+            row.problem("follow_ups", gettext("Uppföljningen kan inte ligga före ärendets start."))
+        notes = row.text("notes")
+        if row.bad or opened is None:
+            parsed.cases.append(CaseRow(line, False, ref, person_code, person_ref))
+            continue
+        parsed.cases.append(
+            CaseRow(
+                line,
+                True,
+                ref,
+                person_code,
+                person_ref,
+                municipality,
+                unit,
+                caseworker,
+                opened,
+                closed,
+                outcome if history[-1][0] == case_rules.CLOSED else None,
+                tuple(history),
+                referral,
+                environment,
+                bool(is_child),
+                threat,
+                threat_on if threat_on or threat == "unknown" else opened,
+                motivated,
+                bool(witness),
+                eligible,
+                tuple(consents),
+                tuple(needs),
+                tuple(grants),
+                tuple(follow_ups),
+                notes,
+            )
+        )
+
+
+def _offer_rows(
+    file: str, rows: list[tuple[int, dict[str, str]]], parsed: ParsedUpload, today: date
+) -> None:
+    for line, cells in rows:
+        row = _Row(file, line, cells, parsed.problems)
+        ref = row.ref("external_ref", required=True)
+        person_code = row.person_code("person_code")
+        person_ref = row.ref("person_ref")
+        case_ref = row.ref("case_ref")
+        if not row.raw("person_code") and not person_ref and not case_ref:
+            row.problem(
+                "person_code",
+                gettext(
+                    "Ange personens kod, personens externa referens eller ärendets externa "
+                    "referens."
+                ),
+            )
+        category = row.choice("category", _W["category"])
+        provider = " ".join(row.raw("provider").split())
+        context = row.choice("context", _W["context"])
+        if context == "defector_case" and not case_ref:
+            row.problem(
+                "case_ref",
+                gettext("Ett erbjudande i ett avhopparärende anger ärendets externa referens."),
+            )
+        if case_ref and context and context != "defector_case":
+            row.problem(
+                "context",
+                gettext(
+                    "Ett erbjudande som hör till ett ärende har sammanhanget defector_case "
+                    "(avhopparärende)."
+                ),
+            )
+        history = _history(row, _W["offer_status"], today)
+        if not history and not row.bad:
+            _list_problem(row, "status_history")
+        elif history:
+            if history[0][0] != offer_rules.OFFERED:
+                _list_problem(
+                    row, "status_history", gettext("Historiken börjar med offered (erbjuden).")
+                )
+            for (before, _), (after, _) in pairwise(history):
+                why = offer_rules.refusal(before, after)
+                if why is not None:
+                    row.problem("status_history", why)
+                    break
+        cost = row.amount("cost")
+        notes = row.text("notes")
+        if row.bad:
+            parsed.offers.append(OfferRow(line, False, ref, person_code, person_ref, case_ref))
+            continue
+        parsed.offers.append(
+            OfferRow(
+                line,
+                True,
+                ref,
+                person_code,
+                person_ref,
+                case_ref,
+                category,
+                provider,
+                context,
+                tuple(history),
+                cost,
+                notes,
+            )
+        )
+
+
+_READERS = {PEOPLE: _person_rows, CASES: _case_rows, OFFERS: _offer_rows}
+
+
+def _sheet_kind(name: str) -> str | None:
+    folded = tabular.fold(name)
+    for kind, names in SHEET_NAMES.items():
+        if folded in {tabular.fold(n) for n in names}:
+            return kind
+    return None
+
+
+def parse_upload(files: Mapping[str, tuple[str, bytes] | None], *, today: date) -> ParsedUpload:
+    """Read what was sent: ``{kind: (file name, bytes)}`` (None: not sent), and
+    ``"workbook"`` for one XLSX with a sheet per kind."""
+    parsed = ParsedUpload()
+    sources: dict[str, tuple[str, list[tuple[int, list[str]]], str]] = {}
+    workbook = files.get("workbook")
+    if workbook is not None:
+        name, data = workbook
+        if len(data) > MAX_FILE_BYTES:
+            parsed.problems.append(tabular.too_big(name, MAX_FILE_BYTES))
+        elif not tabular.is_workbook(data):
+            parsed.problems.append(
+                Problem(
+                    name,
+                    0,
+                    "",
+                    gettext(
+                        "Arbetsboken ska vara en Excel-fil (.xlsx) med ett blad per slag: "
+                        "Personer, Ärenden, Erbjudanden."
+                    ),
+                )
+            )
+        else:
+            sheets = tabular.workbook_sheets(data)
+            if sheets is None:
+                parsed.problems.append(tabular.not_a_workbook(name))
+            else:
+                for title, cells in sheets.items():
+                    kind = _sheet_kind(title)
+                    if kind is None:
+                        continue  # instructions, lists of values: not data
+                    sources[kind] = (
+                        f"{name} ({title})",
+                        [(i, r) for i, r in enumerate(cells, 1)],
+                        "XLSX",
+                    )
+                if not sources:
+                    parsed.problems.append(
+                        Problem(
+                            name,
+                            0,
+                            "",
+                            gettext(
+                                "Arbetsboken har inget blad som heter Personer, Ärenden eller "
+                                "Erbjudanden (eller people, cases, offers)."
+                            ),
+                        )
+                    )
+    for kind in KINDS:
+        sent = files.get(kind)
+        if sent is None:
+            continue
+        name, data = sent
+        if len(data) > MAX_FILE_BYTES:
+            parsed.problems.append(tabular.too_big(name, MAX_FILE_BYTES))
+            continue
+        read = tabular.records_of(name, data, tabular.alias_index(COLUMNS[kind]), parsed.problems)
+        if read is not None:
+            sources[kind] = (name, read[0], read[1])
+    for kind in KINDS:
+        if kind not in sources:
+            continue
+        name, records, encoding = sources[kind]
+        parsed.files[kind] = name
+        parsed.encodings[kind] = encoding
+        table = tabular.read_table(
+            name,
+            records,
+            COLUMNS[kind],
+            REQUIRED[kind],
+            parsed.problems,
+            encoding=encoding,
+            max_rows=MAX_ROWS,
+        )
+        parsed.rows[kind] = table.count
+        if table.header:
+            _READERS[kind](name, table.rows, parsed, today)
+    if not sources and not parsed.problems:
+        parsed.problems.append(
+            Problem(
+                "",
+                0,
+                "",
+                gettext(
+                    "Välj minst en fil: personer, ärenden eller erbjudanden, eller en arbetsbok "
+                    "med ett blad per slag."
+                ),
+            )
+        )
+    return parsed
+
+
+# --- checking what the rows refer to ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExistingPerson:
+    id: int
+    code: str
+    municipality_id: int
+    external_ref: str | None
+    birth_year: int | None
+    protection: str
+    notes: str
+
+
+@dataclass(frozen=True)
+class ExistingCase:
+    id: int
+    person_id: int
+    unit_id: int
+    municipality_id: int
+    external_ref: str
+    facts: tuple[object, ...]  # the updatable fields, in CASE_FACTS order
+
+
+@dataclass(frozen=True)
+class ExistingOffer:
+    id: int
+    person_id: int
+    municipality_id: int
+    external_ref: str
+    facts: tuple[object, ...]  # in OFFER_FACTS order
+
+
+CASE_FACTS = (
+    "caseworker",
+    "referral_source",
+    "environment",
+    "is_child",
+    "threat_level",
+    "threat_assessed_on",
+    "motivated",
+    "is_witness",
+    "social_services_eligible",
+    "notes",
+)
+OFFER_FACTS = ("category", "provider", "cost", "notes")
+
+
+@dataclass(frozen=True)
+class Lookups:
+    """What the rows refer to, as the user may see it."""
+
+    municipalities: Mapping[str, int]  # kommunkod → id: where this user may put people
+    reach: Mapping[str, int]  # kommunkod → id: whose people may have a case here
+    known_municipality_codes: frozenset[str]
+    units: Mapping[str, int]  # folded unit name → id: the user's units
+    known_units: frozenset[str]  # folded names of every unit
+    unit_serves: Mapping[int, frozenset[int]]  # unit id → municipality ids it serves
+    members: Mapping[int, Mapping[str, int]]  # unit id → casefolded username → user id
+    people_by_code: Mapping[str, ExistingPerson]  # in reach
+    taken_codes: frozenset[str]  # codes of the upload that exist anywhere
+    people_by_ref: Mapping[tuple[int, str], ExistingPerson]  # (municipality id, ref)
+    cases_by_ref: Mapping[tuple[int, str], ExistingCase]  # (unit id, ref), the user's units
+    offers_by_ref: Mapping[tuple[int, str], ExistingOffer]  # (municipality id, ref)
+    providers: Mapping[str, int]  # folded name → id, active providers
+    user_id: int
+    can_people: bool
+    can_cases: bool
+    can_offers: bool
+
+
+@dataclass(frozen=True)
+class PersonRef:
+    new: int | None = None  # index into Plan.people
+    existing: int | None = None
+
+
+@dataclass(frozen=True)
+class CaseRef:
+    new: int | None = None  # index into Plan.cases
+    existing: int | None = None
+
+
+CREATE, UPDATE, SKIP = "create", "update", "skip"
+
+
+@dataclass(frozen=True)
+class PersonPlan:
+    action: str
+    existing_id: int | None
+    code: str  # empty: generate one
+    municipality_id: int
+    external_ref: str | None
+    birth_year: int | None
+    protection: str
+    identity: tuple[str, str, str, str] | None
+    notes: str
+
+
+@dataclass(frozen=True)
+class CasePlan:
+    action: str
+    existing_id: int | None
+    person: PersonRef
+    municipality_id: int
+    unit_id: int
+    row: CaseRow
+    facts: tuple[object, ...]
+
+
+@dataclass(frozen=True)
+class OfferPlan:
+    action: str
+    existing_id: int | None
+    person: PersonRef
+    municipality_id: int
+    case: CaseRef | None
+    provider_id: int | None
+    row: OfferRow
+    facts: tuple[object, ...]
+
+
+@dataclass(frozen=True)
+class Plan:
+    people: list[PersonPlan]
+    cases: list[CasePlan]
+    offers: list[OfferPlan]
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        out: dict[str, dict[str, int]] = {}
+        for kind, rows in ((PEOPLE, self.people), (CASES, self.cases), (OFFERS, self.offers)):
+            out[kind] = {a: sum(1 for r in rows if r.action == a) for a in (CREATE, UPDATE, SKIP)}
+        return out
+
+
+def _not_in_scope() -> str:
+    return gettext(
+        "Kommunen ingår inte i de kommuner du arbetar med. Be en administratör om behörighet, "
+        "eller ta bort raden."
+    )
+
+
+def _no_such_municipality() -> str:
+    return gettext("Det finns ingen kommun med den koden. Kontrollera SCB:s kommunkod.")
+
+
+def check_upload(parsed: ParsedUpload, lookups: Lookups) -> tuple[Plan | None, list[Problem]]:
+    """Every problem in the upload; a plan only when there are none."""
+    problems = list(parsed.problems)
+
+    def add(kind: str, line: int, column: str, message: str) -> None:
+        problems.append(Problem(parsed.files.get(kind, kind), line, column, message))
+
+    for kind, allowed in (
+        (PEOPLE, lookups.can_people),
+        (CASES, lookups.can_cases),
+        (OFFERS, lookups.can_offers),
+    ):
+        if parsed.rows.get(kind) and not allowed:
+            add(kind, 0, "", gettext("Din roll får inte importera det här slaget av uppgifter."))
+
+    # People: by external reference (per municipality) or code; new ones once each.
+    people: list[PersonPlan] = []
+    new_by_ref: dict[tuple[int, str], int] = {}
+    new_by_code: dict[str, int] = {}
+    seen_ref: dict[tuple[str, str], int] = {}
+    seen_code: dict[str, int] = {}
+    for p in parsed.people:
+        if p.code:
+            if p.code in seen_code:
+                add(
+                    PEOPLE,
+                    p.line,
+                    "code",
+                    gettext("Koden står redan på rad %(n)s.") % {"n": seen_code[p.code]},
+                )
+                continue
+            seen_code[p.code] = p.line
+        if p.external_ref and p.municipality_code:
+            key = (p.municipality_code, p.external_ref)
+            if key in seen_ref:
+                add(
+                    PEOPLE,
+                    p.line,
+                    "external_ref",
+                    gettext("Samma externa referens och kommun står redan på rad %(n)s.")
+                    % {"n": seen_ref[key]},
+                )
+                continue
+            seen_ref[key] = p.line
+        if not p.valid:
+            continue
+        municipality_id = lookups.municipalities.get(p.municipality_code)
+        if municipality_id is None:
+            known = p.municipality_code in lookups.known_municipality_codes
+            add(
+                PEOPLE,
+                p.line,
+                "municipality_code",
+                _not_in_scope() if known else _no_such_municipality(),
+            )
+            continue
+        existing = (
+            lookups.people_by_ref.get((municipality_id, p.external_ref)) if p.external_ref else None
+        )
+        by_code = lookups.people_by_code.get(p.code) if p.code else None
+        if existing is None and by_code is not None:
+            if by_code.municipality_id != municipality_id:
+                add(
+                    PEOPLE,
+                    p.line,
+                    "municipality_code",
+                    gettext(
+                        "Personen med den koden hör till en annan kommun. Rätta kommunkoden eller "
+                        "koden."
+                    ),
+                )
+                continue
+            if p.external_ref and by_code.external_ref not in (None, p.external_ref):
+                add(
+                    PEOPLE,
+                    p.line,
+                    "external_ref",
+                    gettext(
+                        "Personen med den koden har en annan extern referens. Rätta referensen "
+                        "eller koden."
+                    ),
+                )
+                continue
+            existing = by_code
+        if existing is not None and p.code and existing.code != p.code:
+            add(
+                PEOPLE,
+                p.line,
+                "code",
+                gettext(
+                    "Personen med den externa referensen har en annan kod. Rätta koden eller "
+                    "lämna den tom."
+                ),
+            )
+            continue
+        if existing is None and p.code and p.code in lookups.taken_codes:
+            add(
+                PEOPLE,
+                p.line,
+                "code",
+                gettext(
+                    "Koden är upptagen av en person du inte arbetar med. Lämna koden tom så "
+                    "skapas en ny."
+                ),
+            )
+            continue
+        if existing is not None:
+            same = (existing.birth_year, existing.protection, existing.notes) == (
+                p.birth_year,
+                p.protection,
+                p.notes,
+            )
+            ref = existing.external_ref or p.external_ref or None
+            people.append(
+                PersonPlan(
+                    SKIP if same and ref == existing.external_ref else UPDATE,
+                    existing.id,
+                    existing.code,
+                    municipality_id,
+                    ref,
+                    p.birth_year,
+                    p.protection,
+                    None,
+                    p.notes,
+                )
+            )
+            continue
+        index = len(people)
+        if p.external_ref:
+            new_by_ref[(municipality_id, p.external_ref)] = index
+        if p.code:
+            new_by_code[p.code] = index
+        people.append(
+            PersonPlan(
+                CREATE,
+                None,
+                p.code,
+                municipality_id,
+                p.external_ref or None,
+                p.birth_year,
+                p.protection,
+                p.identity,
+                p.notes,
+            )
+        )
+
+    # By reference alone (a case or offer row names no municipality): every candidate.
+    new_refs: dict[str, list[tuple[int, int]]] = {}
+    for (mid, r), i in new_by_ref.items():
+        new_refs.setdefault(r, []).append((mid, i))
+    old_refs: dict[str, list[ExistingPerson]] = {}
+    for (mid, r), xp in lookups.people_by_ref.items():
+        if (mid, r) not in new_by_ref:
+            old_refs.setdefault(r, []).append(xp)
+
+    def person_for(
+        kind: str, line: int, code: str, ref: str, municipality: str
+    ) -> tuple[PersonRef, int] | None:
+        """The person a case or offer row names, and their home municipality id."""
+        if code:
+            if code in new_by_code:
+                i = new_by_code[code]
+                return PersonRef(new=i), people[i].municipality_id
+            found = lookups.people_by_code.get(code)
+            if found is None:
+                add(
+                    kind,
+                    line,
+                    "person_code",
+                    gettext(
+                        "Ingen person med den koden finns i dina kommuner eller i filen med "
+                        "personer. Kontrollera koden."
+                    ),
+                )
+                return None
+            return PersonRef(existing=found.id), found.municipality_id
+        candidates: list[tuple[PersonRef, int]] = [
+            (PersonRef(new=i), mid) for mid, i in new_refs.get(ref, [])
+        ]
+        candidates += [(PersonRef(existing=x.id), x.municipality_id) for x in old_refs.get(ref, [])]
+        if municipality:
+            mid_wanted = lookups.reach.get(municipality)
+            candidates = [c for c in candidates if c[1] == mid_wanted]
+        if len(candidates) == 1:
+            return candidates[0]
+        add(
+            kind,
+            line,
+            "person_ref",
+            gettext(
+                "Ingen person med den externa referensen finns i dina kommuner eller i filen med "
+                "personer."
+            )
+            if not candidates
+            else gettext(
+                "Flera personer har den externa referensen. Ange kommunkoden eller personens kod."
+            ),
+        )
+        return None
+
+    # Cases: a unit of the user's that serves the municipality; a caseworker of that unit.
+    cases: list[CasePlan] = []
+    new_cases: dict[tuple[int, str], int] = {}
+    seen_cases: dict[tuple[str, str], int] = {}
+    for c in parsed.cases:
+        unit_key = tabular.fold(c.unit)
+        key = (unit_key, c.external_ref)
+        if c.external_ref and c.unit:
+            if key in seen_cases:
+                add(
+                    CASES,
+                    c.line,
+                    "external_ref",
+                    gettext("Samma externa referens och enhet står redan på rad %(n)s.")
+                    % {"n": seen_cases[key]},
+                )
+                continue
+            seen_cases[key] = c.line
+        if not c.valid:
+            continue
+        unit_id = lookups.units.get(unit_key)
+        if unit_id is None:
+            add(
+                CASES,
+                c.line,
+                "unit",
+                gettext(
+                    "Du arbetar inte i den enheten. Du kan bara importera ärenden till dina egna "
+                    "enheter."
+                )
+                if unit_key in lookups.known_units
+                else gettext(
+                    "Det finns ingen enhet med det namnet. Skriv namnet som det står i systemet."
+                ),
+            )
+            continue
+        if c.municipality_code and c.municipality_code not in lookups.reach:
+            known = c.municipality_code in lookups.known_municipality_codes
+            add(
+                CASES,
+                c.line,
+                "municipality_code",
+                _not_in_scope() if known else _no_such_municipality(),
+            )
+            continue
+        found = person_for(CASES, c.line, c.person_code, c.person_ref, c.municipality_code)
+        if found is None:
+            continue
+        person, home = found
+        municipality_id = lookups.reach[c.municipality_code] if c.municipality_code else home
+        if municipality_id not in lookups.unit_serves.get(unit_id, frozenset()):
+            add(
+                CASES,
+                c.line,
+                "unit",
+                gettext(
+                    "Enheten arbetar inte för den kommunen. Välj en gemensam enhet som gör det."
+                ),
+            )
+            continue
+        if municipality_id not in lookups.reach.values():
+            add(CASES, c.line, "municipality_code", _not_in_scope())
+            continue
+        members = lookups.members.get(unit_id, {})
+        if c.caseworker:
+            caseworker = members.get(c.caseworker.casefold())
+            if caseworker is None:
+                add(
+                    CASES,
+                    c.line,
+                    "caseworker",
+                    gettext(
+                        "Handläggaren måste arbeta i den ansvariga enheten. Skriv användarnamnet."
+                    ),
+                )
+                continue
+        else:
+            caseworker = lookups.user_id if lookups.user_id in members.values() else None
+        facts = (
+            caseworker,
+            c.referral_source,
+            c.environment,
+            c.is_child,
+            c.threat_level,
+            c.threat_assessed_on,
+            c.motivated,
+            c.is_witness,
+            c.social_services_eligible,
+            c.notes,
+        )
+        existing_case = lookups.cases_by_ref.get((unit_id, c.external_ref))
+        if existing_case is not None:
+            if (person.existing or -1) != existing_case.person_id:
+                add(
+                    CASES,
+                    c.line,
+                    "person_code",
+                    gettext(
+                        "Ärendet med den externa referensen gäller en annan person. Rätta "
+                        "referensen eller personen."
+                    ),
+                )
+                continue
+            cases.append(
+                CasePlan(
+                    SKIP if facts == existing_case.facts else UPDATE,
+                    existing_case.id,
+                    person,
+                    municipality_id,
+                    unit_id,
+                    c,
+                    facts,
+                )
+            )
+            continue
+        new_cases[(unit_id, c.external_ref)] = len(cases)
+        cases.append(CasePlan(CREATE, None, person, municipality_id, unit_id, c, facts))
+
+    # Offers: the person (or the case's person); a case of the user's units.
+    new_case_refs: dict[str, list[int]] = {}
+    seen_case_plans: set[tuple[int, str]] = set()
+    for i, plan in enumerate(cases):
+        # A case of this upload, new or already on file, is found by its reference.
+        new_case_refs.setdefault(plan.row.external_ref, []).append(i)
+        seen_case_plans.add((plan.unit_id, plan.row.external_ref))
+    old_case_refs: dict[str, list[ExistingCase]] = {}
+    for xc in lookups.cases_by_ref.values():
+        old_case_refs.setdefault(xc.external_ref, []).append(xc)
+    old_offer_refs: dict[str, list[ExistingOffer]] = {}
+    for y in lookups.offers_by_ref.values():
+        old_offer_refs.setdefault(y.external_ref, []).append(y)
+    offers: list[OfferPlan] = []
+    seen_offers: dict[str, int] = {}
+    for o in parsed.offers:
+        if o.external_ref:
+            if o.external_ref in seen_offers:
+                add(
+                    OFFERS,
+                    o.line,
+                    "external_ref",
+                    gettext("Samma externa referens står redan på rad %(n)s.")
+                    % {"n": seen_offers[o.external_ref]},
+                )
+                continue
+            seen_offers[o.external_ref] = o.line
+        if not o.valid:
+            continue
+        case: CaseRef | None = None
+        case_person: tuple[PersonRef, int] | None = None
+        if o.case_ref:
+            news = new_case_refs.get(o.case_ref, [])
+            olds = [
+                x
+                for x in old_case_refs.get(o.case_ref, [])
+                if (x.unit_id, x.external_ref) not in seen_case_plans
+            ]
+            if len(news) + len(olds) != 1:
+                add(
+                    OFFERS,
+                    o.line,
+                    "case_ref",
+                    gettext(
+                        "Inget ärende i dina enheter eller i filen med ärenden har den externa "
+                        "referensen."
+                    )
+                    if not news and not olds
+                    else gettext(
+                        "Flera ärenden har den externa referensen. Rätta referensen så att den "
+                        "pekar ut ett ärende."
+                    ),
+                )
+                continue
+            if news:
+                plan = cases[news[0]]
+                case, case_person = CaseRef(new=news[0]), (plan.person, plan.municipality_id)
+            else:
+                old = olds[0]
+                case, case_person = (
+                    CaseRef(existing=old.id),
+                    (PersonRef(existing=old.person_id), old.municipality_id),
+                )
+        if o.person_code or o.person_ref:
+            found = person_for(OFFERS, o.line, o.person_code, o.person_ref, "")
+            if found is None:
+                continue
+            if case_person is not None and found[0] != case_person[0]:
+                add(
+                    OFFERS,
+                    o.line,
+                    "person_code",
+                    gettext(
+                        "Personen är inte personen i ärendet. Rätta personen eller ärendets "
+                        "referens."
+                    ),
+                )
+                continue
+        else:
+            assert case_person is not None
+            found = case_person
+        person, home = found
+        if case is None and home not in lookups.municipalities.values():
+            add(
+                OFFERS,
+                o.line,
+                "person_code",
+                gettext("Personen hör till en kommun du inte arbetar med."),
+            )
+            continue
+        provider_id = None
+        if o.provider:
+            provider_id = lookups.providers.get(tabular.fold(o.provider))
+            if provider_id is None:
+                add(
+                    OFFERS,
+                    o.line,
+                    "provider",
+                    gettext(
+                        "Det finns ingen aktiv utförare med det namnet. Lägg upp utföraren först "
+                        "eller lämna fältet tomt."
+                    ),
+                )
+                continue
+        offer_facts: tuple[object, ...] = (o.category, provider_id, o.cost, o.notes)
+        existing_offer = next(
+            (
+                y
+                for y in old_offer_refs.get(o.external_ref, [])
+                if person.existing is None or y.person_id == person.existing
+            ),
+            None,
+        )
+        if existing_offer is not None:
+            offers.append(
+                OfferPlan(
+                    SKIP if offer_facts == existing_offer.facts else UPDATE,
+                    existing_offer.id,
+                    person,
+                    existing_offer.municipality_id,
+                    case,
+                    provider_id,
+                    o,
+                    offer_facts,
+                )
+            )
+            continue
+        offers.append(OfferPlan(CREATE, None, person, home, case, provider_id, o, offer_facts))
+
+    problems = sort_problems(problems, parsed)
+    if problems:
+        return None, problems
+    return Plan(people, cases, offers), []
+
+
+def sort_problems(problems: list[Problem], parsed: ParsedUpload | None = None) -> list[Problem]:
+    """In reading order: upload-level first, then file by file, line by line, column
+    by column as the template lists them."""
+    order = {name: i for i, name in enumerate(parsed.files.values())} if parsed else {}
+    kinds = {name: kind for kind, name in parsed.files.items()} if parsed else {}
+
+    def key(p: Problem) -> tuple[int, int, int, str, str]:
+        columns = list(COLUMNS.get(kinds.get(p.file, ""), {}))
+        column = columns.index(p.field) if p.field in columns else len(columns)
+        return (order.get(p.file, -1), p.line, column, p.field, p.message)
+
+    return sorted(set(problems), key=key)
