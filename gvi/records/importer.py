@@ -247,7 +247,6 @@ _W = {
 _W["referral"]["self_referral"] = "self"
 _YES = {"ja", "j", "yes", "y", "true", "1", "x"}
 _NO = {"nej", "n", "no", "false", "0"}
-_CODE_ALPHABET = set("23456789ABCDEFGHJKLMNPQRSTUVWXYZ")
 
 
 # --- rows --------------------------------------------------------------------------
@@ -467,8 +466,8 @@ class _Row:
             self.problem(
                 column,
                 gettext(
-                    "Personkoden ska se ut som P-7Q4K: P, bindestreck och 4–12 tecken (siffror "
-                    "2–9 och versaler utom I och O)."
+                    "Personkoden ska se ut som P-7Q4K: P, bindestreck och 2–12 siffror eller "
+                    "versaler A–Z."
                 ),
             )
             return ""
@@ -692,10 +691,6 @@ def _person_rows(
         row = _Row(file, line, cells, parsed.problems)
         ref = row.ref("external_ref")
         code = row.person_code("code")
-        if code and not set(code[2:]) <= _CODE_ALPHABET:
-            row.problem(
-                "code", gettext("Koden får bara innehålla siffrorna 2–9 och versaler utom I och O.")
-            )
         if not ref and not row.raw("code"):
             row.problem(
                 "external_ref",
