@@ -31,6 +31,8 @@ from gvi.groups import forms
 from gvi.groups.forms import form_message
 from gvi.i18n import gettext
 
+__all__ = ["Problem", "check_upload", "parse_upload"]
+
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 20_000
 

@@ -51,7 +51,7 @@ KINDS = (PEOPLE, CASES, OFFERS)
 KIND_LABELS = {
     PEOPLE: N_("Personer"),
     CASES: N_("Avhopparärenden"),
-    OFFERS: N_("Stödinsatser"),
+    OFFERS: N_("Erbjudanden"),
 }
 # A workbook's sheets are matched to kinds by name (folded like headers).
 SHEET_NAMES = {

@@ -134,7 +134,7 @@ def cases_csv(unit: str = JOINT) -> str:
         '"contact:2024-01-10; motivation_assessment:2024-01-20; consent:2024-02-01",'
         "police,criminal_network,nej,high,2024-02-01,ja,nej,ja,"
         '"police:2024-02-01; social_services:2024-02-01","housing:2024-01-15; debt:2024-01-20",'
-        '2024-03-01/150000/granted/2024-04-01/120000,before:2024-01-10/poor/poor/poor/unknown/partly,\n'
+        "2024-03-01/150000/granted/2024-04-01/120000,before:2024-01-10/poor/poor/poor/unknown/partly,\n"
         f"AH-OLD-2,,P-IMP2,,{unit},,2023-05-02,2023-09-01,completed,,Egen kontakt,"
         "Kriminella nätverk,ja,,,,,,,,,,\n"
     )
