@@ -84,7 +84,9 @@ async def test_templates_have_headers_and_drop_downs(app: Litestar) -> None:
         book = load_workbook(io.BytesIO(r.content))
         assert book.sheetnames[:3] == ["Personer", "Ärenden", "Erbjudanden"]
         headers = [cell.value for cell in book["Personer"][1]]
-        assert "Kommunkod" in headers and "Personnummer" in headers and "Födelseår" in headers
+        assert "Kommunkod" in headers
+        assert "Personnummer" in headers
+        assert "Födelseår" in headers
         assert book["Ärenden"].data_validations.dataValidation, "coded columns have lists"
         csv_file = await c.get("/records/import/templates/cases.csv")
         assert csv_file.status_code == 200
@@ -135,7 +137,8 @@ async def test_a_workbook_uploaded_as_csv_is_read_as_a_workbook(app: Litestar) -
 async def test_swedish_headers(app: Litestar) -> None:
     world = await build_world()
     people = (
-        "Extern referens;Personkod;KOMMUNKOD;Födelseår;Skyddsnivå;Namn;Personnummer;Adress;Telefon\n"
+        "Extern referens;Personkod;KOMMUNKOD;Födelseår;Skyddsnivå;Namn;Personnummer;Adress;"
+        "Telefon\n"
         "SV-1;;0123;2002;Skyddad folkbokföring;Ö Å;;;\n"
     )
     cases = (
@@ -183,7 +186,8 @@ async def test_bad_rows_are_reported_by_line_and_column_and_nothing_is_written(
         for column in ("municipality_code", "birth_year", "protection", "pin", "opened_on"):
             assert column in r.text
         # No cell comes back: neither the bad personnummer nor the names of good rows.
-        assert "1234</td>" not in r.text and "Öberg" not in r.text
+        assert "1234</td>" not in r.text
+        assert "Öberg" not in r.text
         assert 'id="dry_run" name="dry_run" value="yes" checked' not in r.text
     assert await Person.count() == 0
     assert await DefectorCase.count() == 0
@@ -202,7 +206,8 @@ async def test_rows_outside_the_users_scope_are_errors(app: Litestar) -> None:
         assert r.status_code == 422
         problems = {(p["file"], p["line"], p["field"]) for p in r.json()["problems"]}
         assert ("p.csv", 4, "municipality_code") in problems
-        assert ("a.csv", 2, "unit") in problems and ("a.csv", 3, "unit") in problems
+        assert ("a.csv", 2, "unit") in problems
+        assert ("a.csv", 3, "unit") in problems
     async with signed_in(app, world, "sigge") as c:
         r = await api(c, {"cases": ("a.csv", cases_csv().encode())})
         assert r.status_code == 422

@@ -21,7 +21,8 @@ async def test_a_valid_upload_writes_everything(db: None) -> None:
     assert dry.counts["people"]["create"] == 2
     assert await Person.count() == 0
     result = await services.import_records(sofia, files, dry_run=False)
-    assert result.problems == [] and result.written
+    assert result.problems == []
+    assert result.written
     assert result.counts == {
         "people": {"create": 2, "update": 0, "skip": 0},
         "cases": {"create": 2, "update": 0, "skip": 0},
