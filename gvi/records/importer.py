@@ -423,7 +423,7 @@ class _Row:
                     column, gettext("Fältet måste fyllas i. Välj ett av värdena i mallen.")
                 )
             return default
-        value = words.get(tabular.fold(raw))
+        value = _lookup(words, (raw))
         if value is None:
             self.problem(column, _choice_message(words))
             return default
@@ -447,7 +447,7 @@ class _Row:
         return value
 
     def yes_no(self, column: str) -> bool | None:
-        raw = tabular.fold(self.raw(column))
+        raw = self.raw(column).casefold()
         if not raw:
             return None
         if raw in _YES:
@@ -483,6 +483,13 @@ class _Row:
                 column, gettext("Skriv ett belopp i kronor, till exempel 12500 eller 12 500,50.")
             )
         return value
+
+
+def _lookup(words: Mapping[str, str], raw: str) -> str | None:
+    """The code for a typed value: most are typed as the code or the label, so the
+    full fold (accents, spaces) is the last resort."""
+    found = words.get(raw) or words.get(raw.strip().casefold())
+    return found if found is not None else words.get(tabular.fold(raw))
 
 
 def _choice_message(words: Mapping[str, str]) -> str:
@@ -587,7 +594,7 @@ def _list_problem(row: _Row, column: str, why: str = "") -> None:
 def _history(row: _Row, words: Mapping[str, str], today: date) -> list[tuple[str, date]]:
     out: list[tuple[str, date]] = []
     for parts in _items(row, "status_history"):
-        status = words.get(tabular.fold(parts[0]))
+        status = _lookup(words, (parts[0]))
         when = parse_day(parts[1]) if len(parts) == 2 else None
         if status is None or when is None:
             _list_problem(row, "status_history", _choice_message(words) if status is None else "")
@@ -609,7 +616,7 @@ def _dated(
 ) -> list[tuple[str, date, date | None]]:
     out = []
     for parts in _items(row, column):
-        key = words.get(tabular.fold(parts[0]))
+        key = _lookup(words, (parts[0]))
         first = parse_day(parts[1]) if len(parts) >= 2 else None
         second = parse_day(parts[2]) if len(parts) == 3 and parts[2] else None
         if (
@@ -637,7 +644,7 @@ def _grants(row: _Row, today: date) -> list[Grant]:
         fields = "/".join(parts).split("/")
         applied = parse_day(fields[0])
         amount = parse_amount(fields[1]) if len(fields) > 1 else None
-        decision = _W["decision"].get(tabular.fold(fields[2])) if len(fields) > 2 else "pending"
+        decision = _lookup(_W["decision"], (fields[2])) if len(fields) > 2 else "pending"
         decided = parse_day(fields[3]) if len(fields) > 3 else None
         granted = parse_amount(fields[4]) if len(fields) > 4 and fields[4] else None
         if (
@@ -667,9 +674,9 @@ def _grants(row: _Row, today: date) -> list[Grant]:
 def _follow_ups(row: _Row, today: date) -> list[FollowUp]:
     out = []
     for parts in _items(row, "follow_ups"):
-        phase = _W["phase"].get(tabular.fold(parts[0]))
+        phase = _lookup(_W["phase"], (parts[0]))
         on = parse_day(parts[1]) if len(parts) >= 2 else None
-        levels = [_W["level"].get(tabular.fold(p)) for p in parts[2:]]
+        levels = [_lookup(_W["level"], (p)) for p in parts[2:]]
         if phase is None or on is None or len(levels) > 5 or None in levels:
             _list_problem(row, "follow_ups")
             return []
@@ -1370,10 +1377,11 @@ def check_upload(parsed: ParsedUpload, lookups: Lookups) -> tuple[Plan | None, l
 
     # Cases: a unit of the user's that serves the municipality; a caseworker of that unit.
     cases: list[CasePlan] = []
+    unit_keys: dict[str, str] = {}
     new_cases: dict[tuple[int, str], int] = {}
     seen_cases: dict[tuple[str, str], int] = {}
     for c in parsed.cases:
-        unit_key = tabular.fold(c.unit)
+        unit_key = unit_keys.get(c.unit) or unit_keys.setdefault(c.unit, tabular.fold(c.unit))
         key = (unit_key, c.external_ref)
         if c.external_ref and c.unit:
             if key in seen_cases:
