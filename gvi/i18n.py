@@ -46,12 +46,23 @@ _current: ContextVar[str] = ContextVar("gvi_language", default=DEFAULT_LANGUAGE)
 
 @lru_cache(maxsize=len(LANGUAGES))
 def _translations(language: str) -> _gettext.NullTranslations:
-    """Compiled in memory from the .po file: no build step, no binary in the repo."""
-    po = LOCALE_DIR / language / "LC_MESSAGES" / "messages.po"
-    if language == DEFAULT_LANGUAGE or not po.exists():
+    """Compiled in memory from the .po files: no build step, no binary in the repo.
+    Every ``*.po`` of the language is merged (a domain may keep its own file, as
+    ``records.po`` does), later files winning, as the catalogue test reads them."""
+    files = sorted((LOCALE_DIR / language / "LC_MESSAGES").glob("*.po"))
+    if language == DEFAULT_LANGUAGE or not files:
         return _gettext.NullTranslations()
-    with po.open("rb") as f:
-        catalog = read_po(f, locale=language)
+    catalog = None
+    for po in files:
+        with po.open("rb") as f:
+            part = read_po(f, locale=language)
+        if catalog is None:
+            catalog = part
+            continue
+        for message in part:
+            if message.id:
+                catalog[message.id] = message
+    assert catalog is not None
     buf = io.BytesIO()
     write_mo(buf, catalog)
     buf.seek(0)
