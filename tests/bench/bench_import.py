@@ -29,8 +29,14 @@ from typing import Any
 
 BOUND = 3.0
 CASES = 10_000
-TABLES = ("person", "person_identity", "defector_case", "case_status_change", "case_consent",
-          "case_need")
+TABLES = (
+    "person",
+    "person_identity",
+    "defector_case",
+    "case_status_change",
+    "case_consent",
+    "case_need",
+)
 
 
 def _files(unit: str, username: str) -> dict[str, tuple[str, bytes] | None]:
