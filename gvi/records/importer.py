@@ -788,7 +788,9 @@ def _case_rows(
             if closed and history[-1][0] != case_rules.CLOSED:
                 history.append((case_rules.CLOSED, closed))
             for (before, _), (after, _) in pairwise(history):
-                why = case_rules.refusal(before, after, outcome)
+                # The allowed moves first: refusal() words its answer even when it allows.
+                ok = after in case_rules.ALLOWED.get(before, ()) and after != case_rules.CLOSED
+                why = None if ok else case_rules.refusal(before, after, outcome)
                 if why is not None:
                     row.problem("status_history", why)
                     break
@@ -899,7 +901,8 @@ def _offer_rows(
                     row, "status_history", gettext("Historiken börjar med offered (erbjuden).")
                 )
             for (before, _), (after, _) in pairwise(history):
-                why = offer_rules.refusal(before, after)
+                ok = after in offer_rules.ALLOWED.get(before, ())
+                why = None if ok else offer_rules.refusal(before, after)
                 if why is not None:
                     row.problem("status_history", why)
                     break

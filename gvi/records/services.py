@@ -18,6 +18,7 @@ outside that is an error, never skipped.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -319,6 +320,22 @@ def _random_codes(n: int) -> list[str]:
     ]
 
 
+async def _taken_codes(codes: Iterable[str]) -> set[str]:
+    """Which of *codes* are in use: one query, the codes as one parameter (as
+    :func:`gvi.db.one_of` does for ids; ``is_in`` binds one parameter per value)."""
+    values = sorted(set(codes))
+    if not values:
+        return set()
+    if _engine().engine_type == "postgres":
+        rows = await Person.raw("SELECT code FROM person WHERE code = ANY({})", values)
+    else:
+        rows = await Person.raw(
+            "SELECT code FROM person WHERE code IN (SELECT value FROM json_each({}))",
+            json.dumps(values),
+        )
+    return {r["code"] for r in rows}
+
+
 async def _free_codes(wanted: int, given: set[str]) -> list[str]:
     """``wanted`` new person codes, unused in the database and in the upload."""
     codes: list[str] = []
@@ -326,12 +343,7 @@ async def _free_codes(wanted: int, given: set[str]) -> list[str]:
     while len(codes) < wanted:
         batch = set(_random_codes(wanted - len(codes))) - used
         used |= batch
-        taken: set[str] = set()
-        for chunk in _chunks(batch):
-            taken |= {
-                r["code"] for r in await Person.select(Person.code).where(Person.code.is_in(chunk))
-            }
-        codes.extend(sorted(batch - taken))
+        codes.extend(sorted(batch - await _taken_codes(batch)))
     return codes[:wanted]
 
 
