@@ -209,8 +209,13 @@ def read_table(
     *,
     encoding: str,
     max_rows: int,
+    echo_unknown: bool = True,
 ) -> Table:
-    """Check the header of *records* and give the data rows by canonical column."""
+    """Check the header of *records* and give the data rows by canonical column.
+
+    An unknown header cell is named in its problem only with *echo_unknown*;
+    otherwise by position ("kolumn 3"): a file without a header row has data in
+    its first row, and a name or personnummer must not come back as a "column"."""
     index = alias_index(columns)
     table = Table(file=file, encoding=encoding)
     header: list[str] | None = None
@@ -219,7 +224,9 @@ def read_table(
         if not any(c.strip() for c in cells):
             continue  # blank rows (Excel leaves ";;;;" lines at the end)
         if header is None:
-            header = _check_header(file, line, cells, index, columns, required, problems)
+            header = _check_header(
+                file, line, cells, index, columns, required, problems, echo_unknown
+            )
             if header is None:
                 table.ok = False
                 return table
@@ -262,17 +269,19 @@ def _check_header(
     columns: Mapping[str, Iterable[str]],
     required: Iterable[str],
     problems: list[Problem],
+    echo_unknown: bool,
 ) -> list[str] | None:
     ok = True
     header: list[str] = []
-    for cell in cells:
+    for position, cell in enumerate(cells, start=1):
         canonical = index.get(fold(cell))
         if canonical is None:
+            shown = cell.strip().strip('"').strip().casefold() if echo_unknown else ""
             problems.append(
                 Problem(
                     file,
                     line,
-                    cell.strip().strip('"').strip().casefold() or "(tom)",
+                    shown or gettext("kolumn %(n)s") % {"n": position},
                     gettext("Okänd kolumn. Tillåtna kolumner är: ") + ", ".join(columns) + ".",
                 )
             )

@@ -21,6 +21,7 @@ from litestar.response import Redirect, Template
 from gvi.access.permissions import Permission
 from gvi.access.principal import Principal
 from gvi.core.web import page, translated
+from gvi.i18n import N_, gettext
 from gvi.records import importer, jobs, services, sheets
 from gvi.records.schemas import (
     ActionCountsOut,
@@ -31,6 +32,14 @@ from gvi.records.schemas import (
 
 IMPORT = {"permission": Permission.records_import}
 UPLOAD_FIELDS = ("people", "cases", "offers", "workbook")
+# Problems name a file by what it is, never by the name it was uploaded under (a file
+# may be named after a person; a background job keeps its problems in the database).
+FILE_LABELS = {
+    "people": N_("Personer"),
+    "cases": N_("Avhopparärenden"),
+    "offers": N_("Erbjudanden"),
+    "workbook": N_("Arbetsbok"),
+}
 BODY_LIMIT = len(UPLOAD_FIELDS) * importer.MAX_FILE_BYTES + 1024 * 1024
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -45,11 +54,11 @@ async def _upload(
     for name in UPLOAD_FIELDS:
         value = form.get(name)
         if isinstance(value, UploadFile) and value.filename:
-            # One byte more than allowed is enough to say it is too big. The file name
-            # goes no further than the report (a user may have named it after a person:
-            # only the last part, at most 80 characters).
-            label = value.filename.replace("\\", "/").rsplit("/", 1)[-1][:80] or name
-            files[name] = (label, await value.read(importer.MAX_FILE_BYTES + 1))
+            # One byte more than allowed is enough to say it is too big.
+            files[name] = (
+                gettext(FILE_LABELS[name]),
+                await value.read(importer.MAX_FILE_BYTES + 1),
+            )
         else:
             files[name] = None
     fields = {k: v for k, v in form.items() if isinstance(v, str)}

@@ -1013,6 +1013,7 @@ def parse_upload(files: Mapping[str, tuple[str, bytes] | None], *, today: date) 
             parsed.problems,
             encoding=encoding,
             max_rows=MAX_ROWS,
+            echo_unknown=False,
         )
         parsed.rows[kind] = table.count
         if table.header:

@@ -193,6 +193,18 @@ async def test_bad_rows_are_reported_by_line_and_column_and_nothing_is_written(
     assert await DefectorCase.count() == 0
 
 
+async def test_a_file_without_a_header_row_never_echoes_its_first_row(app: Litestar) -> None:
+    world = await build_world()
+    headless = people_csv().split("\n", 1)[1]  # the data rows only
+    async with signed_in(app, world, "sofia") as c:
+        r = await api(c, {"people": ("Åsa Öberg.csv", headless.encode())})
+        assert r.status_code == 422
+        for secret in ("Öberg", "19010101", "Storgatan"):
+            assert secret not in r.text
+        fields = {p["field"] for p in r.json()["problems"]}
+        assert "kolumn 6" in fields
+
+
 async def test_rows_outside_the_users_scope_are_errors(app: Litestar) -> None:
     world = await build_world()
     people = people_csv() + "EXT-9,,0191,2000,,,,,,\n"  # Sigtuna: not sofia's
@@ -205,9 +217,10 @@ async def test_rows_outside_the_users_scope_are_errors(app: Litestar) -> None:
         )
         assert r.status_code == 422
         problems = {(p["file"], p["line"], p["field"]) for p in r.json()["problems"]}
-        assert ("p.csv", 4, "municipality_code") in problems
-        assert ("a.csv", 2, "unit") in problems
-        assert ("a.csv", 3, "unit") in problems
+        # Files are named by kind, never by the name they were uploaded under.
+        assert ("Personer", 4, "municipality_code") in problems
+        assert ("Avhopparärenden", 2, "unit") in problems
+        assert ("Avhopparärenden", 3, "unit") in problems
     async with signed_in(app, world, "sigge") as c:
         r = await api(c, {"cases": ("a.csv", cases_csv().encode())})
         assert r.status_code == 422
