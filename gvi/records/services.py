@@ -57,6 +57,8 @@ from gvi.support.tables import Provider, SupportOffer, SupportOfferStatusChange
 _CHUNK = 500
 # Serialises case numbering on PostgreSQL, as gvi.defectors.services does ("gvi_case").
 _PG_REFERENCE_LOCK = 0x6776695F63617365
+# Serialises record imports on PostgreSQL ("gvi_impo").
+_PG_IMPORT_LOCK = 0x6776695F696D706F
 # Above this many rows an upload runs as a background job with a progress bar.
 INLINE_ROWS = 2_000
 
@@ -672,6 +674,10 @@ async def import_records(
         return ImportResult(True, False, problems, counts, rows, encodings)
     async with write_transaction(_engine()) as transaction:
         # Checked and written in the same transaction: what was checked is what is written.
+        # On PostgreSQL two imports take turns, so neither misses the other's external
+        # references (SQLite's immediate transaction already does this).
+        if _engine().engine_type == "postgres":
+            await Person.raw("SELECT pg_advisory_xact_lock({})", _PG_IMPORT_LOCK)
         lookups = await _lookups(principal, parsed)
         plan, problems = importer.check_upload(parsed, lookups)
         if plan is None:
