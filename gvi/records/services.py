@@ -48,8 +48,9 @@ from gvi.defectors.tables import (
 from gvi.municipalities.tables import Municipality, Unit, UnitMunicipality
 from gvi.people.services import CODE_ALPHABET, IDENTITY_FIELDS
 from gvi.people.tables import Person, PersonIdentity
-from gvi.records import importer
-from gvi.records.importer import CREATE, SKIP, UPDATE, Problem
+from gvi.records import checks, importer
+from gvi.records.checks import CREATE, SKIP, UPDATE
+from gvi.records.importer import Problem
 from gvi.security.crypto import aad, get_keyring
 from gvi.support.tables import Provider, SupportOffer, SupportOfferStatusChange
 
@@ -172,8 +173,8 @@ _PERSON_COLUMNS = (
 )
 
 
-def _existing_person(r: dict[str, Any]) -> importer.ExistingPerson:
-    return importer.ExistingPerson(
+def _existing_person(r: dict[str, Any]) -> checks.ExistingPerson:
+    return checks.ExistingPerson(
         id=r["id"],
         code=r["code"],
         municipality_id=r["home_municipality"],
@@ -185,7 +186,7 @@ def _existing_person(r: dict[str, Any]) -> importer.ExistingPerson:
 
 
 def _case_facts(r: Mapping[str, Any]) -> tuple[object, ...]:
-    return tuple(r[name] for name in importer.CASE_FACTS)
+    return tuple(r[name] for name in checks.CASE_FACTS)
 
 
 def _offer_facts(r: Mapping[str, Any]) -> tuple[object, ...]:
@@ -198,7 +199,7 @@ def _offer_facts(r: Mapping[str, Any]) -> tuple[object, ...]:
     )
 
 
-async def _lookups(principal: Principal, parsed: importer.ParsedUpload) -> importer.Lookups:
+async def _lookups(principal: Principal, parsed: importer.ParsedUpload) -> checks.Lookups:
     served = await _served(principal.unit_ids)
     reach_ids = set(principal.municipality_ids).union(*served.values()) if served else set()
     all_municipalities = await Municipality.select(
@@ -214,7 +215,7 @@ async def _lookups(principal: Principal, parsed: importer.ParsedUpload) -> impor
     in_reach = Person.home_municipality.is_in(list(reach_ids) or [-1]) & (
         Person.archived_at.is_null()
     )
-    by_code: dict[str, importer.ExistingPerson] = {}
+    by_code: dict[str, checks.ExistingPerson] = {}
     taken: set[str] = set()
     for chunk in _chunks(parsed.person_codes):
         for r in await Person.select(*_PERSON_COLUMNS, Person.archived_at).where(
@@ -223,7 +224,7 @@ async def _lookups(principal: Principal, parsed: importer.ParsedUpload) -> impor
             taken.add(r["code"])
             if r["home_municipality"] in reach_ids and r["archived_at"] is None:
                 by_code[r["code"]] = _existing_person(r)
-    by_ref: dict[tuple[int, str], importer.ExistingPerson] = {}
+    by_ref: dict[tuple[int, str], checks.ExistingPerson] = {}
     for chunk in _chunks(parsed.person_refs):
         for r in await Person.select(*_PERSON_COLUMNS).where(
             in_reach & Person.external_ref.is_in(chunk)
@@ -231,14 +232,14 @@ async def _lookups(principal: Principal, parsed: importer.ParsedUpload) -> impor
             person = _existing_person(r)
             by_ref[(person.municipality_id, r["external_ref"])] = person
             by_code.setdefault(person.code, person)
-    cases: dict[tuple[int, str], importer.ExistingCase] = {}
+    cases: dict[tuple[int, str], checks.ExistingCase] = {}
     case_columns = (
         DefectorCase.id,
         DefectorCase.person,
         DefectorCase.unit,
         DefectorCase.municipality,
         DefectorCase.external_ref,
-        *(DefectorCase._meta.get_column_by_name(n) for n in importer.CASE_FACTS),
+        *(DefectorCase._meta.get_column_by_name(n) for n in checks.CASE_FACTS),
     )
     for chunk in _chunks(parsed.case_refs):
         for r in await DefectorCase.select(*case_columns).where(
@@ -246,7 +247,7 @@ async def _lookups(principal: Principal, parsed: importer.ParsedUpload) -> impor
             & DefectorCase.archived_at.is_null()
             & DefectorCase.external_ref.is_in(chunk)
         ):
-            cases[(r["unit"], r["external_ref"])] = importer.ExistingCase(
+            cases[(r["unit"], r["external_ref"])] = checks.ExistingCase(
                 id=r["id"],
                 person_id=r["person"],
                 unit_id=r["unit"],
@@ -254,7 +255,7 @@ async def _lookups(principal: Principal, parsed: importer.ParsedUpload) -> impor
                 external_ref=r["external_ref"],
                 facts=_case_facts(r),
             )
-    offers: dict[tuple[int, str], importer.ExistingOffer] = {}
+    offers: dict[tuple[int, str], checks.ExistingOffer] = {}
     for chunk in _chunks(parsed.refs(importer.OFFERS)):
         for r in await SupportOffer.select(
             SupportOffer.id,
@@ -270,7 +271,7 @@ async def _lookups(principal: Principal, parsed: importer.ParsedUpload) -> impor
             & SupportOffer.archived_at.is_null()
             & SupportOffer.external_ref.is_in(chunk)
         ):
-            offers[(r["municipality"], r["external_ref"])] = importer.ExistingOffer(
+            offers[(r["municipality"], r["external_ref"])] = checks.ExistingOffer(
                 id=r["id"],
                 person_id=r["person"],
                 municipality_id=r["municipality"],
@@ -283,7 +284,7 @@ async def _lookups(principal: Principal, parsed: importer.ParsedUpload) -> impor
             Provider.archived_at.is_null() & (Provider.is_active == True)  # noqa: E712
         )
     }
-    return importer.Lookups(
+    return checks.Lookups(
         municipalities={c: i for c, i in live.items() if i in principal.municipality_ids},
         reach={c: i for c, i in live.items() if i in reach_ids},
         known_municipality_codes=frozenset(r["code"] for r in all_municipalities),
@@ -385,7 +386,7 @@ def _police_track(row: importer.CaseRow) -> bool:
     )
 
 
-async def _write_people(writer: BulkWriter, principal: Principal, plan: importer.Plan) -> list[int]:
+async def _write_people(writer: BulkWriter, principal: Principal, plan: checks.Plan) -> list[int]:
     """Create and update the people; the id of every plan row, in order."""
     ids: list[int] = [p.existing_id or 0 for p in plan.people]
     new = [i for i, p in enumerate(plan.people) if p.action == CREATE]
@@ -439,11 +440,11 @@ async def _write_people(writer: BulkWriter, principal: Principal, plan: importer
 
 
 async def _write_cases(
-    writer: BulkWriter, principal: Principal, plan: importer.Plan, people: list[int]
+    writer: BulkWriter, principal: Principal, plan: checks.Plan, people: list[int]
 ) -> list[int]:
     ids: list[int] = [c.existing_id or 0 for c in plan.cases]
 
-    def person_id(ref: importer.PersonRef) -> int:
+    def person_id(ref: checks.PersonRef) -> int:
         return people[ref.new] if ref.new is not None else int(ref.existing or 0)
 
     new = [i for i, c in enumerate(plan.cases) if c.action == CREATE]
@@ -554,7 +555,7 @@ async def _write_cases(
         for c in updated:
             values: dict[Any, Any] = {
                 DefectorCase._meta.get_column_by_name(name): value
-                for name, value in zip(importer.CASE_FACTS, c.facts, strict=True)
+                for name, value in zip(checks.CASE_FACTS, c.facts, strict=True)
             }
             values[DefectorCase.version] = DefectorCase.version + 1
             await DefectorCase.update(values).where(DefectorCase.id == c.existing_id)
@@ -567,14 +568,14 @@ async def _write_cases(
 async def _write_offers(
     writer: BulkWriter,
     principal: Principal,
-    plan: importer.Plan,
+    plan: checks.Plan,
     people: list[int],
     cases: list[int],
 ) -> None:
-    def person_id(ref: importer.PersonRef) -> int:
+    def person_id(ref: checks.PersonRef) -> int:
         return people[ref.new] if ref.new is not None else int(ref.existing or 0)
 
-    def case_id(ref: importer.CaseRef | None) -> int | None:
+    def case_id(ref: checks.CaseRef | None) -> int | None:
         if ref is None:
             return None
         return cases[ref.new] if ref.new is not None else ref.existing
@@ -636,7 +637,7 @@ def audit_details(counts: Mapping[str, Mapping[str, int]]) -> dict[str, int]:
     }
 
 
-async def _write_plan(transaction: Any, principal: Principal, plan: importer.Plan) -> None:
+async def _write_plan(transaction: Any, principal: Principal, plan: checks.Plan) -> None:
     writer = BulkWriter(transaction)
     people = await _write_people(writer, principal, plan)
     cases = await _write_cases(writer, principal, plan, people)
@@ -669,7 +670,7 @@ async def import_records(
     rows, encodings = dict(parsed.rows), dict(parsed.encodings)
     if dry_run:
         lookups = await _lookups(principal, parsed)
-        plan, problems = importer.check_upload(parsed, lookups)
+        plan, problems = checks.check_upload(parsed, lookups)
         counts = plan.counts() if plan else _empty_counts()
         return ImportResult(True, False, problems, counts, rows, encodings)
     async with write_transaction(_engine()) as transaction:
@@ -679,7 +680,7 @@ async def import_records(
         if _engine().engine_type == "postgres":
             await Person.raw("SELECT pg_advisory_xact_lock({})", _PG_IMPORT_LOCK)
         lookups = await _lookups(principal, parsed)
-        plan, problems = importer.check_upload(parsed, lookups)
+        plan, problems = checks.check_upload(parsed, lookups)
         if plan is None:
             return ImportResult(False, False, problems, _empty_counts(), rows, encodings)
         counts = plan.counts()
