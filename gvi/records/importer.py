@@ -8,7 +8,7 @@ the group-audit import does (:mod:`gvi.groups.importer`):
    a sheet per kind) and checks every cell it can check without the database,
    returning typed rows and a :class:`Problem` for every bad one;
 2. the service looks up what the rows refer to, within the user's scope, and
-   passes it in as :class:`Lookups`;
+   passes it in as :class:`gvi.records.checks.Lookups`;
 3. :func:`gvi.records.checks.check_upload` resolves the references and returns
    a plan (what to create, update or skip) only when the whole upload is valid.
 

@@ -63,10 +63,12 @@ def xlsx_template() -> bytes:
             letter = _column_letter(position)
             sheet.column_dimensions[letter].width = max(14, len(headers(kind)[position - 1]) + 4)
             values: list[str] | None = None
+            # The Swedish labels whatever the page's language: they are what a cell
+            # may hold besides the code values.
             if column in coded:
-                values = [gettext(label) for label in coded[column].values()]
+                values = list(coded[column].values())
             elif column in yes_no:
-                values = [gettext("ja"), gettext("nej")]
+                values = ["ja", "nej"]
             if values is None:
                 continue
             list_column += 1
