@@ -28,8 +28,9 @@ from seeds.names import FIRST_NAMES, SURNAMES, luhn_valid
 from tests.conftest import engines_only
 
 # Written by the running system, never by a seed (see seeds.demo's docstring).
-# analysis_job: queued by a user, run by the app's worker (gvi.networks.jobs).
-RUNTIME_ONLY = {"audit_event", "alert", "break_glass", "analysis_job"}
+# analysis_job, import_job: queued by a user, run by the app's worker (gvi.networks.jobs,
+# gvi.records.jobs).
+RUNTIME_ONLY = {"audit_event", "alert", "break_glass", "analysis_job", "import_job"}
 
 
 async def _row_counts() -> dict[str, int]:
