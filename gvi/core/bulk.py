@@ -16,10 +16,11 @@ keeps every other writer out while the block is chosen.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from enum import Enum
 from typing import Any
 
+from piccolo.columns import Date, Timestamptz
 from piccolo.columns.defaults.base import Default
 from piccolo.table import Table
 
@@ -34,29 +35,41 @@ class BulkWriter:
         self._next: dict[str, int] = {}
         self._templates: dict[str, tuple[list[str], list[Any]]] = {}
 
-    def _sqlite_values(self, records: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
-        """Dates and times as the text Piccolo's adapters write, converted once per
-        distinct value: the rows repeat a few stamps and days, and the adapter, called
-        per value, cost more than the insert."""
+    def _records(self, table: type[Table], rows: Sequence[dict[str, Any]]) -> list[tuple[Any, ...]]:
+        """The rows as tuples in column order. Enum members become their values (only
+        in columns with choices); on SQLite dates and times become the text Piccolo's
+        adapters write, converted once per distinct value: the rows repeat a few
+        stamps and days, and the adapter called per value cost more than the insert."""
         from piccolo.engine.sqlite import convert_date_in, convert_datetime_in
 
+        columns, defaults = self._template(table)
+        pairs = list(zip(columns, defaults, strict=True))
+        coded = [i for i, c in enumerate(table._meta.columns) if c._meta.choices]
+        dated = (
+            []
+            if self.postgres
+            else [i for i, c in enumerate(table._meta.columns) if isinstance(c, Date | Timestamptz)]
+        )
         seen: dict[Any, str] = {}
-
-        def text(value: Any) -> Any:
-            if not isinstance(value, date):
-                return value
-            found = seen.get(value)
-            if found is None:
-                found = seen[value] = (
-                    convert_datetime_in(value)
-                    if isinstance(value, datetime)
-                    else convert_date_in(value)
-                )
-            return found
-
-        return [
-            tuple([text(v) if isinstance(v, date) else v for v in record]) for record in records
-        ]
+        out = []
+        for row in rows:
+            values = [row.get(c, d) for c, d in pairs]
+            for i in coded:
+                v = values[i]
+                if isinstance(v, Enum):
+                    values[i] = v.value
+            for i in dated:
+                v = values[i]
+                if v is None:
+                    continue
+                text = seen.get(v)
+                if text is None:
+                    text = seen[v] = (
+                        convert_datetime_in(v) if isinstance(v, datetime) else convert_date_in(v)
+                    )
+                values[i] = text
+            out.append(tuple(values))
+        return out
 
     async def _scalar(self, sql: str, *args: Any) -> Any:
         if self.postgres:
@@ -113,13 +126,8 @@ class BulkWriter:
         if not rows:
             return
         name = table._meta.tablename
-        columns, defaults = self._template(table)
-        records = [
-            tuple([v.value if isinstance(v, Enum) else v for v in map(row.get, columns, defaults)])
-            for row in rows
-        ]
-        if not self.postgres:
-            records = self._sqlite_values(records)
+        columns, _ = self._template(table)
+        records = self._records(table, rows)
         for start in range(0, len(records), _CHUNK):
             part = records[start : start + _CHUNK]
             if self.postgres:
