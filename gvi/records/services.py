@@ -382,16 +382,30 @@ async def _next_numbers(years: Iterable[int]) -> dict[int, int]:
     return out
 
 
-def _police_track(row: importer.CaseRow) -> bool:
+def _police_track(
+    row: importer.CaseRow, memo: dict[tuple[Any, ...], case_rules.PoliceDefinition]
+) -> bool:
+    """The derived police track, by the rule gvi.defectors.services applies. The rule
+    words every failing criterion; its answer depends on five values, so it is
+    asked once per combination (a few dozen at most), not once per case."""
     in_force = {c.agency for c in row.consents if c.withdrawn_on is None}
     excluded = {c.agency for c in row.consents} - in_force
-    definition = case_rules.police_definition(
-        motivated=row.motivated,
-        police_consent_in_force="police" in in_force,
-        threat_level=row.threat_level,
-        is_witness=row.is_witness,
-        social_services_eligible=row.social_services_eligible,
+    key = (
+        row.motivated,
+        "police" in in_force,
+        row.threat_level,
+        row.is_witness,
+        row.social_services_eligible,
     )
+    definition = memo.get(key)
+    if definition is None:
+        definition = memo[key] = case_rules.police_definition(
+            motivated=row.motivated,
+            police_consent_in_force="police" in in_force,
+            threat_level=row.threat_level,
+            is_witness=row.is_witness,
+            social_services_eligible=row.social_services_eligible,
+        )
     return case_rules.police_track_active(
         definition,
         excluded_agencies=len(excluded),
@@ -465,6 +479,7 @@ async def _write_cases(
         day.year for i in new if (day := plan.cases[i].row.opened_on) is not None
     )
     rows = []
+    track: dict[tuple[Any, ...], case_rules.PoliceDefinition] = {}
     for i in new:
         c = plan.cases[i]
         row = c.row
@@ -492,7 +507,7 @@ async def _write_cases(
                 "threat_level": row.threat_level,
                 "threat_assessed_on": row.threat_assessed_on,
                 # Derived, never typed in: the same rule gvi.defectors.services applies.
-                "police_track_active": _police_track(row),
+                "police_track_active": _police_track(row, track),
                 "notes": row.notes,
                 "external_ref": row.external_ref,
             }

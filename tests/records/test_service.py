@@ -34,6 +34,15 @@ async def test_a_valid_upload_writes_everything(db: None) -> None:
     assert await CaseStatusChange.count() == 3 + 2
     assert await SupportOffer.count() == 2
     assert await SupportOfferStatusChange.count() == 4
+    # The police track is derived as by hand: AH-OLD-1 meets the definition, the
+    # closed AH-OLD-2 does not.
+    tracks = {
+        r["external_ref"]: r["police_track_active"]
+        for r in await DefectorCase.select(
+            DefectorCase.external_ref, DefectorCase.police_track_active
+        )
+    }
+    assert tracks == {"AH-OLD-1": True, "AH-OLD-2": False}
     again = await services.import_records(sofia, files, dry_run=False)
     assert again.problems == []
     assert not again.written
