@@ -7,8 +7,8 @@ of the same schema, with the same pragmas (WAL, synchronous=FULL, foreign keys),
 in the same run: bound ≤ 3×.
 
 Ours includes everything a user waits for: decoding and checking every cell,
-the scope lookups, the encryption, the inserts and the audit event. One run
-each (a second import of the same files would only skip). SQLite in a
+the scope lookups, the encryption, the inserts and the audit event. Best of three,
+ours and the baseline taking turns (ours starts from empty tables each time). SQLite in a
 temporary file; the work runs in a child process so the database URL is set
 before any gvi module is imported.
 """
@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 BOUND = 3.0
+REPEAT = 3  # best of, ours and the baseline taking turns
 CASES = 10_000
 TABLES = (
     "person",
@@ -60,6 +61,51 @@ def _files(unit: str, username: str) -> dict[str, tuple[str, bytes] | None]:
         "cases": ("arenden.csv", ("\n".join(cases) + "\n").encode()),
         "offers": None,
     }
+
+
+def _baseline(db_path: str, attempt: int) -> tuple[float, int]:
+    """The rows ours wrote, read back, then timed into a fresh copy of the schema;
+    the time and the number of rows."""
+    source = sqlite3.connect(db_path)
+    schema = [
+        r[0]
+        for r in source.execute(
+            "SELECT sql FROM sqlite_master WHERE type IN ('table', 'index') AND sql IS NOT NULL "
+            "AND name NOT LIKE 'sqlite_%'"
+        )
+    ]
+    dumps = {}
+    for table in TABLES:
+        cursor = source.execute(f'SELECT * FROM "{table}"')  # noqa: S608 - our own table names
+        columns = [d[0] for d in cursor.description]
+        dumps[table] = (columns, cursor.fetchall())
+    # What the rows refer to (the municipality, unit and user), copied outside the timing.
+    refs = {}
+    for table in ("municipality", "unit", "app_user"):
+        cursor = source.execute(f'SELECT * FROM "{table}"')  # noqa: S608
+        refs[table] = ([d[0] for d in cursor.description], cursor.fetchall())
+    source.close()
+    fresh = sqlite3.connect(f"{db_path}.baseline{attempt}", isolation_level=None)
+    fresh.execute("PRAGMA journal_mode = WAL")
+    fresh.execute("PRAGMA synchronous = FULL")
+    fresh.execute("PRAGMA foreign_keys = ON")
+    for statement in schema:
+        fresh.execute(statement)
+
+    def copy(tables: dict[str, tuple[list[str], list[Any]]]) -> None:
+        fresh.execute("BEGIN IMMEDIATE")
+        for table, (columns, rows) in tables.items():
+            names = ", ".join(f'"{c}"' for c in columns)
+            marks = ", ".join("?" for _ in columns)
+            fresh.executemany(f'INSERT INTO "{table}" ({names}) VALUES ({marks})', rows)  # noqa: S608
+        fresh.execute("COMMIT")
+
+    copy(refs)
+    start = time.perf_counter()
+    copy(dumps)
+    baseline = time.perf_counter() - start
+    fresh.close()
+    return baseline, sum(len(r) for _, r in dumps.values())
 
 
 async def _child(db_path: str) -> list[dict[str, Any]]:
@@ -103,55 +149,23 @@ async def _child(db_path: str) -> list[dict[str, Any]]:
     )
     files = _files(unit.name, user.username)
 
-    start = time.perf_counter()
-    result = await services.import_records(principal, files, dry_run=False)
-    ours = time.perf_counter() - start
-    assert result.written, result.problems[:5]
-    assert result.counts["cases"]["create"] == CASES
-
-    # The baseline: the same rows, already built, into a fresh copy of the schema.
-    source = sqlite3.connect(db_path)
-    schema = [
-        r[0]
-        for r in source.execute(
-            "SELECT sql FROM sqlite_master WHERE type IN ('table', 'index') AND sql IS NOT NULL "
-            "AND name NOT LIKE 'sqlite_%'"
-        )
-    ]
-    dumps = {}
-    for table in TABLES:
-        cursor = source.execute(f'SELECT * FROM "{table}"')  # noqa: S608 - our own table names
-        columns = [d[0] for d in cursor.description]
-        dumps[table] = (columns, cursor.fetchall())
-    # What the rows refer to (the municipality, unit and user), copied outside the timing.
-    refs = {}
-    for table in ("municipality", "unit", "app_user"):
-        cursor = source.execute(f'SELECT * FROM "{table}"')  # noqa: S608
-        refs[table] = ([d[0] for d in cursor.description], cursor.fetchall())
-    source.close()
-    fresh_path = db_path + ".baseline"
-    fresh = sqlite3.connect(fresh_path, isolation_level=None)
-    fresh.execute("PRAGMA journal_mode = WAL")
-    fresh.execute("PRAGMA synchronous = FULL")
-    fresh.execute("PRAGMA foreign_keys = ON")
-    for statement in schema:
-        fresh.execute(statement)
-
-    def copy(tables: dict[str, tuple[list[str], list[Any]]]) -> None:
-        fresh.execute("BEGIN IMMEDIATE")
-        for table, (columns, rows) in tables.items():
-            names = ", ".join(f'"{c}"' for c in columns)
-            marks = ", ".join("?" for _ in columns)
-            fresh.executemany(f'INSERT INTO "{table}" ({names}) VALUES ({marks})', rows)  # noqa: S608
-        fresh.execute("COMMIT")
-
-    copy(refs)
-    start = time.perf_counter()
-    copy(dumps)
-    baseline = time.perf_counter() - start
-    fresh.close()
+    best_ours, best_base, rows = float("inf"), float("inf"), 0
+    for attempt in range(REPEAT):
+        if attempt:
+            # A fresh start for ours: the same import again would only skip.
+            source = sqlite3.connect(db_path, isolation_level=None)
+            for table in reversed(TABLES):
+                source.execute(f'DELETE FROM "{table}"')  # noqa: S608 - our own table names
+            source.close()
+        start = time.perf_counter()
+        result = await services.import_records(principal, files, dry_run=False)
+        best_ours = min(best_ours, time.perf_counter() - start)
+        assert result.written, result.problems[:5]
+        assert result.counts["cases"]["create"] == CASES
+        baseline, rows = _baseline(db_path, attempt)
+        best_base = min(best_base, baseline)
+    ours, baseline = best_ours, best_base
     ratio = ours / baseline if baseline else float("inf")
-    rows = sum(len(r) for _, r in dumps.values())
     return [
         {
             "name": f"import {CASES:,} cases with their people ({rows:,} rows) vs raw executemany",
