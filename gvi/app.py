@@ -120,6 +120,7 @@ def _route_handlers() -> list[Any]:
     from gvi.networks.controllers import NETWORK_ROUTES
     from gvi.org.controllers import ORG_ROUTES
     from gvi.people.controllers import PEOPLE_ROUTES
+    from gvi.records.controllers import RECORD_ROUTES
     from gvi.reports.controllers import REPORT_ROUTES
     from gvi.support.controllers import SUPPORT_ROUTES
     from gvi.tasks.controllers import TASK_ROUTES
@@ -135,6 +136,7 @@ def _route_handlers() -> list[Any]:
         *GROUP_ROUTES,
         *CASE_ROUTES,
         *SUPPORT_ROUTES,
+        *RECORD_ROUTES,
         *INCIDENT_ROUTES,
         *CALLIN_ROUTES,
         *ENFORCEMENT_ROUTES,
@@ -180,6 +182,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             yield
 
     from gvi.networks.jobs import worker_lifespan
+    from gvi.records.jobs import worker_lifespan as import_worker_lifespan
 
     stores = {"sessions": _store(settings, "sessions"), "throttle": _store(settings, "throttle")}
     openapi = OpenAPIConfig(
@@ -216,7 +219,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         allowed_hosts=AllowedHostsConfig(allowed_hosts=_allowed_hosts(settings)),
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=openapi,
-        lifespan=[lifespan, worker_lifespan],
+        lifespan=[lifespan, worker_lifespan, import_worker_lifespan],
         debug=False,
     )
     document_error_answers(app)

@@ -24,6 +24,7 @@ from gvi.incidents.tables import Incident, IncidentGroup, IncidentPerson
 from gvi.municipalities.tables import Municipality, Unit, UnitMunicipality
 from gvi.networks.tables import AnalysisJob
 from gvi.people.tables import Person, PersonIdentity
+from gvi.records.tables import ImportJob
 from gvi.support.tables import Provider, ProviderCheck, SupportOffer, SupportOfferStatusChange
 from gvi.tasks.tables import Task
 
@@ -66,6 +67,7 @@ TABLES: list[type[Table]] = [
     Alert,
     Task,
     AnalysisJob,
+    ImportJob,
     AuditEvent,
 ]
 

@@ -48,6 +48,9 @@ class Permission(StrEnum):
     cases_read = "cases:read"
     cases_write = "cases:write"
     disclosures_write = "disclosures:write"
+    # Importing people, defector cases and offers from spreadsheets: outreach only
+    # (their units, their municipalities); each kind also needs its own write permission.
+    records_import = "records:import"
 
     tasks_read = "tasks:read"
     figures_read = "figures:read"
@@ -91,6 +94,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.cases_read,
             P.cases_write,
             P.disclosures_write,
+            P.records_import,
             P.tasks_read,
             P.figures_read,
         }

@@ -87,6 +87,13 @@ class DefectorCase(Archivable, Table, tablename="defector_case"):
     )
     psychiatric_collaboration = Boolean(default=False)
     notes = Text(default="")
+    external_ref = Varchar(
+        length=64,
+        null=True,
+        default=None,
+        index=True,
+        help_text="The case's id in the system it was imported from; unique per unit.",
+    )
 
 
 class CaseStatusChange(Keyed, Table, tablename="case_status_change"):

@@ -1,13 +1,14 @@
 """Reading and checking a group audit uploaded as three CSV files.
 
-Pure: the standard library and :mod:`gvi.groups.forms` only, no Litestar, no
-Piccolo, so it can be unit-tested and fuzzed on its own. The service layer does
-the database work around it:
+Pure: the standard library, :mod:`gvi.core.tabular` and :mod:`gvi.groups.forms`
+only, no Litestar, no Piccolo, so it can be unit-tested and fuzzed on its own.
+The service layer does the database work around it:
 
-1. :func:`parse_upload` decodes the files (UTF-8 with or without a byte order
-   mark), finds the delimiter (comma, semicolon from a Swedish Excel, or tab),
-   checks the header and every field it can check without the database, and
-   returns typed rows plus a :class:`Problem` for every bad one.
+1. :func:`parse_upload` reads the files through :mod:`gvi.core.tabular` (CSV in
+   UTF-8, UTF-16 or Windows-1252, or an XLSX workbook; comma, semicolon or tab;
+   English or Swedish headers), checks the header and every field it can check
+   without the database, and returns typed rows plus a :class:`Problem` for
+   every bad one.
 2. The caller looks up what the rows refer to (municipality codes, group names,
    person codes) within the user's scope and passes it in as :class:`Lookups`.
 3. :func:`check_upload` resolves the references and returns a :class:`Plan`
@@ -20,16 +21,17 @@ column must not travel further than the file it came in.
 
 from __future__ import annotations
 
-import codecs
-import csv
-import io
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
+from gvi.core import tabular
+from gvi.core.tabular import Problem
 from gvi.groups import forms
 from gvi.groups.forms import form_message
 from gvi.i18n import gettext
+
+__all__ = ["Problem", "check_upload", "parse_upload"]
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 20_000
@@ -69,19 +71,33 @@ REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
     MEMBERS_FILE: ("person_code", "group_name", "role", "confidence"),
     RELATIONS_FILE: ("group_a", "group_b", "kind", "intensity", "confidence"),
 }
-_DELIMITERS = (",", ";", "\t")
-_WHOLE_FILE = 0
+_WHOLE_FILE = tabular.WHOLE_FILE
 
-
-@dataclass(frozen=True, order=True)
-class Problem:
-    """One thing to fix. ``line`` is the line in the file (the header is line 1);
-    0 means the file as a whole. ``field`` is a column name or empty."""
-
-    file: str
-    line: int
-    field: str
-    message: str
+# Swedish headers beside the English ones (matched without case or accents).
+_SWEDISH: dict[str, tuple[str, ...]] = {
+    "name": ("namn", "gruppnamn"),
+    "municipality_code": ("kommunkod", "kommun_kod"),
+    "area": ("område", "omrade"),
+    "status": (),
+    "aliases": ("alias", "smeknamn"),
+    "notes": ("anteckningar", "anteckning", "noteringar"),
+    "person_code": ("personkod", "kod"),
+    "group_name": ("grupp", "gruppens namn"),
+    "role": ("roll",),
+    "confidence": ("säkerhet", "tillförlitlighet"),
+    "valid_from": ("giltig från", "från", "fr.o.m."),
+    "valid_to": ("giltig till", "till", "t.o.m."),
+    "source": ("källa",),
+    "review_by": ("granska senast", "granskas senast"),
+    "group_a": ("grupp a", "grupp 1"),
+    "group_b": ("grupp b", "grupp 2"),
+    "kind": ("typ", "slag"),
+    "intensity": ("intensitet", "styrka"),
+}
+COLUMN_ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
+    file: {column: _SWEDISH.get(column, ()) for column in columns}
+    for file, columns in COLUMNS.items()
+}
 
 
 @dataclass(frozen=True)
@@ -136,6 +152,8 @@ class ParsedUpload:
     problems: list[Problem] = field(default_factory=list)
     # Files that were sent, and how many data rows each had (bad ones included).
     rows: dict[str, int] = field(default_factory=dict)
+    # The encoding each file was read in ("UTF-8", "Windows-1252", "XLSX", …).
+    encodings: dict[str, str] = field(default_factory=dict)
     # Group names declared in groups.csv (casefolded), also from rows with other errors,
     # so a reference to them is not reported a second time.
     declared_groups: set[str] = field(default_factory=set)
@@ -220,47 +238,6 @@ class Plan:
 # --- reading the files ---------------------------------------------------------------
 
 
-def _decode(data: bytes, file: str, problems: list[Problem]) -> str | None:
-    if data.startswith(codecs.BOM_UTF8):
-        data = data[len(codecs.BOM_UTF8) :]
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        problems.append(
-            Problem(
-                file,
-                line,
-                "",
-                gettext(
-                    "Filen är inte sparad som UTF-8 (första felet på den här raden). "
-                    'Spara den i Excel som "CSV UTF-8 (kommaavgränsad)" och ladda upp den igen.'
-                ),
-            )
-        )
-        return None
-
-
-def _normalise_header(cells: list[str]) -> list[str]:
-    return [cell.strip().strip('"').strip().casefold() for cell in cells]
-
-
-def _sniff(text: str, file: str) -> str:
-    """The delimiter whose header row names the most expected columns."""
-    first = next((line for line in text.splitlines() if line.strip()), "")
-    expected = set(COLUMNS[file])
-    best, best_score = ",", -1
-    for delimiter in _DELIMITERS:
-        try:
-            cells = next(csv.reader([first], delimiter=delimiter), [])
-        except csv.Error:
-            continue
-        score = len(expected.intersection(_normalise_header(cells)))
-        if score > best_score:
-            best, best_score = delimiter, score
-    return best
-
-
 class _Row:
     """One data row's cells by column name, and the problems found in it."""
 
@@ -315,110 +292,33 @@ class _Row:
 
 
 def _read_file(file: str, data: bytes, parsed: ParsedUpload) -> Iterator[_Row]:
-    """The data rows of one file, after the file-level checks; problems go to *parsed*."""
+    """The data rows of one file (CSV or a workbook's first sheet), after the
+    file-level checks; problems go to *parsed*."""
     problems = parsed.problems
     parsed.rows[file] = 0
     if len(data) > MAX_FILE_BYTES:
-        problems.append(
-            Problem(
-                file,
-                _WHOLE_FILE,
-                "",
-                gettext(
-                    "Filen är större än %(n)s MB. Dela upp den i flera filer och ladda upp dem "
-                    "var för sig."
-                )
-                % {"n": MAX_FILE_BYTES // (1024 * 1024)},
-            )
-        )
+        problems.append(tabular.too_big(file, MAX_FILE_BYTES))
         return
-    text = _decode(data, file, problems)
-    if text is None or not text.strip():
-        return  # not UTF-8 (reported), or empty: nothing to import from it
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff(text, file), strict=True)
-    header: list[str] | None = None
-    start = 1  # the line a record starts on; quoted fields may span lines
-    while True:
-        try:
-            cells = next(reader)
-        except StopIteration:
-            return
-        except csv.Error:
-            problems.append(
-                Problem(
-                    file,
-                    start,
-                    "",
-                    gettext(
-                        "Raden går inte att läsa som CSV, till exempel ett citattecken som aldrig "
-                        "avslutas. Rätta raden och ladda upp filen igen."
-                    ),
-                )
-            )
-            return
-        line, start = start, reader.line_num + 1
-        if not any(c.strip() for c in cells):
-            continue  # blank rows (Excel leaves ";;;;" lines at the end)
-        if header is None:
-            header = _normalise_header(cells)
-            if not _check_header(file, line, header, problems):
-                return
-            continue
-        parsed.rows[file] += 1
-        if parsed.rows[file] > MAX_ROWS:
-            problems.append(
-                Problem(
-                    file,
-                    _WHOLE_FILE,
-                    "",
-                    gettext("Filen har fler än %(n)s rader. Dela upp den i flera uppladdningar.")
-                    % {"n": f"{MAX_ROWS:,}".replace(",", " ")},
-                )
-            )
-            return
-        row = _Row(file, line, {}, problems)
-        if len(cells) > len(header):
-            row.problem(
-                "",
-                gettext(
-                    "Raden har %(n)s fält men rubrikraden har %(n2)s. Kontrollera avgränsare och "
-                    "citattecken på raden."
-                )
-                % {"n": len(cells), "n2": len(header)},
-            )
-            continue
-        # Fewer cells than columns: the missing ones are empty (required ones get reported).
-        row.cells = dict(zip(header, cells, strict=False))
-        yield row
-
-
-def _check_header(file: str, line: int, header: list[str], problems: list[Problem]) -> bool:
-    expected = COLUMNS[file]
-    ok = True
-    unknown = [name for name in header if name not in expected]
-    for name in unknown:
-        problems.append(
-            Problem(
-                file,
-                line,
-                name or "(tom)",
-                gettext("Okänd kolumn. Tillåtna kolumner är: ") + ", ".join(expected) + ".",
-            )
-        )
-        ok = False
-    for name in REQUIRED_COLUMNS[file]:
-        if name not in header:
-            problems.append(
-                Problem(file, line, name, gettext("Kolumnen saknas i rubrikraden (första raden)."))
-            )
-            ok = False
-    duplicates = sorted({name for name in header if name and header.count(name) > 1})
-    for name in duplicates:
-        problems.append(
-            Problem(file, line, name, gettext("Kolumnen finns flera gånger i rubrikraden."))
-        )
-        ok = False
-    return ok
+    columns = COLUMN_ALIASES[file]
+    read = tabular.records_of(file, data, tabular.alias_index(columns), problems)
+    if read is None:
+        return  # unreadable (reported)
+    records, encoding = read
+    parsed.encodings[file] = encoding
+    table = tabular.read_table(
+        file,
+        records,
+        columns,
+        REQUIRED_COLUMNS[file],
+        problems,
+        encoding=encoding,
+        max_rows=MAX_ROWS,
+    )
+    if not table.header:
+        return  # empty, or a bad header (reported)
+    parsed.rows[file] = table.count
+    for line, cells in table.rows:
+        yield _Row(file, line, cells, problems)
 
 
 def _group_rows(data: bytes, parsed: ParsedUpload) -> None:

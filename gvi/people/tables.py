@@ -27,6 +27,13 @@ class Person(Archivable, Table, tablename="person"):
     birth_year = Integer(null=True, default=None)
     protection = Varchar(length=32, choices=Protection, default=Protection.none)
     notes = Text(default="", help_text="Free text: never shown to analysts.")
+    external_ref = Varchar(
+        length=64,
+        null=True,
+        default=None,
+        index=True,
+        help_text="The record's id in the system it was imported from; unique per municipality.",
+    )
 
 
 class PersonIdentity(Archivable, Table, tablename="person_identity"):

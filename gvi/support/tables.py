@@ -86,6 +86,13 @@ class SupportOffer(Archivable, Table, tablename="support_offer"):
     cost = Numeric(digits=(12, 2), null=True, default=None)
     notes = Text(default="")
     recorded_by = ForeignKey(User, on_delete=OnDelete.restrict, null=True)
+    external_ref = Varchar(
+        length=64,
+        null=True,
+        default=None,
+        index=True,
+        help_text="The offer's id in the system it was imported from; unique per municipality.",
+    )
 
 
 class SupportOfferStatusChange(Keyed, Table, tablename="support_offer_status_change"):

@@ -201,14 +201,14 @@ def test_a_dry_run_reference_to_a_bad_group_row_is_reported_once() -> None:
 def test_header_problems_stop_the_file_and_name_the_columns() -> None:
     _, problems = run(
         {
-            "groups.csv": "namn,municipality_code,färg\nA,0123,röd\n",
+            "groups.csv": "navn,municipality_code,färg\nA,0123,röd\n",
             "members.csv": "person_code,group_name,role,role,confidence\n",
         }
     )
     assert where(problems) == [
         ("groups.csv", 1, "name"),
         ("groups.csv", 1, "färg"),
-        ("groups.csv", 1, "namn"),
+        ("groups.csv", 1, "navn"),
         ("members.csv", 1, "role"),
     ]
 
@@ -225,10 +225,26 @@ def test_files_a_role_may_not_write_are_refused_as_a_whole() -> None:
     assert "samordnare" in problems[0].message
 
 
-def test_not_utf8_says_how_to_save_the_file() -> None:
-    data = (GROUPS_HEADER + "Gänget,0123,,,,\n").encode("cp1252")
-    _, problems = run({"groups.csv": data})
-    assert where(problems) == [("groups.csv", 2, "")]
+def test_windows_1252_is_read_and_named() -> None:
+    data = (GROUPS_HEADER + "Gänget,0123,Åby,,,\n").encode("cp1252")
+    parsed = importer.parse_upload({"groups.csv": data})
+    assert parsed.problems == []
+    assert parsed.encodings["groups.csv"] == "Windows-1252"
+    assert [g.name for g in parsed.groups] == ["Gänget"]
+
+
+def test_swedish_headers_are_accepted() -> None:
+    data = "Namn;KOMMUNKOD;Område;Status;Alias;Anteckningar\nGänget;123;Åby;aktiv;;\n"
+    parsed = importer.parse_upload({"groups.csv": data.encode("utf-8-sig")})
+    assert parsed.problems == []
+    assert parsed.encodings["groups.csv"] == "UTF-8 (BOM)"
+    group = parsed.groups[0]
+    assert (group.name, group.municipality_code, group.area) == ("Gänget", "0123", "Åby")
+
+
+def test_unreadable_bytes_say_how_to_save_the_file() -> None:
+    _, problems = run({"groups.csv": bytes(range(256)) * 4})
+    assert where(problems)[0][0] == "groups.csv"
     assert "UTF-8" in problems[0].message
 
 

@@ -28,10 +28,17 @@ from seeds.names import FIRST_NAMES, SURNAMES, luhn_valid
 from tests.conftest import engines_only
 
 # Written by the running system, never by a seed (see seeds.demo's docstring).
-# analysis_job: queued by a user, run by the app's worker (gvi.networks.jobs).
-# case_assessment_change: history the app writes when an assessment changes; the seeds
-# load cases as they stand.
-RUNTIME_ONLY = {"audit_event", "alert", "break_glass", "analysis_job", "case_assessment_change"}
+# analysis_job, import_job: queued by a user, run by the app's worker (gvi.networks.jobs,
+# gvi.records.jobs). case_assessment_change: history the app writes when an assessment
+# changes; the seeds load cases as they stand.
+RUNTIME_ONLY = {
+    "audit_event",
+    "alert",
+    "break_glass",
+    "analysis_job",
+    "import_job",
+    "case_assessment_change",
+}
 
 
 async def _row_counts() -> dict[str, int]:

@@ -1,0 +1,1 @@
+"""Record import: people, defector cases and support offers from spreadsheets."""
