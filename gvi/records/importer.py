@@ -609,6 +609,49 @@ def _person_rows(
         )
 
 
+# The case page's gates (gvi.defectors.transitions.gate) hold for a history read from
+# a spreadsheet too: a step out of Samtycke, Riskbedömning or Utredning needs what the
+# page would ask for, on the row, by the day of the step.
+_GATE_HINTS = {
+    case_rules.CONSENT_GATE: N_(
+        "Statushistoriken lämnar Samtycke utan ett samtycke som gäller den dagen: "
+        "fyll i Samtycken (till exempel police:2024-02-01) med ett datum före steget."
+    ),
+    case_rules.THREAT_GATE: N_(
+        "Statushistoriken lämnar Riskbedömning utan en hotbildsbedömning: fyll i Hotnivå "
+        "och Hot bedömt (ett datum före steget)."
+    ),
+    case_rules.ELIGIBILITY_GATE: N_(
+        "Statushistoriken lämnar Utredning och beslut utan socialtjänstens beslut: fyll i "
+        "Socialtjänstens bedömning (ja eller nej)."
+    ),
+}
+
+
+def _check_gates(
+    row: _Row,
+    history: list[tuple[str, date]],
+    consents: list[Consent],
+    threat: str,
+    threat_on: date | None,
+    eligible: bool | None,
+) -> None:
+    for (before, _), (after, on) in pairwise(history):
+        facts = case_rules.CaseFacts(
+            consent_in_force=any(
+                c.given_on <= on and (c.withdrawn_on is None or c.withdrawn_on > on)
+                for c in consents
+            ),
+            threat_level=threat,
+            threat_assessed_on=threat_on if threat_on is not None and threat_on <= on else None,
+            social_services_eligible=eligible,
+        )
+        key = case_rules.gate(before, after, facts)
+        if key is not None:
+            row.problem("status_history", gettext(_GATE_HINTS[key]))
+            return
+
+
 def _case_rows(
     file: str, rows: list[tuple[int, dict[str, str]]], parsed: ParsedUpload, today: date
 ) -> None:
@@ -685,6 +728,8 @@ def _case_rows(
         needs = [Need(*n) for n in _dated(row, "needs", _W["need"], today)]
         grants = _grants(row, today)
         follow_ups = _follow_ups(row, today)
+        if history and not row.bad:
+            _check_gates(row, history, consents, threat, threat_on or opened, eligible)
         if opened and any(f.on < opened for f in follow_ups):
             row.problem("follow_ups", gettext("Uppföljningen kan inte ligga före ärendets start."))
         notes = row.text("notes")

@@ -9,7 +9,15 @@ from gvi.defectors.tables import CaseStatusChange, DefectorCase
 from gvi.people.tables import Person, PersonIdentity
 from gvi.records import services
 from gvi.support.tables import SupportOffer, SupportOfferStatusChange
-from tests.records.support import build_world, cases_csv, offers_csv, people_csv, upload
+from tests.records.support import (
+    CASES_HEADER,
+    JOINT,
+    build_world,
+    cases_csv,
+    offers_csv,
+    people_csv,
+    upload,
+)
 
 
 async def test_a_valid_upload_writes_everything(db: None) -> None:
@@ -51,3 +59,42 @@ async def test_a_valid_upload_writes_everything(db: None) -> None:
     assert again.counts["offers"] == {"create": 0, "update": 0, "skip": 2}
     assert await Person.count() == 2
     assert await DefectorCase.count() == 2
+
+
+async def test_a_history_passes_the_case_pages_gates_or_is_refused(db: None) -> None:
+    world = await build_world()
+    sofia = world.principal("sofia")
+    steps = (
+        "contact:2024-01-10; motivation_assessment:2024-01-20; consent:2024-02-01; "
+        "risk_assessment:2024-02-10; investigation:2024-02-20; agreement:2024-03-01"
+    )
+
+    def case(consents: str, threat: str, threat_on: str, eligible: str) -> str:
+        return CASES_HEADER + (
+            f"AH-GATE-1,EXT-1,,,{JOINT},imp-sofia,2024-01-10,,,"
+            f'"{steps}",police,criminal_network,nej,{threat},{threat_on},ja,nej,{eligible},'
+            f'"{consents}",,,,\n'
+        )
+
+    refusals = {
+        "Samtycke": case("", "high", "2024-02-05", "ja"),
+        # The consent came only after the case left Samtycke.
+        "samtycke som gäller den dagen": case("police:2024-02-15", "high", "2024-02-05", "ja"),
+        "hotbildsbedömning": case("police:2024-02-01", "unknown", "", "ja"),
+        "Socialtjänstens bedömning": case("police:2024-02-01", "high", "2024-02-05", ""),
+    }
+    for words, cases in refusals.items():
+        result = await services.import_records(
+            sofia, upload(people_csv(), cases), dry_run=False
+        )
+        assert not result.written
+        assert [p.field for p in result.problems] == ["status_history"], words
+        assert words in result.problems[0].message
+    assert await DefectorCase.count() == 0
+    ok = await services.import_records(
+        sofia,
+        upload(people_csv(), case("police:2024-02-01", "high", "2024-02-05", "ja")),
+        dry_run=False,
+    )
+    assert ok.problems == []
+    assert await DefectorCase.count() == 1
