@@ -109,6 +109,18 @@ def _column_help() -> dict[str, list[dict[str, Any]]]:
     return out
 
 
+def _problems_context(
+    result: services.ImportResult | None, columns: dict[str, list[dict[str, Any]]]
+) -> dict[str, Any]:
+    """The result, its problems by file, and each column's Swedish header: a
+    problem names its column as a Swedish spreadsheet has it."""
+    by_file: dict[str, list[importer.Problem]] = {}
+    for problem in result.problems if result else []:
+        by_file.setdefault(problem.file, []).append(problem)
+    headers = {c["name"]: c["swedish"] for cols in columns.values() for c in cols}
+    return {"result": result, "by_file": by_file, "headers": headers}
+
+
 def _import_page(
     request: AnyRequest,
     result: services.ImportResult | None,
@@ -116,17 +128,14 @@ def _import_page(
     dry_run: bool = True,
     status_code: int = 200,
 ) -> Template:
-    by_file: dict[str, list[importer.Problem]] = {}
-    for problem in result.problems if result else []:
-        by_file.setdefault(problem.file, []).append(problem)
+    columns = _column_help()
     return page(
         request,
         "records/import.html",
         {
-            "result": result,
-            "by_file": by_file,
+            **_problems_context(result, columns),
             "dry_run": dry_run,
-            "columns": _column_help(),
+            "columns": columns,
             "kind_labels": translated(importer.KIND_LABELS),
             "max_mb": importer.MAX_FILE_BYTES // (1024 * 1024),
             "max_rows": importer.MAX_ROWS,
@@ -165,16 +174,12 @@ class RecordImportPages(Controller):
         self, request: AnyRequest, principal: NamedDependency[Principal], job_id: FromPath[int]
     ) -> Template:
         job = await jobs.get_job(principal, job_id)
-        by_file: dict[str, list[importer.Problem]] = {}
-        for problem in job.result.problems if job.result else []:
-            by_file.setdefault(problem.file, []).append(problem)
         return page(
             request,
             "records/job.html",
             {
                 "job": job,
-                "result": job.result,
-                "by_file": by_file,
+                **_problems_context(job.result, _column_help()),
                 "kind_labels": translated(importer.KIND_LABELS),
             },
         )
