@@ -171,10 +171,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         from gvi.accounts.passwords import verify_dummy_async
+        from gvi.audit.checkpoints import checkpoint_lifespan
 
         # Build the dummy hash now, so the first unknown-user login is not slower.
         await verify_dummy_async()
-        async with lifespan_pool(engine, settings):
+        async with lifespan_pool(engine, settings), checkpoint_lifespan(settings):
             yield
 
     from gvi.networks.jobs import worker_lifespan
