@@ -100,6 +100,10 @@ async def password_step(
             await record(
                 AuditAction.auth_login_failed,
                 actor=_anonymous_actor(connection, user),
+                # Unknown accounts too: the address is what the IP throttle and an
+                # investigation of a password-spraying run go by.
+                ip=client_ip(connection),
+                user_agent=user_agent(connection),
                 target_type="user",
                 target_id=user.id if user else "",
                 details={"reason": "throttled", "by": decision.reason or ""},
@@ -115,6 +119,10 @@ async def password_step(
             await record(
                 AuditAction.auth_login_failed,
                 actor=_anonymous_actor(connection, user),
+                # Unknown accounts too: the address is what the IP throttle and an
+                # investigation of a password-spraying run go by.
+                ip=client_ip(connection),
+                user_agent=user_agent(connection),
                 target_type="user",
                 target_id=user.id if user else "",
                 details={"reason": "password"},
@@ -123,6 +131,10 @@ async def password_step(
                 await record(
                     AuditAction.auth_lockout,
                     actor=_anonymous_actor(connection, user),
+                    # Unknown accounts too: the address is what the IP throttle and an
+                    # investigation of a password-spraying run go by.
+                    ip=client_ip(connection),
+                    user_agent=user_agent(connection),
                     target_type="user",
                     target_id=user.id if user else "",
                     details={"by": after.reason or "", "seconds": after.retry_after_seconds},
@@ -177,6 +189,10 @@ async def totp_step(connection: ASGIConnection[Any, Any, Any, Any], code: str) -
             await record(
                 AuditAction.auth_totp_failed,
                 actor=_anonymous_actor(connection, user),
+                # Unknown accounts too: the address is what the IP throttle and an
+                # investigation of a password-spraying run go by.
+                ip=client_ip(connection),
+                user_agent=user_agent(connection),
                 target_type="user",
                 target_id=user.id,
             )
@@ -184,6 +200,10 @@ async def totp_step(connection: ASGIConnection[Any, Any, Any, Any], code: str) -
                 await record(
                     AuditAction.auth_lockout,
                     actor=_anonymous_actor(connection, user),
+                    # Unknown accounts too: the address is what the IP throttle and an
+                    # investigation of a password-spraying run go by.
+                    ip=client_ip(connection),
+                    user_agent=user_agent(connection),
                     target_type="user",
                     target_id=user.id,
                     details={"by": after.reason or "", "seconds": after.retry_after_seconds},
@@ -214,6 +234,10 @@ async def _complete_login(
         await record(
             AuditAction.auth_login,
             actor=_anonymous_actor(connection, user),
+            # Unknown accounts too: the address is what the IP throttle and an
+            # investigation of a password-spraying run go by.
+            ip=client_ip(connection),
+            user_agent=user_agent(connection),
             target_type="user",
             target_id=user.id,
             details={"recovery_code": recovery},
