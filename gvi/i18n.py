@@ -46,12 +46,20 @@ _current: ContextVar[str] = ContextVar("gvi_language", default=DEFAULT_LANGUAGE)
 
 @lru_cache(maxsize=len(LANGUAGES))
 def _translations(language: str) -> _gettext.NullTranslations:
-    """Compiled in memory from the .po file: no build step, no binary in the repo."""
+    """Compiled in memory from the .po files (``messages.po`` and any other, merged
+in name order, later files winning): no build step, no binary in the repo."""
     po = LOCALE_DIR / language / "LC_MESSAGES" / "messages.po"
     if language == DEFAULT_LANGUAGE or not po.exists():
         return _gettext.NullTranslations()
     with po.open("rb") as f:
         catalog = read_po(f, locale=language)
+    for extra in sorted(po.parent.glob("*.po")):
+        if extra == po:
+            continue
+        with extra.open("rb") as f:
+            for message in read_po(f, locale=language):
+                if message.id:
+                    catalog[message.id] = message
     buf = io.BytesIO()
     write_mo(buf, catalog)
     buf.seek(0)

@@ -16,6 +16,7 @@ from litestar.response import Redirect, Template
 
 from gvi.access.permissions import Permission
 from gvi.access.principal import Principal
+from gvi.core.paging import PageNumber
 from gvi.core.web import page, redirect_with_flash, translated
 from gvi.groups import forms as group_forms
 from gvi.groups import services as group_services
@@ -65,7 +66,7 @@ class PeopleApi(Controller):
         self,
         principal: NamedDependency[Principal],
         code: FromQuery[str] = "",
-        page: FromQuery[int] = 1,
+        page: PageNumber = 1,
     ) -> PersonPage:
         page = max(page, 1)
         rows, total = await services.list_people(
@@ -153,7 +154,7 @@ class PeoplePages(Controller):
         request: Request[Any, Any, Any],
         principal: NamedDependency[Principal],
         code: FromQuery[str] = "",
-        page: FromQuery[int] = 1,
+        page: PageNumber = 1,
     ) -> Template:
         page_no = max(page, 1)
         rows, total = await services.list_people(
