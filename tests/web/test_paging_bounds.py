@@ -20,7 +20,8 @@ LISTS = (
 
 @pytest.mark.parametrize("path", LISTS)
 async def test_a_page_past_the_maximum_is_a_400_in_swedish(
-    client: AsyncTestClient, path: str  # type: ignore[type-arg]
+    client: AsyncTestClient,
+    path: str,  # type: ignore[type-arg]
 ) -> None:
     _, secret = await make_user("pager", "police")
     await login(client, "pager", secret)
