@@ -28,6 +28,7 @@ from gvi.access.principal import Principal
 from gvi.accounts.tables import Role
 from gvi.core.errors import EXCEPTION_HANDLERS
 from gvi.core.openapi import SchemaJsonPlugin, document_error_answers
+from gvi.core.text import refuse_control_characters
 from gvi.db import lifespan_pool
 from gvi.security.csrf import csrf_token
 from gvi.security.headers import SecurityHeadersMiddleware, csp_nonce
@@ -216,6 +217,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=openapi,
         lifespan=[lifespan, worker_lifespan],
+        # One place for input hygiene: control characters are refused before any
+        # handler decodes a form or a body (gvi/core/text.py).
+        before_request=refuse_control_characters,
         debug=False,
     )
     document_error_answers(app)

@@ -47,7 +47,7 @@ _current: ContextVar[str] = ContextVar("gvi_language", default=DEFAULT_LANGUAGE)
 @lru_cache(maxsize=len(LANGUAGES))
 def _translations(language: str) -> _gettext.NullTranslations:
     """Compiled in memory from the .po files (``messages.po`` and any other, merged
-in name order, later files winning): no build step, no binary in the repo."""
+    in name order, later files winning): no build step, no binary in the repo."""
     po = LOCALE_DIR / language / "LC_MESSAGES" / "messages.po"
     if language == DEFAULT_LANGUAGE or not po.exists():
         return _gettext.NullTranslations()
