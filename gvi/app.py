@@ -27,8 +27,8 @@ from gvi.access.permissions import Permission, has_permission
 from gvi.access.principal import Principal
 from gvi.accounts.tables import Role
 from gvi.core.errors import EXCEPTION_HANDLERS
+from gvi.core.hygiene import refuse_control_characters
 from gvi.core.openapi import SchemaJsonPlugin, document_error_answers
-from gvi.core.text import refuse_control_characters
 from gvi.db import lifespan_pool
 from gvi.security.csrf import csrf_token
 from gvi.security.headers import SecurityHeadersMiddleware, csp_nonce

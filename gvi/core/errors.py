@@ -25,8 +25,8 @@ from litestar.exceptions import (
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
+from gvi.core.hygiene import ControlCharactersRefused
 from gvi.core.paging import MAX_PAGE, PAGE_PARAMETERS, PAGE_TOO_FAR
-from gvi.core.text import ControlCharactersRefused
 from gvi.core.web import wants_json
 from gvi.i18n import N_, gettext
 
