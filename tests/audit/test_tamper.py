@@ -21,11 +21,11 @@ from gvi.audit.checkpoints import read_checkpoints, write_checkpoint
 from gvi.audit.events import AuditAction
 from gvi.audit.keys import ChainKeys, get_chain_keys
 from gvi.audit.services import (
+    _VERIFY_COLUMNS,
     AuditEntry,
     ProblemKind,
     VerifyResult,
     _entry,
-    _VERIFY_COLUMNS,
     chain_hash,
     record,
     verify,
@@ -97,6 +97,14 @@ async def _restore(saved: list[dict[str, Any]]) -> None:
 
 def _kinds(result: VerifyResult) -> set[tuple[int, ProblemKind]]:
     return {(p.seq, p.kind) for p in result.problems}
+
+
+def _lines(path: Path) -> list[str]:
+    return path.read_text().splitlines()
+
+
+def _write(path: Path, lines: list[str]) -> None:
+    path.write_text("\n".join(lines) + "\n")
 
 
 @pytest.fixture
@@ -218,17 +226,17 @@ async def test_a_forged_or_removed_checkpoint_is_reported(db: None, checkpoints:
     await _reads(1)
     third = await write_checkpoint("test", path=checkpoints)
     assert third is not None
-    lines = checkpoints.read_text().splitlines()
+    lines = _lines(checkpoints)
     assert len(lines) == 3
     assert (await _verify(events[0].seq, checkpoints)).ok
 
     forged = json.loads(lines[2])
     forged["seq"] -= 1
-    checkpoints.write_text("\n".join([*lines[:2], json.dumps(forged)]) + "\n")
+    _write(checkpoints, [*lines[:2], json.dumps(forged)])
     result = await _verify(events[0].seq, checkpoints)
     assert (third.seq - 1, ProblemKind.checkpoint_signature) in _kinds(result)
 
-    checkpoints.write_text("\n".join([lines[0], lines[2]]) + "\n")
+    _write(checkpoints, [lines[0], lines[2]])
     result = await _verify(events[0].seq, checkpoints)
     assert _kinds(result) == {(third.seq, ProblemKind.checkpoint_missing)}
 
