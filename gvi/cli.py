@@ -42,6 +42,9 @@ def main() -> None:
     Configuration comes from GVI_* environment variables (see README). With no
     GVI_DATABASE_URL the embedded SQLite database var/gvi.sqlite3 is used.
     """
+    # Everything a command creates under var/ (database, WAL, sessions, keys,
+    # checkpoints, backups) is the owner's alone.
+    os.umask(0o077)
 
 
 @main.command()
