@@ -29,6 +29,10 @@ def _mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 
 
+def _mode_if_there(path: Path) -> int | None:
+    return _mode(path) if path.exists() else None
+
+
 def test_a_new_database_and_its_wal_are_0600(tmp_path: Path, permissive_umask: None) -> None:
     path = tmp_path / "new.sqlite3"
     conn = sqlite3.connect(path, factory=_GviSQLiteConnection)
@@ -66,9 +70,8 @@ async def test_the_test_database_and_a_backup_are_0600(
 
     settings = get_settings()
     assert _mode(settings.sqlite_path) == 0o600
-    wal = Path(str(settings.sqlite_path) + "-wal")
-    if wal.exists():
-        assert _mode(wal) == 0o600
+    for suffix in ("-wal", "-shm"):
+        assert _mode_if_there(Path(str(settings.sqlite_path) + suffix)) in (None, 0o600)
     out = tmp_path / "b.gvibak"
     backup(settings, get_keyring(), out)
     assert _mode(out) == 0o600
