@@ -16,6 +16,7 @@ from litestar.response import Redirect, Template
 
 from gvi.access.permissions import Permission
 from gvi.access.principal import Principal
+from gvi.core.openapi import error_answer
 from gvi.core.paging import PageNumber
 from gvi.core.web import page, redirect_with_flash, translated
 from gvi.groups import forms as group_forms
@@ -89,6 +90,11 @@ class PeopleApi(Controller):
         "/{person_id:int}/identity",
         opt={"permission": Permission.identity_read},
         name="api.people.identity",
+        responses={
+            403: error_answer(
+                "The person has protected personal data: break the glass (with a reason) first."
+            )
+        },
     )
     async def show_identity(
         self, principal: NamedDependency[Principal], person_id: FromPath[int]
