@@ -165,6 +165,20 @@ def _syslog(address: str, line: str) -> None:
         handler.close()
 
 
+async def _lock(fd: int, timeout: float = 30.0) -> None:
+    """An exclusive flock on the sink, waited for without blocking the event loop
+    (another coroutine of this process may hold it while it reads the head)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if asyncio.get_running_loop().time() > deadline:
+                raise TimeoutError("the audit checkpoint file stayed locked") from None
+            await asyncio.sleep(0.01)
+
+
 async def _committed_head() -> tuple[int, str] | None:
     # Outside any transaction: only committed rows (seq order is commit order,
     # the chain lock being held to the commit).
@@ -193,7 +207,7 @@ async def write_checkpoint(
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
     with os.fdopen(fd, "r+b", buffering=0) as handle:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        await _lock(handle.fileno())
         try:
             last_text = _last_line(handle)
             last = parse_line(last_text, 0) if last_text else None
@@ -248,7 +262,7 @@ async def checkpoint_lifespan(settings: Settings) -> AsyncIterator[None]:
         log.warning("audit checkpoints are off: %s", exc)
         yield
         return
-    await write_checkpoint("startup")
+    await write_checkpoint("startup", settings=settings)
     every = settings.audit_checkpoint_every
     # Half the interval, so that no row waits longer than the interval.
     age = timedelta(minutes=settings.audit_checkpoint_minutes) / 2
@@ -257,7 +271,7 @@ async def checkpoint_lifespan(settings: Settings) -> AsyncIterator[None]:
         while True:
             await asyncio.sleep(POLL_SECONDS)
             try:
-                await write_checkpoint("events", min_events=every, min_age=age)
+                await write_checkpoint("events", settings=settings, min_events=every, min_age=age)
             except Exception:
                 log.exception("audit checkpoint failed; retrying")
 
@@ -268,4 +282,4 @@ async def checkpoint_lifespan(settings: Settings) -> AsyncIterator[None]:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
-        await write_checkpoint("shutdown")
+        await write_checkpoint("shutdown", settings=settings)

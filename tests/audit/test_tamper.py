@@ -283,3 +283,19 @@ async def test_a_row_without_a_key_after_keyed_rows_is_forged(db: None) -> None:
         assert _kinds(result) == {(forged.seq, ProblemKind.legacy_after_keyed)}
     finally:
         await _restore(saved)
+
+
+async def test_checkpoints_written_at_once_keep_their_order(db: None, checkpoints: Path) -> None:
+    import asyncio
+
+    events = await _reads(1)
+    written = await asyncio.gather(
+        *(write_checkpoint("test", path=checkpoints, only_if_moved=False) for _ in range(5))
+    )
+    assert [cp.n for cp in written if cp] == [1, 2, 3, 4, 5]
+    assert (await _verify(events[0].seq, checkpoints)).ok
+    assert _mode(checkpoints) == 0o600
+
+
+def _mode(path: Path) -> int:
+    return path.stat().st_mode & 0o777
