@@ -165,10 +165,13 @@ def _syslog(address: str, line: str) -> None:
         handler.close()
 
 
-async def _lock(fd: int, timeout: float = 30.0) -> None:
+_LOCK_WAIT_SECONDS = 30.0
+
+
+async def _lock(fd: int) -> None:
     """An exclusive flock on the sink, waited for without blocking the event loop
     (another coroutine of this process may hold it while it reads the head)."""
-    deadline = asyncio.get_running_loop().time() + timeout
+    deadline = asyncio.get_running_loop().time() + _LOCK_WAIT_SECONDS
     while True:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
