@@ -1,17 +1,21 @@
-"""Writing, checking and reading the audit trail (DESIGN §4).
+"""Writing, checking and reading the audit trail (DESIGN §4, §7).
 
-``record`` appends one hash-chained row in the caller's transaction; ``verify``
-walks the chain and reports edited rows, missing rows and a rewritten history;
-``who_accessed_person``, ``what_user_read`` and ``unusual_reading`` are the views
-admins use. The database refuses UPDATE and DELETE on ``audit_event`` (a trigger,
-see the "audit trail is append-only" migration); the chain is what shows that
-someone with the power to bypass the trigger used it.
+``record`` appends one chained row in the caller's transaction: its ``hash`` is
+an HMAC-SHA-256 under the audit key (:mod:`gvi.audit.keys`, kept outside the
+database) over its content and the previous row's hash. ``verify`` walks the
+chain and reports edited rows, missing rows and a rewritten history, and
+checks the signed checkpoints (:mod:`gvi.audit.checkpoints`) written outside
+the database: someone who can write the database but holds neither key can
+neither recompute the chain nor cut its tail unseen. ``who_accessed_person``,
+``what_user_read`` and ``unusual_reading`` are the views admins use. The
+database refuses UPDATE and DELETE on ``audit_event`` (a trigger, see the
+"audit trail is append-only" migration); the HMACs and checkpoints are what
+show that someone with the power to bypass the trigger used it.
 
-A hash chain alone cannot tell a trail whose newest rows were deleted (or whose
-whole history was recomputed) from an honest shorter trail. ``verify_command``
-therefore keeps an anchor, the last verified ``(seq, hash)``, in
-``<var>/audit.anchor`` and checks it on the next run; copy it off the machine to
-make it worth more than the database it vouches for.
+Rows written before the keyed chain carry a plain SHA-256 hash and no key id;
+they are accepted only as a prefix of the trail up to a signed checkpoint
+(migration 2026-12-01T12:00). ``verify_command`` also keeps the older local
+anchor, the last verified ``(seq, hash)`` in ``<var>/audit.anchor``.
 """
 
 from __future__ import annotations
