@@ -38,6 +38,7 @@ FREE_TEXT_FIELDS = frozenset(
         "services",
         "what",
         "description",
+        "promises",  # one promise per line
     }
 )
 

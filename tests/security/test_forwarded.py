@@ -64,3 +64,25 @@ async def test_forged_forwarded_headers_from_loopback_are_ignored(db: None) -> N
     assert {row["ip"] for row in failures} == {"127.0.0.1"}
     lockouts = [row for row in failures if row["action"] == str(AuditAction.auth_lockout)]
     assert lockouts, "35 failures from one address never blocked it"
+
+
+def _attempt_through_trusted_proxy(username: str) -> None:
+    with running_app({"GVI_TRUSTED_PROXIES": "127.0.0.1/32"}, via_cli=True) as base:
+        r = _attempt(base, username, "fel-lösenord", "203.0.113.5")
+        assert r.status_code == 400
+
+
+async def test_a_configured_proxy_is_believed(db: None) -> None:
+    username = f"proxied{secrets.token_hex(3)}"
+    await make_user(username, "analyst")
+    await asyncio.to_thread(_attempt_through_trusted_proxy, username)
+    failed = (
+        await AuditEvent.select(AuditEvent.ip)
+        .where(
+            (AuditEvent.action == str(AuditAction.auth_login_failed))
+            & (AuditEvent.actor_username == username)
+        )
+        .first()
+    )
+    assert failed is not None
+    assert failed["ip"] == "203.0.113.5"
