@@ -568,6 +568,9 @@ class VerifyResult:
     head_hash: str
     problems: tuple[Problem, ...]
     checkpoints: int = 0
+    # Not failures: events that waited longer than the interval for a checkpoint
+    # that did come (the app was down or crashed); worth a look, not an alarm.
+    warnings: tuple[Problem, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -688,6 +691,7 @@ async def verify(
         raise ValueError("from_seq and batch_size must be positive")
     keys = keys or get_chain_keys()
     problems: list[Problem] = []
+    warnings: list[Problem] = []
     valid: list[Checkpoint] = []
     if checkpoints is not None:
         valid, cp_problems = _check_checkpoints(
@@ -805,7 +809,9 @@ async def verify(
                         if cover
                         else f"no signed checkpoint covers it after {waited}"
                     )
-                    problems.append(
+                    # Unwitnessed now: a failure. Witnessed late (a crash, an app
+                    # that was down): a warning, or every later verify would fail.
+                    (problems if cover is None else warnings).append(
                         Problem(
                             entry.seq,
                             ProblemKind.checkpoint_gap,
@@ -854,6 +860,7 @@ async def verify(
         head_hash=head_hash,
         problems=tuple(problems),
         checkpoints=len(valid),
+        warnings=tuple(warnings),
     )
 
 
@@ -920,6 +927,8 @@ async def verify_command(
         )
         if anchor is None:
             print(f"no anchor yet; wrote {path}")
+        for warning in result.warnings[:50]:
+            print(f"  warning: {warning.kind} at seq {warning.seq}: {warning.message}")
     else:
         print(
             f"audit trail TAMPERED: {len(result.problems)} problem(s), "

@@ -299,3 +299,33 @@ async def test_checkpoints_written_at_once_keep_their_order(db: None, checkpoint
 
 def _mode(path: Path) -> int:
     return path.stat().st_mode & 0o777
+
+
+async def test_a_checkpoint_that_came_late_is_a_warning_not_a_failure(
+    db: None, checkpoints: Path
+) -> None:
+    from gvi.audit.checkpoints import Checkpoint
+    from gvi.audit.keys import get_signing_keys
+
+    events = await _reads(1)
+    first = await write_checkpoint("test", path=checkpoints)
+    assert first is not None
+    later = await _reads(1)
+    # The app was down for an hour (a crash): the next checkpoint came late.
+    key = get_signing_keys()[0]
+    late = Checkpoint(
+        n=first.n + 1,
+        seq=later[0].seq,
+        hash=later[0].hash,
+        at=datetime.now(tz=UTC) + timedelta(hours=1),
+        key_id=key.key_id,
+        reason="startup",
+    )
+    late = replace(late, sig=key.sign(late.message()))
+    result = await verify(
+        from_seq=events[0].seq, checkpoints=[*read_checkpoints(checkpoints), late]
+    )
+    assert result.ok
+    assert [(w.seq, w.kind) for w in result.warnings] == [
+        (later[0].seq, ProblemKind.checkpoint_gap)
+    ]
