@@ -6,13 +6,14 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export PICCOLO_CONF := gvi.piccolo_conf
 
-.PHONY: run test test-sqlite test-postgres lint fmt bench migration screenshots clean help
+.PHONY: run test test-sqlite test-postgres lint fmt bench fuzz migration screenshots clean help
 
 help:
 	@echo "make run        set up (venv, install, migrate, demo data) and serve on http://127.0.0.1:8000"
 	@echo "make test       install dev dependencies and run the whole suite (SQLite, and PostgreSQL if GVI_TEST_POSTGRES_URL is set)"
 	@echo "make lint       ruff and mypy --strict"
 	@echo "make bench      benchmarks: each figure beside its baseline and bound"
+	@echo "make fuzz       schemathesis against the API per role, 50 examples per operation (loopback; FUZZ_EXAMPLES, FUZZ_TIMEOUT)"
 	@echo "make migration  write a migration for changed table classes"
 	@echo "make screenshots  PNGs of the main pages (demo data, headless chromium) into docs/screenshots/"
 
@@ -61,6 +62,15 @@ fmt: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m tests.bench
+
+# The suite runs the same fuzz with 4 examples per operation; this is the long run.
+# The server binds 127.0.0.1 only. GVI_TEST_ENGINE=postgres (with
+# GVI_TEST_POSTGRES_URL) fuzzes PostgreSQL instead.
+FUZZ_EXAMPLES ?= 50
+FUZZ_TIMEOUT ?= 3600
+fuzz: $(STAMP)
+	GVI_TEST_ENGINE=$${GVI_TEST_ENGINE:-sqlite} GVI_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) \
+		timeout $(FUZZ_TIMEOUT) $(BIN)/pytest tests/fuzz -s -q -p no:cacheprovider
 
 migration: $(STAMP)
 	GVI_DATABASE_URL=sqlite:///var/migration-scratch.sqlite3 $(BIN)/piccolo migrations forwards gvi

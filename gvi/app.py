@@ -27,6 +27,7 @@ from gvi.access.permissions import Permission, has_permission
 from gvi.access.principal import Principal
 from gvi.accounts.tables import Role
 from gvi.core.errors import EXCEPTION_HANDLERS
+from gvi.core.hygiene import refuse_control_characters
 from gvi.core.openapi import SchemaJsonPlugin, document_error_answers
 from gvi.db import lifespan_pool
 from gvi.security.csrf import csrf_token
@@ -175,10 +176,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         from gvi.accounts.passwords import verify_dummy_async
+        from gvi.audit.checkpoints import checkpoint_lifespan
 
         # Build the dummy hash now, so the first unknown-user login is not slower.
         await verify_dummy_async()
-        async with lifespan_pool(engine, settings):
+        async with lifespan_pool(engine, settings), checkpoint_lifespan(settings):
             yield
 
     from gvi.networks.jobs import worker_lifespan
@@ -220,6 +222,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=openapi,
         lifespan=[lifespan, worker_lifespan, import_worker_lifespan],
+        # One place for input hygiene: control characters are refused before any
+        # handler decodes a form or a body (gvi/core/text.py).
+        before_request=refuse_control_characters,
         debug=False,
     )
     document_error_answers(app)

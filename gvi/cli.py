@@ -20,8 +20,19 @@ os.environ.setdefault("PICCOLO_CONF", "gvi.piccolo_conf")
 T = TypeVar("T")
 
 
-def _run(coro: Coroutine[Any, Any, T]) -> T:
-    return asyncio.run(coro)
+def _run(coro: Coroutine[Any, Any, T], *, checkpoint: bool = True) -> T:
+    """Run a command's work, then checkpoint the audit trail if the work moved it
+    (a command's events are signed before it exits, as the app's are)."""
+
+    async def run_and_checkpoint() -> T:
+        result = await coro
+        if checkpoint:
+            from gvi.audit.checkpoints import checkpoint_quietly
+
+            await checkpoint_quietly("command")
+        return result
+
+    return asyncio.run(run_and_checkpoint())
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -31,6 +42,9 @@ def main() -> None:
     Configuration comes from GVI_* environment variables (see README). With no
     GVI_DATABASE_URL the embedded SQLite database var/gvi.sqlite3 is used.
     """
+    # Everything a command creates under var/ (database, WAL, sessions, keys,
+    # checkpoints, backups) is the owner's alone.
+    os.umask(0o077)
 
 
 @main.command()
@@ -51,7 +65,11 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
         host=host or settings.host,
         port=port or settings.port,
         workers=workers,
-        proxy_headers=True,
+        # X-Forwarded-For/-Proto are believed only from the configured proxies:
+        # anyone else (a local process included) could set them to forge the
+        # audited address or dodge the login throttle.
+        proxy_headers=bool(settings.trusted_proxies),
+        forwarded_allow_ips=list(settings.trusted_proxies) or "",
         server_header=False,
         # Access logs carry paths only; query strings are dropped below.
         access_log=False,
@@ -69,11 +87,25 @@ def _refuse_unsafe_production(settings: Any) -> None:
         problems.append("GVI_SECRET_KEY must be set to a random value of 32+ characters")
     if not settings.data_key:
         problems.append("GVI_DATA_KEY must be set in production (not a key file under var/)")
+    if not settings.audit_key:
+        problems.append("GVI_AUDIT_KEY must be set in production (not a key file under var/)")
+    if not settings.audit_signing_key:
+        problems.append(
+            "GVI_AUDIT_SIGNING_KEY must be set in production (not a key file under var/)"
+        )
+    else:
+        from gvi.audit.keys import AuditKeyError, load_chain_keys, load_signing_keys
+
+        try:
+            load_chain_keys(settings)
+            load_signing_keys(settings)
+        except AuditKeyError as exc:
+            problems.append(str(exc))
     if problems:
         raise click.ClickException("Refusing to start: " + "; ".join(problems))
     from gvi.accounts.demo_guard import demo_accounts_present
 
-    if _run(demo_accounts_present()):
+    if _run(demo_accounts_present(), checkpoint=False):
         raise click.ClickException(
             "Refusing to start: demo accounts with known passwords or TOTP secrets exist. "
             "Disable them (`gvi disable-user USERNAME`) before running in production."
@@ -91,15 +123,24 @@ def migrate() -> None:
 
 @main.command("init-key")
 def init_key() -> None:
-    """Create the local data-key file under var/ if no key is configured (development only)."""
+    """Create the local data-key and audit-key files under var/ where no key is
+    configured (development only)."""
+    from gvi.audit.keys import chain_key_path, ensure_local_audit_keys, signing_key_path
     from gvi.security.crypto import ensure_local_key_file
     from gvi.settings import get_settings
 
     settings = get_settings()
     if settings.is_production:
-        raise click.ClickException("In production, set GVI_DATA_KEY from your secret store.")
+        raise click.ClickException(
+            "In production, set GVI_DATA_KEY, GVI_AUDIT_KEY and GVI_AUDIT_SIGNING_KEY "
+            "from your secret store."
+        )
     path = ensure_local_key_file(settings)
+    ensure_local_audit_keys(settings)
     click.echo(f"Data key: {'GVI_DATA_KEY' if settings.data_key else path}")
+    click.echo(f"Audit key: {'GVI_AUDIT_KEY' if settings.audit_key else chain_key_path(settings)}")
+    signing = "GVI_AUDIT_SIGNING_KEY" if settings.audit_signing_key else signing_key_path(settings)
+    click.echo(f"Audit signing key: {signing}")
 
 
 @main.command()
@@ -461,11 +502,29 @@ def audit() -> None:
 
 
 @audit.command("verify")
-def audit_verify() -> None:
-    """Walk the hash chain; exit 1 if any row was edited or deleted."""
+@click.option(
+    "--checkpoints",
+    "checkpoint_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Signed checkpoints to check against (default GVI_AUDIT_CHECKPOINT_FILE); "
+    "a copy taken from syslog works too.",
+)
+def audit_verify(checkpoint_file: Path | None) -> None:
+    """Check every row's HMAC and link and the signed checkpoints; exit 1 if any
+    row was edited, deleted or rewritten, the tail was cut or checkpoints stopped."""
     from gvi.audit.services import verify_command
 
-    sys.exit(_run(verify_command()))
+    sys.exit(_run(verify_command(checkpoint_file=checkpoint_file), checkpoint=False))
+
+
+@audit.command("checkpoint")
+def audit_checkpoint() -> None:
+    """Sign the current head now (after the keyed-chain migration: anchors the
+    older SHA-256 rows). Refused when the chain does not verify."""
+    from gvi.audit.services import checkpoint_command
+
+    sys.exit(_run(checkpoint_command(), checkpoint=False))
 
 
 @main.command("rotate-key")

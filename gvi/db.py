@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import sqlite3
 import weakref
 from collections.abc import AsyncIterator, Iterable
@@ -28,10 +29,33 @@ from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 from gvi.settings import Settings
 
 
+def make_private(database: str | os.PathLike[str]) -> None:
+    """The SQLite file, its -wal and its -shm readable by the owner only (0600).
+
+    SQLite creates the database 0644 (less the umask) and gives the -wal and
+    -shm files the database file's mode, so the file is created 0600 before
+    SQLite opens it; files an older version left group- or world-readable are
+    tightened. The identities in it are encrypted; the rest (groups, cases,
+    the audit trail) is not."""
+    path = os.fspath(database)
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    for name in (path, path + "-wal", path + "-shm"):
+        with contextlib.suppress(FileNotFoundError):
+            if os.stat(name).st_mode & 0o077:
+                os.chmod(name, 0o600)
+
+
 class _GviSQLiteConnection(sqlite3.Connection):
-    """Every connection: foreign keys on, fsync on each commit (FULL)."""
+    """Every connection: the files private (0600), foreign keys on, fsync on
+    each commit (FULL)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        database = args[0] if args else kwargs.get("database", "")
+        if isinstance(database, str | os.PathLike):
+            make_private(database)
         super().__init__(*args, **kwargs)
         self.execute("PRAGMA foreign_keys = ON")
         self.execute("PRAGMA synchronous = FULL")

@@ -49,11 +49,52 @@ ENV_VARS: dict[str, tuple[str, str]] = {
         "",
         "test only (ignored unless GVI_ENV=test): the clock's ISO moment, for browser tests",
     ),
+    "GVI_TRUSTED_PROXIES": (
+        "",
+        "comma-separated proxy IPs/CIDRs whose X-Forwarded-For/-Proto `gvi serve` believes; "
+        "empty: none (the client address is the socket's)",
+    ),
+    "GVI_AUDIT_KEY": (
+        "",
+        "audit-chain HMAC key(s), id:base64[,id:base64...], first is active; "
+        "else GVI_AUDIT_KEY_FILE",
+    ),
+    "GVI_AUDIT_KEY_FILE": ("", "file holding the audit key(s); default <var>/audit.key"),
+    "GVI_AUDIT_SIGNING_KEY": (
+        "",
+        "Ed25519 key that signs audit checkpoints, id:base64 (32-byte seed); "
+        "else GVI_AUDIT_SIGNING_KEY_FILE",
+    ),
+    "GVI_AUDIT_SIGNING_KEY_FILE": (
+        "",
+        "file holding the checkpoint signing key; default <var>/audit-signing.key",
+    ),
+    "GVI_AUDIT_CHECKPOINT_FILE": (
+        "",
+        "JSON-lines file the signed checkpoints go to; default <var>/audit-checkpoints.jsonl",
+    ),
+    "GVI_AUDIT_CHECKPOINT_SYSLOG": (
+        "",
+        "also send each checkpoint to syslog: /dev/log, or host:port (UDP); empty: file only",
+    ),
+    "GVI_AUDIT_CHECKPOINT_EVERY": ("1000", "a checkpoint at least every this many audit events"),
+    "GVI_AUDIT_CHECKPOINT_MINUTES": (
+        "5",
+        "a checkpoint at least this often while events arrive; verify reports older gaps",
+    ),
 }
 
 
 def _env(name: str) -> str:
     return os.environ.get(name, ENV_VARS[name][0])
+
+
+def _list(value: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in value.split(",") if item.strip())
+
+
+def _path(value: str) -> Path | None:
+    return Path(value) if value else None
 
 
 def _bool(value: str) -> bool:
@@ -80,6 +121,15 @@ class Settings:
     session_max_hours: int = 10
     log_level: str = "INFO"
     test_now: str = ""
+    trusted_proxies: tuple[str, ...] = ()
+    audit_key: str = ""
+    audit_key_file: Path | None = None
+    audit_signing_key: str = ""
+    audit_signing_key_file: Path | None = None
+    audit_checkpoint_file: Path | None = None
+    audit_checkpoint_syslog: str = ""
+    audit_checkpoint_every: int = 1000
+    audit_checkpoint_minutes: int = 5
 
     @property
     def is_postgres(self) -> bool:
@@ -121,14 +171,21 @@ class Settings:
             secret_key=_env("GVI_SECRET_KEY"),
             host=_env("GVI_HOST"),
             port=int(_env("GVI_PORT")),
-            allowed_hosts=tuple(
-                h.strip() for h in _env("GVI_ALLOWED_HOSTS").split(",") if h.strip()
-            ),
+            allowed_hosts=_list(_env("GVI_ALLOWED_HOSTS")),
             secure_cookies=_bool(_env("GVI_SECURE_COOKIES")),
             session_idle_minutes=int(_env("GVI_SESSION_IDLE_MINUTES")),
             session_max_hours=int(_env("GVI_SESSION_MAX_HOURS")),
             log_level=_env("GVI_LOG_LEVEL"),
             test_now=_env("GVI_TEST_NOW") if _env("GVI_ENV") == "test" else "",
+            trusted_proxies=_list(_env("GVI_TRUSTED_PROXIES")),
+            audit_key=_env("GVI_AUDIT_KEY"),
+            audit_key_file=_path(_env("GVI_AUDIT_KEY_FILE")),
+            audit_signing_key=_env("GVI_AUDIT_SIGNING_KEY"),
+            audit_signing_key_file=_path(_env("GVI_AUDIT_SIGNING_KEY_FILE")),
+            audit_checkpoint_file=_path(_env("GVI_AUDIT_CHECKPOINT_FILE")),
+            audit_checkpoint_syslog=_env("GVI_AUDIT_CHECKPOINT_SYSLOG"),
+            audit_checkpoint_every=max(1, int(_env("GVI_AUDIT_CHECKPOINT_EVERY"))),
+            audit_checkpoint_minutes=max(1, int(_env("GVI_AUDIT_CHECKPOINT_MINUTES"))),
         )
 
 

@@ -39,6 +39,8 @@ os.environ.update(
         "GVI_DATABASE_URL": DATABASE_URL,
         "GVI_VAR_DIR": str(_TMP / "var"),
         "GVI_DATA_KEY": "k1:" + base64.b64encode(b"\x01" * 32).decode(),
+        "GVI_AUDIT_KEY": "a1:" + base64.b64encode(b"\x02" * 32).decode(),
+        "GVI_AUDIT_SIGNING_KEY": "s1:" + base64.b64encode(b"\x03" * 32).decode(),
         "GVI_SECRET_KEY": "test-secret-key-not-for-production-0123456789",
         "GVI_SECURE_COOKIES": "true",
         "GVI_ALLOWED_HOSTS": "testserver.local,127.0.0.1,localhost",

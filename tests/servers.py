@@ -37,9 +37,11 @@ def start_server(
     target: str = APP,
     log: Path | None = None,
     timeout: float = 60,
+    via_cli: bool = False,
 ) -> subprocess.Popen[bytes]:
     """Start uvicorn serving *target* on 127.0.0.1:*port* and wait until /healthz
-    answers 200; *env* is laid over the defaults. Output goes to *log* if given."""
+    answers 200; *env* is laid over the defaults. Output goes to *log* if given.
+    *via_cli*: start it as production does, ``gvi serve`` (its uvicorn options)."""
     full_env = {
         **os.environ,
         "GVI_DB_POOL_MIN": "1",
@@ -62,7 +64,13 @@ def start_server(
         "--log-level",
         "warning",
         "--no-access-log",
+        # As `gvi serve` without GVI_TRUSTED_PROXIES: uvicorn's CLI would trust
+        # X-Forwarded-For from 127.0.0.1.
+        "--no-proxy-headers",
     ]
+    if via_cli:
+        full_env.setdefault("GVI_LOG_LEVEL", "WARNING")
+        cmd = [sys.executable, "-m", "gvi.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
     out = log.open("ab") if log is not None else None
     try:
         proc = subprocess.Popen(cmd, env=full_env, cwd=ROOT, stdout=out, stderr=out)
@@ -93,10 +101,10 @@ def stop_server(proc: subprocess.Popen[bytes], timeout: float = 15) -> None:
 
 
 @contextmanager
-def running_app(env: dict[str, str] | None = None) -> Iterator[str]:
+def running_app(env: dict[str, str] | None = None, *, via_cli: bool = False) -> Iterator[str]:
     """The app on a free port for the block; yields its base URL."""
     port = free_port()
-    proc = start_server(port, env)
+    proc = start_server(port, env, via_cli=via_cli)
     try:
         yield f"http://127.0.0.1:{port}"
     finally:

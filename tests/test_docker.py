@@ -38,6 +38,9 @@ PRODUCTION_REQUIRED = (
     "GVI_DATA_KEY",
     "GVI_SECRET_KEY",
     "GVI_ALLOWED_HOSTS",
+    "GVI_AUDIT_KEY",
+    "GVI_AUDIT_SIGNING_KEY",
+    "GVI_TRUSTED_PROXIES",
 )
 
 # Settings that compose deliberately does not set. Every other name in ENV_VARS
@@ -48,10 +51,12 @@ NOT_IN_COMPOSE = {
     "GVI_DATA_KEY_FILE": "development only: `gvi serve` in production wants GVI_DATA_KEY",
     "GVI_VAR_DIR": "fixed by the image (ENV in the Dockerfile) to the volume's mount point",
     "GVI_TEST_NOW": "test only: ignored unless GVI_ENV=test, and compose runs production",
+    "GVI_AUDIT_KEY_FILE": "development only: `gvi serve` in production wants GVI_AUDIT_KEY",
+    "GVI_AUDIT_SIGNING_KEY_FILE": "development only: production wants GVI_AUDIT_SIGNING_KEY",
 }
 
 # Values that are secrets: they must come from the deploy environment, required.
-SECRET_VARIABLES = ("GVI_DATA_KEY", "GVI_SECRET_KEY")
+SECRET_VARIABLES = ("GVI_DATA_KEY", "GVI_SECRET_KEY", "GVI_AUDIT_KEY", "GVI_AUDIT_SIGNING_KEY")
 
 CONTAINER_TMP = "/tmp"  # noqa: S108 - a path inside the container; nothing here writes to it
 
@@ -291,7 +296,7 @@ def test_only_app_services_publish_ports_and_on_loopback_by_default() -> None:
 def test_forwarded_headers_are_trusted_from_the_frontend_network_only(name: str) -> None:
     # Behind the proxy the peer is the frontend network's gateway: uvicorn must
     # trust exactly that network, or every client shares one IP (rate limits, audit).
-    trusted = _with_defaults(_environment(SERVICES[name])["FORWARDED_ALLOW_IPS"])
+    trusted = _with_defaults(_environment(SERVICES[name])["GVI_TRUSTED_PROXIES"])
     subnets = [
         _with_defaults(entry["subnet"])
         for entry in COMPOSE["networks"]["frontend"]["ipam"]["config"]

@@ -17,6 +17,8 @@ GOOD = {
     "secure_cookies": True,
     "secret_key": "q" * 48,
     "data_key": "k9:" + "A" * 43 + "=",
+    "audit_key": "a9:" + "B" * 43 + "=",
+    "audit_signing_key": "s9:" + "C" * 43 + "=",
 }
 
 
@@ -27,6 +29,9 @@ async def test_production_refuses_insecure_settings(db: None) -> None:
         ({"secure_cookies": False}, "GVI_SECURE_COOKIES"),
         ({"secret_key": ""}, "GVI_SECRET_KEY"),
         ({"data_key": ""}, "GVI_DATA_KEY"),
+        ({"audit_key": ""}, "GVI_AUDIT_KEY"),
+        ({"audit_signing_key": ""}, "GVI_AUDIT_SIGNING_KEY"),
+        ({"audit_key": "a9:short"}, "audit key"),
     ):
         with pytest.raises(click.ClickException, match=words):
             await asyncio.to_thread(_refuse_unsafe_production, dataclasses.replace(base, **change))

@@ -108,6 +108,10 @@ async def password_step(
             await record(
                 AuditAction.auth_login_failed,
                 actor=_anonymous_actor(connection, user),
+                # Unknown accounts too: the address is what the IP throttle and an
+                # investigation of a password-spraying run go by.
+                ip=client_ip(connection),
+                user_agent=user_agent(connection),
                 target_type="user",
                 target_id=user.id if user else "",
                 details={"reason": "throttled", "by": decision.reason or ""},
@@ -123,6 +127,10 @@ async def password_step(
             await record(
                 AuditAction.auth_login_failed,
                 actor=_anonymous_actor(connection, user),
+                # Unknown accounts too: the address is what the IP throttle and an
+                # investigation of a password-spraying run go by.
+                ip=client_ip(connection),
+                user_agent=user_agent(connection),
                 target_type="user",
                 target_id=user.id if user else "",
                 details={"reason": "password"},
@@ -131,6 +139,10 @@ async def password_step(
                 await record(
                     AuditAction.auth_lockout,
                     actor=_anonymous_actor(connection, user),
+                    # Unknown accounts too: the address is what the IP throttle and an
+                    # investigation of a password-spraying run go by.
+                    ip=client_ip(connection),
+                    user_agent=user_agent(connection),
                     target_type="user",
                     target_id=user.id if user else "",
                     details={"by": after.reason or "", "seconds": after.retry_after_seconds},
@@ -185,6 +197,10 @@ async def totp_step(connection: ASGIConnection[Any, Any, Any, Any], code: str) -
             await record(
                 AuditAction.auth_totp_failed,
                 actor=_anonymous_actor(connection, user),
+                # Unknown accounts too: the address is what the IP throttle and an
+                # investigation of a password-spraying run go by.
+                ip=client_ip(connection),
+                user_agent=user_agent(connection),
                 target_type="user",
                 target_id=user.id,
             )
@@ -192,6 +208,10 @@ async def totp_step(connection: ASGIConnection[Any, Any, Any, Any], code: str) -
                 await record(
                     AuditAction.auth_lockout,
                     actor=_anonymous_actor(connection, user),
+                    # Unknown accounts too: the address is what the IP throttle and an
+                    # investigation of a password-spraying run go by.
+                    ip=client_ip(connection),
+                    user_agent=user_agent(connection),
                     target_type="user",
                     target_id=user.id,
                     details={"by": after.reason or "", "seconds": after.retry_after_seconds},
@@ -222,6 +242,10 @@ async def _complete_login(
         await record(
             AuditAction.auth_login,
             actor=_anonymous_actor(connection, user),
+            # Unknown accounts too: the address is what the IP throttle and an
+            # investigation of a password-spraying run go by.
+            ip=client_ip(connection),
+            user_agent=user_agent(connection),
             target_type="user",
             target_id=user.id,
             details={"recovery_code": recovery},

@@ -40,6 +40,7 @@ from gvi.admin.schemas import (
     UserUnitsIn,
     VersionIn,
 )
+from gvi.core.paging import PageNumber
 from gvi.core.web import page, redirect_with_flash, translated
 from gvi.i18n import gettext
 
@@ -116,7 +117,7 @@ class AdminUsersApi(Controller):
         request: Request[Any, Any, Any],
         principal: NamedDependency[Principal],
         q: FromQuery[str] = "",
-        page: FromQuery[int] = 1,
+        page: PageNumber = 1,
     ) -> UserPage:
         page = max(page, 1)
         rows, total = await services.list_users(
@@ -306,7 +307,7 @@ class UserPages(Controller):
         request: Request[Any, Any, Any],
         principal: NamedDependency[Principal],
         q: FromQuery[str] = "",
-        page: FromQuery[int] = 1,
+        page: PageNumber = 1,
     ) -> Template:
         page_no = max(page, 1)
         rows, total = await services.list_users(

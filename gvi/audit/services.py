@@ -1,17 +1,21 @@
-"""Writing, checking and reading the audit trail (DESIGN §4).
+"""Writing, checking and reading the audit trail (DESIGN §4, §7).
 
-``record`` appends one hash-chained row in the caller's transaction; ``verify``
-walks the chain and reports edited rows, missing rows and a rewritten history;
-``who_accessed_person``, ``what_user_read`` and ``unusual_reading`` are the views
-admins use. The database refuses UPDATE and DELETE on ``audit_event`` (a trigger,
-see the "audit trail is append-only" migration); the chain is what shows that
-someone with the power to bypass the trigger used it.
+``record`` appends one chained row in the caller's transaction: its ``hash`` is
+an HMAC-SHA-256 under the audit key (:mod:`gvi.audit.keys`, kept outside the
+database) over its content and the previous row's hash. ``verify`` walks the
+chain and reports edited rows, missing rows and a rewritten history, and
+checks the signed checkpoints (:mod:`gvi.audit.checkpoints`) written outside
+the database: someone who can write the database but holds neither key can
+neither recompute the chain nor cut its tail unseen. ``who_accessed_person``,
+``what_user_read`` and ``unusual_reading`` are the views admins use. The
+database refuses UPDATE and DELETE on ``audit_event`` (a trigger, see the
+"audit trail is append-only" migration); the HMACs and checkpoints are what
+show that someone with the power to bypass the trigger used it.
 
-A hash chain alone cannot tell a trail whose newest rows were deleted (or whose
-whole history was recomputed) from an honest shorter trail. ``verify_command``
-therefore keeps an anchor, the last verified ``(seq, hash)``, in
-``<var>/audit.anchor`` and checks it on the next run; copy it off the machine to
-make it worth more than the database it vouches for.
+Rows written before the keyed chain carry a plain SHA-256 hash and no key id;
+they are accepted only as a prefix of the trail up to a signed checkpoint
+(migration 2026-12-01T12:00). ``verify_command`` also keeps the older local
+anchor, the last verified ``(seq, hash)`` in ``<var>/audit.anchor``.
 """
 
 from __future__ import annotations
@@ -22,14 +26,17 @@ import math
 import os
 import re
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 from gvi.access.principal import SYSTEM, Principal
+from gvi.audit.checkpoints import Checkpoint, checkpoint_path, read_checkpoints, write_checkpoint
 from gvi.audit.events import READ_ACTIONS, AuditAction
+from gvi.audit.keys import AuditKeyError, ChainKeys, SigningKey, get_chain_keys, get_signing_keys
 from gvi.audit.tables import AuditEvent
 from gvi.db import write_transaction
 from gvi.settings import get_settings
@@ -38,7 +45,11 @@ GENESIS_HASH = "0" * 64
 """The ``prev_hash`` of the first row."""
 
 HASH_VERSION = 1
-"""Part of every hashed payload, so the serialisation can change without ambiguity."""
+"""Part of every hashed payload, so the serialisation can change without ambiguity.
+Version 1: plain SHA-256, no key (rows written before the keyed chain)."""
+
+KEYED_HASH_VERSION = 2
+"""Version 2: HMAC-SHA-256 under the audit key the row names in ``key_id``."""
 
 # Every writer must take the same key, whatever process it runs in; the value only
 # has to be unique among the advisory locks this database uses ("gvi_audt").
@@ -48,10 +59,10 @@ _COLUMNS = (
     "occurred_at, actor_id, actor_username, action, target_type, target_id, person_id, "
     "details, ip, user_agent"
 )
-_PG_APPEND_SQL = "SELECT * FROM gvi_audit_append(" + ", ".join(["{}"] * 14) + ")"  # noqa: S608
+_PG_APPEND_SQL = "SELECT * FROM gvi_audit_append(" + ", ".join(["{}"] * 17) + ")"  # noqa: S608
 _SQLITE_INSERT_SQL = (
-    f"INSERT INTO audit_event (seq, {_COLUMNS}, prev_hash, hash) "  # noqa: S608
-    "VALUES (" + ", ".join(["{}"] * 13) + ")"
+    f"INSERT INTO audit_event (seq, {_COLUMNS}, key_id, prev_hash, hash) "  # noqa: S608
+    "VALUES (" + ", ".join(["{}"] * 14) + ")"
 )
 
 _MAX_DETAIL_STRING = 64
@@ -117,6 +128,8 @@ class AuditEntry:
     user_agent: str
     prev_hash: str
     hash: str
+    # The audit key the hash is an HMAC under; None: a legacy plain SHA-256 row.
+    key_id: str | None = None
 
 
 def _canonical_json(value: Any) -> str:
@@ -131,8 +144,13 @@ def _iso_utc(moment: datetime) -> str:
 
 
 def _payload(entry: AuditEntry) -> dict[str, Any]:
+    keyed: dict[str, Any] = (
+        {"v": HASH_VERSION}
+        if entry.key_id is None
+        else {"v": KEYED_HASH_VERSION, "key_id": entry.key_id}
+    )
     return {
-        "v": HASH_VERSION,
+        **keyed,
         "seq": entry.seq,
         "occurred_at": _iso_utc(entry.occurred_at),
         "actor_id": entry.actor_id,
@@ -148,9 +166,14 @@ def _payload(entry: AuditEntry) -> dict[str, Any]:
     }
 
 
-def chain_hash(entry: AuditEntry) -> str:
-    """The hash a row must carry: sha256 over its content and the previous hash."""
-    return hashlib.sha256(_canonical_json(_payload(entry)).encode("utf-8")).hexdigest()
+def chain_hash(entry: AuditEntry, keys: ChainKeys | None = None) -> str:
+    """The hash a row must carry: HMAC-SHA-256 under the audit key ``entry.key_id``
+    (from *keys*, default the configured ones) over its content and the previous
+    hash; for a legacy row (no key id) plain SHA-256. "" when the key is unknown."""
+    text = _canonical_json(_payload(entry))
+    if entry.key_id is None:
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return (keys or get_chain_keys()).mac(entry.key_id, text) or ""
 
 
 def _item(key: str, value: Any) -> str:
@@ -293,6 +316,7 @@ def _draft(
         user_agent=user_agent,
         prev_hash="",
         hash="",
+        key_id=get_chain_keys().active_id,
     )
 
 
@@ -304,7 +328,13 @@ async def _append(draft: AuditEntry) -> AuditEntry:
         # last row, hashes and inserts (migration 2026-11-22T18:00).
         before, middle, after = chain_parts(draft)
         rows = await AuditEvent.raw(
-            _PG_APPEND_SQL, _PG_CHAIN_LOCK, before, middle, after, *_columns(draft)
+            _PG_APPEND_SQL,
+            _PG_CHAIN_LOCK,
+            before,
+            middle,
+            after,
+            *_columns(draft),
+            *_key_args(draft),
         )
         chained = rows[0]
         return replace(
@@ -323,9 +353,21 @@ async def _append(draft: AuditEntry) -> AuditEntry:
     )
     entry = replace(entry, hash=chain_hash(entry))
     await AuditEvent.raw(
-        _SQLITE_INSERT_SQL, entry.seq, *_columns(entry), entry.prev_hash, entry.hash
+        _SQLITE_INSERT_SQL,
+        entry.seq,
+        *_columns(entry),
+        entry.key_id,
+        entry.prev_hash,
+        entry.hash,
     )
     return entry
+
+
+def _key_args(draft: AuditEntry) -> tuple[str, bytes, bytes]:
+    """The last three arguments of ``gvi_audit_append``: the key id and its HMAC pads."""
+    assert draft.key_id is not None
+    inner, outer = get_chain_keys().pads(draft.key_id)
+    return draft.key_id, inner, outer
 
 
 def _columns(entry: AuditEntry) -> tuple[Any, ...]:
@@ -423,7 +465,7 @@ async def record(
         return await _append(_draft(**fields))
 
 
-_COUNTED_APPEND_ARGS = 16
+_COUNTED_APPEND_ARGS = 19
 
 
 def counted_append_sql(first: int, count: str) -> str:
@@ -441,7 +483,7 @@ def counted_append_sql(first: int, count: str) -> str:
     return (
         f"gvi_audit_append({p[0]}, {p[1]} || {n} || {p[2]}, {p[3]}, {p[4]}, {p[5]}, {p[6]}, "
         f"{p[7]}, {p[8]}, {p[9]}, {p[10]}, {p[11]}, ({p[12]} || {n} || {p[13]})::json, "
-        f"{p[14]}, {p[15]})"
+        f"{p[14]}, {p[15]}, {p[16]}, {p[17]}, {p[18]})"
     )
 
 
@@ -472,7 +514,18 @@ def counted_append_args(
     own = _columns(draft)
     # _columns: occurred_at … person_id, details, ip, user_agent; the details go in
     # as two parts around the count.
-    return (_PG_CHAIN_LOCK, a, b, middle, after, *own[:7], details_a, details_b, *own[8:])
+    return (
+        _PG_CHAIN_LOCK,
+        a,
+        b,
+        middle,
+        after,
+        *own[:7],
+        details_a,
+        details_b,
+        *own[8:],
+        *_key_args(draft),
+    )
 
 
 # --- verification -------------------------------------------------------------
@@ -480,10 +533,17 @@ def counted_append_args(
 
 class ProblemKind(StrEnum):
     gap = "gap"  # rows are missing: deleted
-    edited = "edited"  # a row's content no longer matches its hash
+    edited = "edited"  # a row no longer matches its HMAC: edited, or rewritten without the key
     broken_link = "broken_link"  # a row's prev_hash is not the previous row's hash
     anchor_mismatch = "anchor_mismatch"  # the anchored row now has another hash
-    truncated = "truncated"  # the trail ends before the anchored row
+    truncated = "truncated"  # the trail ends before the anchored (checkpointed) row
+    unknown_key = "unknown_key"  # a row names an audit key that is not configured
+    legacy_after_keyed = "legacy_after_keyed"  # an unkeyed (SHA-256) row after keyed ones
+    legacy_unanchored = "legacy_unanchored"  # unkeyed rows no signed checkpoint covers
+    checkpoint_signature = "checkpoint_signature"  # a checkpoint's signature does not verify
+    checkpoint_mismatch = "checkpoint_mismatch"  # the checkpointed row now has another hash
+    checkpoint_missing = "checkpoint_missing"  # checkpoint numbers or seqs not continuous
+    checkpoint_gap = "checkpoint_gap"  # events that no timely checkpoint covers
 
 
 @dataclass(frozen=True)
@@ -507,6 +567,10 @@ class VerifyResult:
     head_seq: int
     head_hash: str
     problems: tuple[Problem, ...]
+    checkpoints: int = 0
+    # Not failures: events that waited longer than the interval for a checkpoint
+    # that did come (the app was down or crashed); worth a look, not an alarm.
+    warnings: tuple[Problem, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -515,6 +579,51 @@ class VerifyResult:
     @property
     def first_broken_seq(self) -> int | None:
         return min((p.seq for p in self.problems), default=None)
+
+
+GAP_GRACE = timedelta(minutes=1)
+"""Slack on the checkpoint interval: the writer's poll and clocks that differ a little."""
+
+
+def _check_checkpoints(
+    checkpoints: Sequence[Checkpoint], signing_keys: tuple[SigningKey, ...]
+) -> tuple[list[Checkpoint], list[Problem]]:
+    """The checkpoints whose signatures verify, and what is wrong with the rest."""
+    problems: list[Problem] = []
+    valid: list[Checkpoint] = []
+    for cp in checkpoints:
+        if not cp.signature_ok(signing_keys):
+            problems.append(
+                Problem(
+                    cp.seq,
+                    ProblemKind.checkpoint_signature,
+                    f"checkpoint {cp.n} (seq {cp.seq}) is not signed by a configured "
+                    f"signing key (key id {cp.key_id!r}): forged or altered",
+                )
+            )
+            continue
+        if valid:
+            prev = valid[-1]
+            if cp.n != prev.n + 1:
+                problems.append(
+                    Problem(
+                        cp.seq,
+                        ProblemKind.checkpoint_missing,
+                        f"checkpoint {cp.n} (seq {cp.seq}) follows checkpoint {prev.n}: "
+                        "checkpoints were removed",
+                    )
+                )
+            if cp.seq < prev.seq:
+                problems.append(
+                    Problem(
+                        cp.seq,
+                        ProblemKind.checkpoint_missing,
+                        f"checkpoint {cp.n} names seq {cp.seq}, below checkpoint {prev.n}'s "
+                        f"seq {prev.seq}: the trail was cut and regrown",
+                    )
+                )
+        valid.append(cp)
+    return valid, problems
 
 
 _VERIFY_COLUMNS = (
@@ -529,6 +638,7 @@ _VERIFY_COLUMNS = (
     AuditEvent.details,
     AuditEvent.ip,
     AuditEvent.user_agent,
+    AuditEvent.key_id,
     AuditEvent.prev_hash,
     AuditEvent.hash,
 )
@@ -552,22 +662,54 @@ def _entry(row: dict[str, Any]) -> AuditEntry:
         user_agent=row["user_agent"],
         prev_hash=row["prev_hash"],
         hash=row["hash"],
+        key_id=row["key_id"],
     )
 
 
 async def verify(
-    *, from_seq: int = 1, anchor: Anchor | None = None, batch_size: int = 1000
+    *,
+    from_seq: int = 1,
+    anchor: Anchor | None = None,
+    batch_size: int = 1000,
+    checkpoints: Sequence[Checkpoint] | None = None,
+    keys: ChainKeys | None = None,
+    signing_keys: tuple[SigningKey, ...] | None = None,
+    checkpoint_minutes: int | None = None,
+    now: datetime | None = None,
 ) -> VerifyResult:
-    """Walk the chain in ``seq`` order, ``batch_size`` rows at a time, recomputing
-    every hash.
+    """Walk the chain in ``seq`` order, ``batch_size`` rows at a time, checking
+    every row's HMAC (plain SHA-256 for legacy rows) and link.
 
     ``from_seq`` > 1 checks only the tail from there, trusting the row before it.
-    ``anchor`` (from an earlier verified run) also catches a deleted tail and a
-    history recomputed from scratch, which the chain alone cannot.
+    ``anchor`` (from an earlier verified run) and ``checkpoints`` (signed, from the
+    sink outside the database) also catch a deleted tail and a history
+    recomputed by someone holding the chain key; with ``checkpoints`` (even
+    empty) rows no timely checkpoint covers are reported, and legacy rows are
+    accepted only up to a signed checkpoint.
     """
     if from_seq < 1 or batch_size < 1:
         raise ValueError("from_seq and batch_size must be positive")
+    keys = keys or get_chain_keys()
     problems: list[Problem] = []
+    warnings: list[Problem] = []
+    valid: list[Checkpoint] = []
+    if checkpoints is not None:
+        valid, cp_problems = _check_checkpoints(
+            checkpoints, signing_keys if signing_keys is not None else get_signing_keys()
+        )
+        problems.extend(cp_problems)
+    interval = timedelta(minutes=checkpoint_minutes or get_settings().audit_checkpoint_minutes)
+    allowed = interval + GAP_GRACE
+    moment = now or datetime.now(tz=UTC)
+    by_seq: dict[int, list[Checkpoint]] = {}
+    for cp in valid:
+        by_seq.setdefault(cp.seq, []).append(cp)
+    # The checkpoints in seq order, for "which checkpoint first covered this row".
+    covering = sorted(valid, key=lambda cp: (cp.seq, cp.at))
+    first_cp_seq = covering[0].seq if covering else None
+    cover_at = 0
+    gap_reported_for: int | None = -1  # the covering checkpoint's index, or None: the tail
+
     prev_hash: str | None = GENESIS_HASH
     if from_seq > 1:
         before = (
@@ -578,6 +720,8 @@ async def verify(
     expected_seq = from_seq
     head_hash = prev_hash or ""
     checked = 0
+    seen_keyed = False
+    last_legacy: int | None = None
     while True:
         rows = (
             await AuditEvent.select(*_VERIFY_COLUMNS)
@@ -604,9 +748,35 @@ async def verify(
                         f"seq {entry.seq} does not follow the hash of seq {entry.seq - 1}",
                     )
                 )
-            if chain_hash(entry) != entry.hash:
+            if entry.key_id is None:
+                if seen_keyed:
+                    problems.append(
+                        Problem(
+                            entry.seq,
+                            ProblemKind.legacy_after_keyed,
+                            f"seq {entry.seq} has no audit key but follows keyed rows: forged",
+                        )
+                    )
+                last_legacy = entry.seq
+            else:
+                seen_keyed = True
+            if entry.key_id is not None and keys.key(entry.key_id) is None:
                 problems.append(
-                    Problem(entry.seq, ProblemKind.edited, f"seq {entry.seq} was edited")
+                    Problem(
+                        entry.seq,
+                        ProblemKind.unknown_key,
+                        f"seq {entry.seq} names audit key {entry.key_id!r}, which is not "
+                        "configured (GVI_AUDIT_KEY): cannot be verified",
+                    )
+                )
+            elif chain_hash(entry, keys) != entry.hash:
+                problems.append(
+                    Problem(
+                        entry.seq,
+                        ProblemKind.edited,
+                        f"seq {entry.seq} does not match its HMAC: edited, or rewritten "
+                        "without the audit key",
+                    )
                 )
             if anchor is not None and entry.seq == anchor.seq and entry.hash != anchor.hash:
                 problems.append(
@@ -616,6 +786,40 @@ async def verify(
                         f"seq {entry.seq} differs from the anchor: history was rewritten",
                     )
                 )
+            for cp in by_seq.get(entry.seq, ()):
+                if entry.hash != cp.hash:
+                    problems.append(
+                        Problem(
+                            entry.seq,
+                            ProblemKind.checkpoint_mismatch,
+                            f"seq {entry.seq} differs from signed checkpoint {cp.n}: "
+                            "history was rewritten",
+                        )
+                    )
+            if checkpoints is not None and (first_cp_seq is None or entry.seq > first_cp_seq):
+                while cover_at < len(covering) and covering[cover_at].seq < entry.seq:
+                    cover_at += 1
+                cover = covering[cover_at] if cover_at < len(covering) else None
+                key = cover_at if cover is not None else None
+                waited = (cover.at if cover else moment) - entry.occurred_at
+                if waited > allowed and gap_reported_for != key:
+                    gap_reported_for = key
+                    where = (
+                        f"the next signed checkpoint ({cover.n}) came {waited} later"
+                        if cover
+                        else f"no signed checkpoint covers it after {waited}"
+                    )
+                    # Unwitnessed now: a failure. Witnessed late (a crash, an app
+                    # that was down): a warning, or every later verify would fail.
+                    (problems if cover is None else warnings).append(
+                        Problem(
+                            entry.seq,
+                            ProblemKind.checkpoint_gap,
+                            f"seq {entry.seq} was written at "
+                            f"{_iso_utc(entry.occurred_at)} but {where} (interval "
+                            f"{interval}): checkpoints were stopped or removed",
+                        )
+                    )
             prev_hash = head_hash = entry.hash
             expected_seq = entry.seq + 1
             checked += 1
@@ -628,8 +832,35 @@ async def verify(
                 f"the trail ends at seq {head_seq} but the anchor saw seq {anchor.seq}",
             )
         )
+    if covering and covering[-1].seq > head_seq:
+        problems.append(
+            Problem(
+                head_seq + 1,
+                ProblemKind.truncated,
+                f"the trail ends at seq {head_seq} but signed checkpoint {covering[-1].n} "
+                f"saw seq {covering[-1].seq}: seq {head_seq + 1}..{covering[-1].seq} deleted",
+            )
+        )
+    if checkpoints is not None and last_legacy is not None:
+        covered = covering[-1].seq if covering else 0
+        if covered < last_legacy:
+            problems.append(
+                Problem(
+                    covered + 1,
+                    ProblemKind.legacy_unanchored,
+                    f"seq {covered + 1}..{last_legacy} carry plain SHA-256 hashes (before the "
+                    "keyed chain) and no signed checkpoint covers them: run "
+                    "`gvi audit checkpoint` on a trail you trust",
+                )
+            )
+    problems.sort(key=lambda p: p.seq)
     return VerifyResult(
-        checked=checked, head_seq=head_seq, head_hash=head_hash, problems=tuple(problems)
+        checked=checked,
+        head_seq=head_seq,
+        head_hash=head_hash,
+        problems=tuple(problems),
+        checkpoints=len(valid),
+        warnings=tuple(warnings),
     )
 
 
@@ -665,26 +896,39 @@ def write_anchor(path: Path, anchor: Anchor) -> None:
     os.replace(tmp, path)
 
 
-async def verify_command(anchor_path: Path | None = None) -> int:
-    """``gvi audit verify``: check the whole trail against the anchor, print a
-    summary, record that the check ran, and move the anchor on when all is well.
+async def verify_command(
+    anchor_path: Path | None = None, checkpoint_file: Path | None = None
+) -> int:
+    """``gvi audit verify``: check every HMAC and link of the trail, the signed
+    checkpoints (and the local anchor), print a summary naming the seq of each
+    problem, record that the check ran, and, when all is well, move the anchor
+    on and write a checkpoint.
 
-    Returns the exit code: 0 intact, 1 tampered (or the anchor is unreadable).
+    Returns the exit code: 0 intact, 1 tampered (or a key, the anchor or a
+    checkpoint is missing or unreadable).
     """
     path = anchor_path or default_anchor_path()
+    cp_path = checkpoint_file or checkpoint_path()
     try:
         anchor = read_anchor(path)
-    except ValueError as exc:
+        checkpoints = read_checkpoints(cp_path)
+        keys = get_chain_keys()
+        signing_keys = get_signing_keys()
+    except (ValueError, AuditKeyError) as exc:
         print(f"audit trail NOT VERIFIED: {exc}; investigate before removing it", file=sys.stderr)
         return 1
-    result = await verify(anchor=anchor)
+    result = await verify(
+        anchor=anchor, checkpoints=checkpoints, keys=keys, signing_keys=signing_keys
+    )
     if result.ok:
         print(
             f"audit trail intact: {result.checked} events, head seq {result.head_seq} "
-            f"({result.head_hash[:16]}…)"
+            f"({result.head_hash[:16]}…), {result.checkpoints} signed checkpoint(s) in {cp_path}"
         )
         if anchor is None:
             print(f"no anchor yet; wrote {path}")
+        for warning in result.warnings[:50]:
+            print(f"  warning: {warning.kind} at seq {warning.seq}: {warning.message}")
     else:
         print(
             f"audit trail TAMPERED: {len(result.problems)} problem(s), "
@@ -692,7 +936,7 @@ async def verify_command(anchor_path: Path | None = None) -> int:
             file=sys.stderr,
         )
         for problem in result.problems[:50]:
-            print(f"  {problem.kind}: {problem.message}", file=sys.stderr)
+            print(f"  {problem.kind} at seq {problem.seq}: {problem.message}", file=sys.stderr)
         if len(result.problems) > 50:
             print(f"  … and {len(result.problems) - 50} more", file=sys.stderr)
     await record(
@@ -707,8 +951,30 @@ async def verify_command(anchor_path: Path | None = None) -> int:
     )
     if result.ok:
         write_anchor(path, Anchor(seq=result.head_seq, hash=result.head_hash))
+        await write_checkpoint("verify", path=cp_path)
         return 0
     return 1
+
+
+async def checkpoint_command(checkpoint_file: Path | None = None) -> int:
+    """``gvi audit checkpoint``: verify the chain's HMACs and links (not the
+    checkpoints), then sign the head whatever the last checkpoint says. Used once
+    after the keyed-chain migration on a trail you trust, or after investigating
+    a reported gap."""
+    result = await verify()
+    if not result.ok:
+        print(
+            f"not checkpointed: the chain has {len(result.problems)} problem(s), first at "
+            f"seq {result.first_broken_seq}; run `gvi audit verify`",
+            file=sys.stderr,
+        )
+        return 1
+    cp = await write_checkpoint("command", path=checkpoint_file, only_if_moved=False)
+    if cp is None:
+        print("the trail is empty: nothing to checkpoint")
+    else:
+        print(f"checkpoint {cp.n}: seq {cp.seq} ({cp.hash[:16]}…) signed with {cp.key_id}")
+    return 0
 
 
 # --- views ----------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """AuditEvent: one row per read, list, export or write of person-level data,
-and per security event. Each row's hash covers its content and the previous
-row's hash, so an edited or deleted row breaks the chain."""
+and per security event. Each row's hash is an HMAC (under a key outside the
+database) over its content and the previous row's hash, so an edited or deleted
+row breaks the chain and cannot be recomputed without the key."""
 
 from __future__ import annotations
 
@@ -23,5 +24,11 @@ class AuditEvent(Keyed, Table, tablename="audit_event"):
     details = JSON(default="{}")
     ip = Varchar(length=64, default="")
     user_agent = Varchar(length=255, default="")
+    key_id = Varchar(
+        length=32,
+        null=True,
+        default=None,
+        help_text="The audit key the hash is an HMAC under; NULL: a plain SHA-256 legacy row.",
+    )
     prev_hash = Varchar(length=64)
     hash = Varchar(length=64, unique=True)

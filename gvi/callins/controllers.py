@@ -53,6 +53,7 @@ from gvi.callins.schemas import (
     StatusOut,
     WarningOut,
 )
+from gvi.core.paging import PageNumber
 from gvi.core.web import redirect_with_flash
 from gvi.i18n import gettext
 from gvi.incidents.controllers import PAGE_SIZE, api_error, aware, ops_page, pages_count
@@ -262,7 +263,7 @@ class CallInsApi(Controller):
         principal: NamedDependency[Principal],
         q: FromQuery[str] = "",
         status: FromQuery[str] = "",
-        page: FromQuery[int] = 1,
+        page: PageNumber = 1,
     ) -> CallInPage:
         page = page_number(page)
         rows, total = await services.list_callins(
@@ -487,7 +488,7 @@ class CallInPages(Controller):
         principal: NamedDependency[Principal],
         q: FromQuery[str] = "",
         status: FromQuery[str] = "",
-        page: FromQuery[int] = 1,
+        page: PageNumber = 1,
     ) -> Template:
         page_no = page_number(page)
         rows, total = await services.list_callins(
@@ -888,7 +889,7 @@ class NotificationsApi(Controller):
         principal: NamedDependency[Principal],
         code: FromQuery[str] = "",
         outcome: FromQuery[str] = "",
-        page: FromQuery[int] = 1,
+        page: PageNumber = 1,
     ) -> NotificationPage:
         page = page_number(page)
         rows, total = await services.list_notifications(
@@ -1001,7 +1002,7 @@ class NotificationPages(Controller):
         principal: NamedDependency[Principal],
         code: FromQuery[str] = "",
         outcome: FromQuery[str] = "",
-        page: FromQuery[int] = 1,
+        page: PageNumber = 1,
     ) -> Template:
         page_no = page_number(page)
         rows, total = await services.list_notifications(

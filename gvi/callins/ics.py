@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 
 from icalendar import Calendar, Event
 
+from gvi.core.text import strip_for_xml
 from gvi.incidents.forms import STOCKHOLM
 
 PRODID = "-//Sluta skjut//GVI-stod//SV"
@@ -48,8 +49,9 @@ def callin_calendar(event: CallInEvent, *, now: datetime | None = None) -> bytes
     ev.add("dtstamp", (now or datetime.now(tz=UTC)).astimezone(UTC))
     ev.add("dtstart", event.starts_at.astimezone(STOCKHOLM))
     ev.add("dtend", event.ends_at.astimezone(STOCKHOLM))
-    ev.add("summary", event.title)
-    ev.add("location", ", ".join(p for p in (event.venue, event.municipality) if p))
+    # RFC 5545 allows no control characters; rows from before they were refused.
+    ev.add("summary", strip_for_xml(event.title))
+    ev.add("location", strip_for_xml(", ".join(p for p in (event.venue, event.municipality) if p)))
     ev.add("sequence", max(0, event.version - 1))
     ev.add("status", "CANCELLED" if event.cancelled else "CONFIRMED")
     ev.add("class", "CONFIDENTIAL")

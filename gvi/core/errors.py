@@ -25,6 +25,8 @@ from litestar.exceptions import (
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
+from gvi.core.hygiene import ControlCharactersRefused
+from gvi.core.paging import MAX_PAGE, PAGE_PARAMETERS, PAGE_TOO_FAR
 from gvi.core.web import wants_json
 from gvi.i18n import N_, gettext
 
@@ -92,6 +94,13 @@ def validation_error(request: Request[Any, Any, Any], exc: Exception) -> Respons
                     {"field": str(item.get("key", "")), "message": str(item.get("message", ""))}
                 )
     detail = gettext("Uppgifterna kunde inte tas emot: kontrollera fälten.")
+    if isinstance(exc, ControlCharactersRefused):
+        detail = str(exc.detail)
+    if any(e["field"] in PAGE_PARAMETERS for e in errors):
+        detail = gettext(PAGE_TOO_FAR) % {"max": MAX_PAGE}
+        for e in errors:
+            if e["field"] in PAGE_PARAMETERS:
+                e["message"] = detail
     if wants_json(request):
         return Response({"status_code": 400, "detail": detail, "errors": errors}, status_code=400)
     return _html(request, 400, gettext("Felaktiga uppgifter"), detail)

@@ -42,6 +42,11 @@ class ErrorOut(msgspec.Struct):
     errors: list[FieldErrorOut] = []
 
 
+def error_answer(description: str) -> ResponseSpec:
+    """An error answer a handler documents itself (``responses={403: …}``)."""
+    return _spec(description)
+
+
 def _spec(description: str) -> ResponseSpec:
     return ResponseSpec(data_container=ErrorOut, description=description, generate_examples=False)
 

@@ -21,6 +21,7 @@ from litestar.response import Redirect, Template
 from gvi.access.permissions import Permission
 from gvi.access.principal import Principal
 from gvi.access.tables import LegalGround
+from gvi.core.paging import PageNumber
 from gvi.core.web import page, redirect_with_flash, translated
 from gvi.defectors import services, transitions
 from gvi.defectors.forms import (
@@ -113,7 +114,7 @@ class CasesApi(Controller):
         q: FromQuery[str] = "",
         status: FromQuery[str] = "",
         track: FromQuery[str] = "",
-        page: FromQuery[int] = 1,
+        page: PageNumber = 1,
     ) -> CasePage:
         page = max(page, 1)
         rows, total = await services.list_cases(
@@ -503,7 +504,7 @@ class CasePages(Controller):
         q: FromQuery[str] = "",
         status: FromQuery[str] = "",
         track: FromQuery[str] = "",
-        page: FromQuery[int] = 1,
+        page: PageNumber = 1,
     ) -> Template:
         page_no = max(page, 1)
         rows, total = await services.list_cases(

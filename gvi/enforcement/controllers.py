@@ -13,6 +13,7 @@ from litestar.response import Redirect, Template
 
 from gvi.access.permissions import Permission
 from gvi.access.principal import Principal
+from gvi.core.paging import PageNumber
 from gvi.core.web import redirect_with_flash
 from gvi.enforcement import services
 from gvi.enforcement.forms import ActionForm
@@ -219,7 +220,7 @@ class EnforcementApi(Controller):
         q: FromQuery[str] = "",
         kind: FromQuery[str] = "",
         status: FromQuery[str] = "",
-        page: FromQuery[int] = 1,
+        page: PageNumber = 1,
     ) -> ActionPage:
         page = page_number(page)
         rows, total = await services.list_actions(
@@ -314,7 +315,7 @@ class EnforcementPages(Controller):
         q: FromQuery[str] = "",
         kind: FromQuery[str] = "",
         status: FromQuery[str] = "",
-        page: FromQuery[int] = 1,
+        page: PageNumber = 1,
     ) -> Template:
         page_no = page_number(page)
         rows, total = await services.list_actions(

@@ -23,6 +23,7 @@ from litestar.response import Redirect, Template
 
 from gvi.access.permissions import Permission
 from gvi.access.principal import Principal
+from gvi.core.paging import PageNumber
 from gvi.core.web import page, redirect_with_flash, translated
 from gvi.groups import forms, importer, services
 from gvi.groups.forms import (
@@ -234,7 +235,7 @@ class GroupsApi(Controller):
         q: FromQuery[str] = "",
         municipality_id: FromQuery[int | None] = None,
         status: FromQuery[str] = "",
-        page: FromQuery[int] = 1,
+        page: PageNumber = 1,
     ) -> GroupPage:
         page = max(page, 1)
         rows, total = await services.list_groups(
@@ -376,7 +377,7 @@ class MembershipsApi(Controller):
         group_id: FromQuery[int | None] = None,
         person_id: FromQuery[int | None] = None,
         as_of: FromQuery[date | None] = None,
-        page: FromQuery[int] = 1,
+        page: PageNumber = 1,
     ) -> MembershipPage | MembershipFullPage:
         """Memberships you may see, of one group or person if asked; every claim when
         ``as_of`` is left out. Each call is recorded in the audit trail."""
@@ -518,7 +519,7 @@ class RelationsApi(Controller):
         principal: NamedDependency[Principal],
         group_id: FromQuery[int | None] = None,
         as_of: FromQuery[date | None] = None,
-        page: FromQuery[int] = 1,
+        page: PageNumber = 1,
     ) -> RelationPage | RelationFullPage:
         page = max(page, 1)
         rows, total = await services.list_relations(
@@ -655,7 +656,7 @@ class ReviewApi(Controller):
     async def review_queue(
         self,
         principal: NamedDependency[Principal],
-        page: FromQuery[int] = 1,
+        page: PageNumber = 1,
         group: FromQuery[str] = "",
     ) -> ReviewOut:
         """Memberships and relations past their review date, oldest first (both lists
@@ -820,7 +821,7 @@ class GroupPages(Controller):
         q: FromQuery[str] = "",
         municipality: FromQuery[str] = "",
         status: FromQuery[str] = "",
-        page: FromQuery[int] = 1,
+        page: PageNumber = 1,
     ) -> Template:
         page_no = max(page, 1)
         try:
@@ -1554,8 +1555,8 @@ class ReviewPages(Controller):
         self,
         request: AnyRequest,
         principal: NamedDependency[Principal],
-        mpage: FromQuery[int] = 1,
-        rpage: FromQuery[int] = 1,
+        mpage: PageNumber = 1,
+        rpage: PageNumber = 1,
         group: FromQuery[str] = "",
     ) -> Template:
         return await _review_page(request, principal, mpage=mpage, rpage=rpage, group=group)

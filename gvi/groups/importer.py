@@ -27,6 +27,7 @@ from datetime import date
 
 from gvi.core import tabular
 from gvi.core.tabular import Problem
+from gvi.core.text import text_problem
 from gvi.groups import forms
 from gvi.groups.forms import form_message
 from gvi.i18n import gettext
@@ -252,8 +253,20 @@ class _Row:
         self.bad = True
         self.problems.append(Problem(self.file, self.line, column, message))
 
+    def clean(self, column: str, raw: str, *, free_text: bool) -> str:
+        """*raw* if it holds no control characters (gvi.core.text), else "" and a problem."""
+        problem = text_problem(raw, free_text=free_text)
+        if problem is None:
+            return raw
+        self.problem(column, gettext(problem) % {"field": column})
+        return ""
+
     def text(self, column: str, *, limit: int, message: str, required: str = "") -> str:
-        value = " ".join(self.cells.get(column, "").split())
+        # Tabs and line breaks inside a one-line cell become spaces, as before.
+        raw = " ".join(self.cells.get(column, "").split())
+        value = self.clean(column, raw, free_text=False)
+        if value != raw:
+            return value  # reported
         if not value and required:
             self.problem(column, required)
         elif len(value) > limit:
@@ -262,7 +275,7 @@ class _Row:
 
     def free_text(self, column: str) -> str:
         # Line breaks in notes and sources are kept; only the ends are trimmed.
-        value = self.cells.get(column, "").strip()
+        value = self.clean(column, self.cells.get(column, "").strip(), free_text=True)
         if len(value) > forms.TEXT_MAX:
             self.problem(column, form_message("text_long"))
         return value

@@ -18,6 +18,7 @@ from litestar.response import Redirect, Template
 
 from gvi.access.permissions import Permission
 from gvi.access.principal import Principal
+from gvi.core.paging import PageNumber
 from gvi.core.web import page, redirect_with_flash, translated
 from gvi.i18n import gettext
 from gvi.incidents import services
@@ -232,7 +233,7 @@ class IncidentsApi(Controller):
         q: FromQuery[str] = "",
         kind: FromQuery[str] = "",
         review_status: FromQuery[str] = "",
-        page: FromQuery[int] = 1,
+        page: PageNumber = 1,
     ) -> IncidentPage:
         page = page_number(page)
         rows, total = await services.list_incidents(
@@ -374,7 +375,7 @@ class IncidentPages(Controller):
         q: FromQuery[str] = "",
         kind: FromQuery[str] = "",
         review_status: FromQuery[str] = "",
-        page: FromQuery[int] = 1,
+        page: PageNumber = 1,
     ) -> Template:
         page_no = page_number(page)
         rows, total = await services.list_incidents(

@@ -23,6 +23,7 @@ from typing import Any
 
 import networkx as nx
 
+from gvi.core.text import strip_for_xml
 from gvi.networks.graph import SIGN
 
 EDGE_COLUMNS = ("source", "target", "kind", "sign", "intensity", "relation_id")
@@ -69,7 +70,8 @@ def _portable(value: object, where: str) -> Portable | None:
     if isinstance(value, float):
         return float(value)
     if isinstance(value, str):
-        return str(value)
+        # Rows written before control characters were refused: XML cannot hold them.
+        return strip_for_xml(str(value))
     if isinstance(value, date | datetime):
         return value.isoformat()
     raise TypeError(f"{where}: {type(value).__name__} cannot go into GraphML or GEXF")
@@ -94,7 +96,7 @@ def _for_export(g: nx.Graph) -> nx.Graph:
         data = _portable_attrs(attrs, f"node {key}")
         if data.get("id") == node:
             del data["id"]
-        data.setdefault("label", str(attrs.get("name", key)))
+        data.setdefault("label", strip_for_xml(str(attrs.get("name", key))))
         out.add_node(key, **data)
     for a, b, attrs in g.edges(data=True):
         ka, kb = encode_node(a), encode_node(b)
@@ -180,6 +182,6 @@ def edges_csv(g: nx.Graph, *, labels: bool = False) -> str:
             attrs.get("relation_id", ""),
         ]
         if labels:
-            line += [_cell(str(g.nodes[n].get("label", ""))) for n in (a, b)]
+            line += [_cell(strip_for_xml(str(g.nodes[n].get("label", "")))) for n in (a, b)]
         writer.writerow(line)
     return buffer.getvalue()

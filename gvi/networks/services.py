@@ -604,10 +604,15 @@ def person_view_graph(
     person_id: int,
     hops: int,
     as_of: date,
+    code: str = "",
 ) -> nx.Graph:
     """The person's ego (``hops`` in the bipartite graph) plus the relations of the
-    groups in it, and the groups their own groups are allied with or fighting."""
+    groups in it, and the groups their own groups are allied with or fighting.
+    A person with no membership on ``as_of`` (none at all, or none yet) is a
+    view of the person alone."""
     pg = graph.person_graph(groups, ties, as_of)
+    if (graph.PERSON, person_id) not in pg:
+        pg.add_node((graph.PERSON, person_id), kind="person", label=code)
     view = graph.person_ego(pg, person_id, hops)  # a copy already: safe to add to
     signed = graph.build_signed_graph(groups, relations, as_of)
     own = [n[1] for n in view.adj[(graph.PERSON, person_id)] if n[0] == graph.GROUP]
@@ -633,7 +638,7 @@ def build_person_view(
     relations: list[Relation],
 ) -> PersonView:
     """A person's ego view from loaded lists: no database, CPU only."""
-    view = person_view_graph(groups, ties, relations, person_id, 2 * radius, flt.as_of)
+    view = person_view_graph(groups, ties, relations, person_id, 2 * radius, flt.as_of, code)
     center = (graph.PERSON, person_id)
     pos = layout.shell_layout(view, center)
     figure = figures.person_ego_figure(view, pos, center)

@@ -178,7 +178,12 @@ def restore(settings: Settings, keyring: Keyring, source: Path) -> Header:
             target = settings.sqlite_path
             target.parent.mkdir(parents=True, exist_ok=True)
             staged = target.with_name(target.name + ".restoring")
-            shutil.copyfile(plain, staged)
+            # Created 0600 before the copy: the database is private (gvi.db.make_private).
+            fd = os.open(staged, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "wb") as staged_file, plain.open("rb") as copied:
+                shutil.copyfileobj(copied, staged_file)
+                staged_file.flush()
+                os.fsync(staged_file.fileno())
             for suffix in ("-wal", "-shm"):
                 Path(str(target) + suffix).unlink(missing_ok=True)
             os.replace(staged, target)

@@ -16,6 +16,8 @@ from litestar.response import Redirect, Template
 from gvi.access.permissions import Permission
 from gvi.access.principal import Principal
 from gvi.core import clock
+from gvi.core.openapi import error_answer
+from gvi.core.paging import PageNumber
 from gvi.core.web import page, redirect_with_flash, translated
 from gvi.groups import forms as group_forms
 from gvi.groups import services as group_services
@@ -65,7 +67,7 @@ class PeopleApi(Controller):
         self,
         principal: NamedDependency[Principal],
         code: FromQuery[str] = "",
-        page: FromQuery[int] = 1,
+        page: PageNumber = 1,
     ) -> PersonPage:
         page = max(page, 1)
         rows, total = await services.list_people(
@@ -88,6 +90,11 @@ class PeopleApi(Controller):
         "/{person_id:int}/identity",
         opt={"permission": Permission.identity_read},
         name="api.people.identity",
+        responses={
+            403: error_answer(
+                "The person has protected personal data: break the glass (with a reason) first."
+            )
+        },
     )
     async def show_identity(
         self, principal: NamedDependency[Principal], person_id: FromPath[int]
@@ -153,7 +160,7 @@ class PeoplePages(Controller):
         request: Request[Any, Any, Any],
         principal: NamedDependency[Principal],
         code: FromQuery[str] = "",
-        page: FromQuery[int] = 1,
+        page: PageNumber = 1,
     ) -> Template:
         page_no = max(page, 1)
         rows, total = await services.list_people(

@@ -37,6 +37,7 @@ from itertools import pairwise
 
 from gvi.core import tabular
 from gvi.core.tabular import Problem
+from gvi.core.text import FREE_TEXT_FIELDS, text_problem
 from gvi.defectors import transitions as case_rules
 from gvi.i18n import N_, gettext
 from gvi.records.columns import (
@@ -239,6 +240,10 @@ class ParsedUpload:
         return self.refs(CASES) | {o.case_ref for o in self.offers if o.case_ref}
 
 
+# Lists may put one item on each line (README: Import).
+MULTI_LINE_COLUMNS = frozenset({"status_history", "consents", "needs", "grants", "follow_ups"})
+
+
 class _Row:
     """One data row's cells by column, and the problems found in it."""
 
@@ -248,13 +253,26 @@ class _Row:
         self.cells = cells
         self.problems = problems
         self.bad = False
+        self._refused: set[str] = set()
 
     def problem(self, column: str, message: str) -> None:
         self.bad = True
         self.problems.append(Problem(self.file, self.line, column, message))
 
     def raw(self, column: str) -> str:
-        return self.cells.get(column, "").strip()
+        """The cell, or "" (and one problem) when it holds control characters
+        (gvi.core.text: the rule of every form field); line breaks only in free
+        text and in lists, which may put an item on each line."""
+        value = self.cells.get(column, "").strip()
+        if not value or column in self._refused:
+            return "" if column in self._refused else value
+        free_text = column in FREE_TEXT_FIELDS or column in MULTI_LINE_COLUMNS
+        problem = text_problem(value, free_text=free_text)
+        if problem is None:
+            return value
+        self._refused.add(column)
+        self.problem(column, gettext(problem) % {"field": column})
+        return ""
 
     def text(self, column: str, limit: int = TEXT_MAX) -> str:
         value = self.raw(column)

@@ -19,6 +19,7 @@ from gvi.access.principal import Principal
 from gvi.accounts.tables import Role
 from gvi.audit.events import AuditAction
 from gvi.audit.services import record
+from gvi.core.text import strip_for_xml
 from gvi.db import write_transaction
 from gvi.defectors.services import visible_case_ids
 from gvi.defectors.tables import CaseFollowUp
@@ -50,6 +51,10 @@ class ExportFile:
 def _cell(value: Any) -> Any:
     if isinstance(value, float):
         return round(value, 4)
+    if isinstance(value, str):
+        # Rows written before control characters were refused: openpyxl refuses them
+        # (a 500), and a spreadsheet shows them as boxes.
+        return strip_for_xml(value)
     return value
 
 

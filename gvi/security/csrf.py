@@ -43,9 +43,13 @@ class CSRFError(PermissionDeniedException):
 
 
 def _same_origin(value: str, connection: ASGIConnection[Any, Any, Any, Any]) -> bool:
+    # Scheme, host and port: http://host is another origin than https://host (a
+    # page on plain http could otherwise post into the https site). Behind a TLS
+    # proxy the scheme is the proxy's X-Forwarded-Proto (GVI_TRUSTED_PROXIES).
     parts = urlsplit(value)
     host = connection.headers.get("host", "")
-    return bool(parts.netloc) and parts.netloc == host
+    scheme = str(connection.scope.get("scheme", ""))
+    return bool(parts.netloc) and parts.netloc == host and parts.scheme.lower() == scheme
 
 
 async def check_csrf(connection: ASGIConnection[Any, Any, Any, Any]) -> None:

@@ -19,6 +19,7 @@ from litestar.response import Redirect, Template
 
 from gvi.access.permissions import Permission
 from gvi.access.principal import Principal
+from gvi.core.paging import PageNumber
 from gvi.core.web import page, redirect_with_flash, translated
 from gvi.defectors.forms import FormErrors, form_to, money, prefixed
 from gvi.defectors.services import today
@@ -112,7 +113,7 @@ class OffersApi(Controller):
         category: FromQuery[str] = "",
         context: FromQuery[str] = "",
         case: FromQuery[int | None] = None,
-        page: FromQuery[int] = 1,
+        page: PageNumber = 1,
     ) -> OfferPage:
         page = max(page, 1)
         rows, total = await services.list_offers(
@@ -194,7 +195,7 @@ class ProvidersApi(Controller):
         q: FromQuery[str] = "",
         kind: FromQuery[str] = "",
         flagged: FromQuery[bool] = False,
-        page: FromQuery[int] = 1,
+        page: PageNumber = 1,
     ) -> ProviderPage:
         page = max(page, 1)
         rows, total = await services.list_providers(
@@ -343,7 +344,7 @@ class OfferPages(Controller):
         status: FromQuery[str] = "",
         category: FromQuery[str] = "",
         context: FromQuery[str] = "",
-        page: FromQuery[int] = 1,
+        page: PageNumber = 1,
     ) -> Template:
         page_no = max(page, 1)
         rows, total = await services.list_offers(
@@ -591,7 +592,7 @@ class ProviderPages(Controller):
         q: FromQuery[str] = "",
         kind: FromQuery[str] = "",
         flagged: FromQuery[str] = "",
-        page: FromQuery[int] = 1,
+        page: PageNumber = 1,
     ) -> Template:
         page_no = max(page, 1)
         rows, total = await services.list_providers(

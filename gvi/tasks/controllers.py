@@ -13,6 +13,7 @@ from litestar.response import Redirect, Template
 
 from gvi.access.permissions import Permission
 from gvi.access.principal import Principal
+from gvi.core.paging import PageNumber
 from gvi.core.web import redirect_with_flash
 from gvi.i18n import gettext
 from gvi.incidents.controllers import PAGE_SIZE, api_error, ops_page, pages_count
@@ -83,7 +84,7 @@ class TasksApi(Controller):
         view: FromQuery[str] = "all",
         status: FromQuery[str] = "open",
         q: FromQuery[str] = "",
-        page: FromQuery[int] = 1,
+        page: PageNumber = 1,
     ) -> TaskPage:
         page = page_number(page)
         rows, total = await services.list_tasks(
@@ -119,7 +120,7 @@ class TaskPages(Controller):
         view: FromQuery[str] = "all",
         status: FromQuery[str] = "open",
         q: FromQuery[str] = "",
-        page: FromQuery[int] = 1,
+        page: PageNumber = 1,
     ) -> Template:
         view = view if view in services.VIEWS else "all"
         status = status if status in services.STATUSES else "open"

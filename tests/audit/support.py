@@ -28,12 +28,18 @@ def principal(user_id: int | None = None, role: Role = Role.outreach) -> Princip
 
 async def bypassing_guard(sql: str, *args: Any) -> None:
     """Run one statement with the append-only triggers off, in one transaction."""
+    await bypassing_guard_all([(sql, args)])
+
+
+async def bypassing_guard_all(statements: list[tuple[str, tuple[Any, ...]]]) -> None:
+    """Run the statements with the append-only triggers off, in one transaction."""
     engine = AuditEvent._meta.db
     async with engine.transaction():
         if engine.engine_type == "postgres":
             await AuditEvent.raw("ALTER TABLE audit_event DISABLE TRIGGER audit_event_append_only")
             await AuditEvent.raw("GRANT UPDATE, DELETE ON audit_event TO CURRENT_USER")
-            await AuditEvent.raw(sql, *args)
+            for sql, args in statements:
+                await AuditEvent.raw(sql, *args)
             await AuditEvent.raw("REVOKE UPDATE, DELETE ON audit_event FROM CURRENT_USER")
             await AuditEvent.raw("ALTER TABLE audit_event ENABLE TRIGGER audit_event_append_only")
         else:
@@ -44,7 +50,8 @@ async def bypassing_guard(sql: str, *args: Any) -> None:
             assert triggers, "the append-only triggers are missing"
             for trigger in triggers:
                 await AuditEvent.raw(f'DROP TRIGGER "{trigger["name"]}"')
-            await AuditEvent.raw(sql, *args)
+            for sql, args in statements:
+                await AuditEvent.raw(sql, *args)
             for trigger in triggers:
                 await AuditEvent.raw(trigger["sql"])
 

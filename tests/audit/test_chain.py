@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from gvi.audit import services
+from gvi.audit.checkpoints import read_checkpoints, write_checkpoint
 from gvi.audit.events import AuditAction
 from gvi.audit.services import (
     GENESIS_HASH,
@@ -276,9 +277,13 @@ async def test_verify_command_reports_and_moves_the_anchor(
     db: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     anchor_path = tmp_path / "audit.anchor"
+    checkpoints = tmp_path / "audit-checkpoints.jsonl"
+    # The trail before this test is vouched for by a checkpoint (the shared test
+    # database's older rows were checkpointed by no one).
+    await write_checkpoint("test", path=checkpoints)
     await _three_events()
 
-    assert await verify_command(anchor_path) == 0
+    assert await verify_command(anchor_path, checkpoints) == 0
     first = read_anchor(anchor_path)
     assert first is not None
     assert "intact" in capsys.readouterr().out
@@ -287,23 +292,28 @@ async def test_verify_command_reports_and_moves_the_anchor(
     assert ran is not None
     assert ran["action"] == "audit:verify"
 
-    assert await verify_command(anchor_path) == 0
+    assert await verify_command(anchor_path, checkpoints) == 0
     second = read_anchor(anchor_path)
     assert second is not None
     assert second.seq > first.seq
+    # Each successful run signs the head it verified and its own event after it.
+    assert [cp.seq for cp in read_checkpoints(checkpoints)][-2:] == [first.seq + 1, second.seq + 1]
 
 
 async def test_verify_command_fails_on_a_tampered_trail(
     db: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     anchor_path = tmp_path / "audit.anchor"
+    checkpoints = tmp_path / "audit-checkpoints.jsonl"
+    await write_checkpoint("test", path=checkpoints)
     events = await _three_events()
     write_anchor(anchor_path, Anchor(seq=events[1].seq, hash="c" * 64))
 
-    assert await verify_command(anchor_path) == 1
+    assert await verify_command(anchor_path, checkpoints) == 1
 
     err = capsys.readouterr().err
     assert "TAMPERED" in err
     assert f"first at seq {events[1].seq}" in err
     # A failed check leaves the anchor alone for the investigation.
     assert read_anchor(anchor_path) == Anchor(seq=events[1].seq, hash="c" * 64)
+    assert [cp.reason for cp in read_checkpoints(checkpoints)] == ["test"]

@@ -1,7 +1,9 @@
 """``chain_parts`` hands the database the hashed text of a row around its two chain
 fields (PostgreSQL hashes there, under the chain lock). Whatever the row holds,
 the three parts with a ``prev_hash`` and a ``seq`` put between them must be exactly
-the text ``chain_hash`` hashes; the database function's own hashes are checked by
+the text ``chain_hash`` MACs (HMAC-SHA-256 under the row's audit key, computed as
+the database computes it, from the key's two pads with plain SHA-256; or plain
+SHA-256 for a legacy row without a key); the database function's own hashes are checked by
 ``verify`` in the chain tests, which run on PostgreSQL too. ``counted_chain_parts``
 splits the first part once more around a count in the details that only the
 database knows (a read and its audit event in one statement): with the count put
@@ -19,7 +21,10 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from gvi.audit.keys import ChainKeys
 from gvi.audit.services import AuditEntry, chain_hash, chain_parts, counted_chain_parts
+
+KEYS = ChainKeys((("a1", b"\x05" * 32), ("old", b"\x06" * 32)))
 
 _scalars = st.none() | st.booleans() | st.integers(-(2**40), 2**40) | st.text(max_size=12)
 _details: st.SearchStrategy[dict[str, Any]] = st.dictionaries(
@@ -46,11 +51,17 @@ _entries = st.builds(
     user_agent=_text,
     prev_hash=st.text(alphabet="0123456789abcdef", min_size=64, max_size=64),
     hash=st.just(""),
+    key_id=st.sampled_from([None, "a1", "old"]),
 )
 
 
-def _sha256(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+def _mac(entry: AuditEntry, text: str) -> str:
+    """What ``gvi_audit_append`` computes: ``sha256(outer || sha256(inner || text))``."""
+    data = text.encode("utf-8")
+    if entry.key_id is None:
+        return hashlib.sha256(data).hexdigest()
+    inner, outer = KEYS.pads(entry.key_id)
+    return hashlib.sha256(outer + hashlib.sha256(inner + data).digest()).hexdigest()
 
 
 @settings(max_examples=300, deadline=None)
@@ -58,7 +69,7 @@ def _sha256(text: str) -> str:
 def test_the_parts_around_prev_hash_and_seq_are_the_hashed_text(entry: AuditEntry) -> None:
     before, middle, after = chain_parts(entry)
     text = before + entry.prev_hash + middle + str(entry.seq) + after
-    assert _sha256(text) == chain_hash(entry)
+    assert _mac(entry, text) == chain_hash(entry, KEYS)
 
 
 @settings(max_examples=300, deadline=None)
@@ -72,5 +83,5 @@ def test_the_parts_around_a_count_the_database_fills_in_are_the_hashed_text(
     n = str(count)  # what the database's ``count::text`` gives
     written = replace(entry, details={**entry.details, key: count})
     text = a + n + b + entry.prev_hash + middle + str(entry.seq) + after
-    assert _sha256(text) == chain_hash(written)
+    assert _mac(entry, text) == chain_hash(written, KEYS)
     assert json.loads(details_a + n + details_b) == written.details

@@ -329,3 +329,31 @@ async def test_plotly_is_served_from_the_package_with_long_caching(
     # The /static router still serves our own files.
     assert (await client.get("/static/css/gvi.css")).status_code == 200
     assert (await client.get("/static/js/network.js")).status_code == 200
+
+
+async def test_person_view_without_memberships_is_an_empty_view(app: Litestar) -> None:
+    """No membership at all, or none yet on ``as_of``: the person alone, not a 500."""
+    from gvi.people.tables import Person
+
+    world = await build_world()
+    alfa = world.people["alfa"]
+    home = (await Person.select(Person.home_municipality).where(Person.id == alfa).first())[
+        "home_municipality"
+    ]
+    loner = Person(code="P-LONE", home_municipality=home)
+    await loner.save()
+    c = await _client(app, world, "police")
+    try:
+        for path in (
+            f"/api/v1/network/person/{alfa}?as_of=1990-01-01",
+            f"/api/v1/network/person/{loner.id}",
+        ):
+            r = await c.get(path)
+            assert r.status_code == 200, r.text
+            assert r.json()["groups"] == []
+            assert r.json()["co_members"] == []
+        r = await c.get(f"/network/person/{loner.id}")
+        assert r.status_code == 200
+        assert "P-LONE" in r.text
+    finally:
+        await c.__aexit__(None, None, None)

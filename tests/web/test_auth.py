@@ -117,6 +117,15 @@ async def test_post_without_csrf_token_or_from_another_site_is_refused(
         headers={"Origin": "https://evil.example"},
     )
     assert foreign.status_code == 403
+    # The same host and port over plain http is another origin (scheme compared too).
+    for other in (BASE.replace("https://", "http://"), BASE + ":8443"):
+        for header in ("Origin", "Referer"):
+            downgraded = await client.post(
+                "/login",
+                data={"username": "x", "password": "y", "csrf_token": token},
+                headers={header: other + ("/login" if header == "Referer" else "")},
+            )
+            assert downgraded.status_code == 403, (header, other)
     ok_origin = await client.post(
         "/login",
         data={"username": "x", "password": "y", "csrf_token": token},
