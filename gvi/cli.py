@@ -117,8 +117,15 @@ def migrate() -> None:
     """Apply every pending database migration (safe to run repeatedly)."""
     from gvi.core.migrate import migrate as run_migrate
 
-    _run(run_migrate())
+    audited = _run(run_migrate())
     click.echo("Migrations are current.")
+    if not audited:
+        click.echo(
+            "Note: no audit key is configured yet (GVI_AUDIT_KEY), so loading the "
+            "municipality list wrote no audit event. Set GVI_AUDIT_KEY and "
+            "GVI_AUDIT_SIGNING_KEY before `gvi serve` (production refuses to start without).",
+            err=True,
+        )
 
 
 @main.command("init-key")

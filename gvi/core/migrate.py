@@ -33,13 +33,14 @@ async def pending_migrations() -> set[str]:
     return set(expected_migration_ids()) - await applied_migration_ids()
 
 
-async def migrate() -> None:
+async def migrate() -> bool:
     """The schema migrations, then the reference data (SCB's municipalities):
-    both idempotent, so ``gvi migrate`` is safe on every start."""
+    both idempotent, so ``gvi migrate`` is safe on every start. False when the
+    reference data changed without an audit event (no audit key configured yet)."""
     result = await run_forwards(app_name=APP_CONFIG.app_name)
     if not result.success:
         raise MigrationError(result.message or "migrations failed")
     # Imported here: the tables need the Piccolo configuration the caller set up.
     from gvi.municipalities.reference import sync_municipalities
 
-    await sync_municipalities()
+    return (await sync_municipalities()).audited

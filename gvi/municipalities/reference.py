@@ -11,6 +11,7 @@ it). A second run changes nothing and writes no audit row.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,6 +19,7 @@ from functools import lru_cache
 from importlib import resources
 
 from gvi.audit.events import AuditAction
+from gvi.audit.keys import AuditKeyError, get_chain_keys
 from gvi.audit.services import record
 from gvi.db import write_transaction
 from gvi.municipalities.tables import Municipality
@@ -38,6 +40,9 @@ class SyncResult:
     updated: int = 0
     archived: int = 0
     restored: int = 0
+    # False when no audit key was configured yet (a first ``gvi migrate`` before
+    # the secrets are in place): the change is then not in the audit trail.
+    audited: bool = True
 
     @property
     def changed(self) -> bool:
@@ -66,6 +71,14 @@ def counties() -> list[str]:
     for r in reference_municipalities():
         seen.setdefault(r.county, None)
     return list(seen)
+
+
+def _audit_key_configured() -> bool:
+    try:
+        get_chain_keys()
+    except AuditKeyError:
+        return False
+    return True
 
 
 async def sync_municipalities() -> SyncResult:
@@ -112,6 +125,11 @@ async def sync_municipalities() -> SyncResult:
             ).where(Municipality.id.is_in(gone))
             archived = len(gone)
         result = SyncResult(inserted, updated, archived, restored)
+        if result.changed and not _audit_key_configured():
+            # The list is the shipped file's, the same for every install of this
+            # version, and no person data: loading it must not wait for the audit
+            # keys (``gvi serve`` refuses to start in production without them).
+            return dataclasses.replace(result, audited=False)
         if result.changed:
             await record(
                 AuditAction.org_municipalities_sync,

@@ -63,6 +63,8 @@ def production_env(tmp_path: Path) -> Iterator[dict[str, str]]:
         "GVI_DATABASE_URL": url,
         "GVI_VAR_DIR": str(tmp_path / "var"),
         "GVI_DATA_KEY": f"k1:{_key()}",
+        "GVI_AUDIT_KEY": f"a1:{_key()}",
+        "GVI_AUDIT_SIGNING_KEY": f"s1:{_key()}",
         "GVI_SECRET_KEY": secrets.token_urlsafe(48),
         "GVI_ALLOWED_HOSTS": "127.0.0.1",
         "PICCOLO_CONF": "gvi.piccolo_conf",
@@ -397,3 +399,5 @@ def test_first_day_from_an_empty_production_database(
             ctx.close()
         finally:
             browser.close()
+    # The whole day is in the keyed, checkpointed audit trail, and it verifies.
+    _gvi(env, "audit", "verify")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import os
 import re
 import secrets
@@ -125,14 +126,50 @@ def test_a_fresh_production_migrate_loads_290(tmp_path: Path) -> None:
         "GVI_ALLOWED_HOSTS": "gvi.example.test",
     }
     gvi = Path(sys.executable).parent / "gvi"
-    for _ in range(2):
+    for run in range(2):
         done = subprocess.run(
             [str(gvi), "migrate"], env=env, capture_output=True, text=True, timeout=300
         )
         assert done.returncode == 0, done.stderr
+        # No audit key yet (as the hook runs it): the list loads all the same, and
+        # the operator is told that it went unaudited; a second run changes nothing.
+        assert ("no audit key is configured yet" in done.stderr) is (run == 0)
         with sqlite3.connect(db) as conn:
             (count,) = conn.execute("select count(*) from municipality").fetchone()
             (live,) = conn.execute(
                 "select count(*) from municipality where archived_at is null"
             ).fetchone()
+            (events,) = conn.execute("select count(*) from audit_event").fetchone()
         assert count == live == 290
+        assert events == 0
+
+
+def test_a_production_migrate_with_the_audit_keys_audits_the_load(tmp_path: Path) -> None:
+    db = tmp_path / "p.sqlite3"
+    key = base64.b64encode(secrets.token_bytes(32)).decode()
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("GVI_")},
+        "GVI_ENV": "production",
+        "GVI_VAR_DIR": str(tmp_path),
+        "GVI_DATABASE_URL": f"sqlite:///{db}",
+        "PICCOLO_CONF": "gvi.piccolo_conf",
+        "GVI_DATA_KEY": "k1:" + key,
+        "GVI_AUDIT_KEY": "a1:" + base64.b64encode(secrets.token_bytes(32)).decode(),
+        "GVI_AUDIT_SIGNING_KEY": "s1:" + base64.b64encode(secrets.token_bytes(32)).decode(),
+        "GVI_SECRET_KEY": secrets.token_urlsafe(36),
+        "GVI_ALLOWED_HOSTS": "gvi.example.test",
+    }
+    gvi = Path(sys.executable).parent / "gvi"
+    done = subprocess.run(
+        [str(gvi), "migrate"], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    assert "no audit key" not in done.stderr
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute("select action, details from audit_event").fetchall()
+    assert [r[0] for r in rows] == ["org:municipalities:sync"]
+    assert json.loads(rows[0][1])["inserted"] == 290
+    verify = subprocess.run(
+        [str(gvi), "audit", "verify"], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert verify.returncode == 0, verify.stdout + verify.stderr

@@ -12,6 +12,7 @@ from gvi.support.tables import SupportOffer, SupportOfferStatusChange
 from tests.records.support import (
     CASES_HEADER,
     JOINT,
+    PEOPLE_HEADER,
     build_world,
     cases_csv,
     offers_csv,
@@ -84,9 +85,7 @@ async def test_a_history_passes_the_case_pages_gates_or_is_refused(db: None) -> 
         "Socialtjänstens bedömning": case("police:2024-02-01", "high", "2024-02-05", ""),
     }
     for words, cases in refusals.items():
-        result = await services.import_records(
-            sofia, upload(people_csv(), cases), dry_run=False
-        )
+        result = await services.import_records(sofia, upload(people_csv(), cases), dry_run=False)
         assert not result.written
         assert [p.field for p in result.problems] == ["status_history"], words
         assert words in result.problems[0].message
@@ -98,3 +97,21 @@ async def test_a_history_passes_the_case_pages_gates_or_is_refused(db: None) -> 
     )
     assert ok.problems == []
     assert await DefectorCase.count() == 1
+
+
+async def test_control_characters_in_a_cell_are_refused_like_in_a_form(db: None) -> None:
+    world = await build_world()
+    sofia = world.principal("sofia")
+    people = PEOPLE_HEADER + (
+        "EXT-9,,0123,2001,none,Åsa\x01Öberg,,,,\n"
+        'EXT-8,,0123,2002,none,"Per\nÄrlig",,,,"rad ett\nrad två"\n'
+    )
+    result = await services.import_records(sofia, upload(people), dry_run=False)
+    assert not result.written
+    assert [(p.line, p.field) for p in result.problems] == [(2, "name"), (3, "name")]
+    assert "styrtecken" in result.problems[0].message
+    assert "en rad" in result.problems[1].message
+    for p in result.problems:
+        assert "Åsa" not in p.message
+        assert "Ärlig" not in p.message
+    assert await Person.count() == 0
