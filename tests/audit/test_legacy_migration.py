@@ -115,11 +115,13 @@ def test_an_old_sha256_trail_migrates_and_is_anchored_by_a_signed_checkpoint(
     assert old.returncode == 0, old.stdout + old.stderr
     _legacy_rows(db, 5)
 
-    # Upgrading: the migration adds key_id; the command signs the head it finds.
+    # Upgrading: the migration adds key_id; loading the municipality list (this
+    # old database had none) is the first keyed event, chained on from the last
+    # legacy row, and the command signs the head it then finds.
     migrated = _gvi(env, "migrate")
     assert migrated.returncode == 0, migrated.stdout + migrated.stderr
     lines = checkpoints.read_text().splitlines()
-    assert [json.loads(line)["seq"] for line in lines] == [5]
+    assert [json.loads(line)["seq"] for line in lines] == [6]
 
     verified = _gvi(env, "audit", "verify")
     assert verified.returncode == 0, verified.stdout + verified.stderr
@@ -128,7 +130,6 @@ def test_an_old_sha256_trail_migrates_and_is_anchored_by_a_signed_checkpoint(
         rows = conn.execute("SELECT seq, key_id FROM audit_event ORDER BY seq").fetchall()
     finally:
         conn.close()
-    # The verify run's own event is keyed and chains on from the last legacy row.
     assert rows[:5] == [(i, None) for i in range(1, 6)]
     assert rows[5] == (6, "a1")
 

@@ -31,6 +31,8 @@ def _production_env(tmp_path: Path) -> dict[str, str]:
         "GVI_DATABASE_URL": f"sqlite:///{tmp_path / 'p.sqlite3'}",
         "PICCOLO_CONF": "gvi.piccolo_conf",
         "GVI_DATA_KEY": "k1:" + base64.b64encode(secrets.token_bytes(32)).decode(),
+        "GVI_AUDIT_KEY": "a1:" + base64.b64encode(secrets.token_bytes(32)).decode(),
+        "GVI_AUDIT_SIGNING_KEY": "s1:" + base64.b64encode(secrets.token_bytes(32)).decode(),
         "GVI_SECRET_KEY": secrets.token_urlsafe(36),
         "GVI_ALLOWED_HOSTS": "gvi.example.test",
     }
