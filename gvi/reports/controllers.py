@@ -8,13 +8,15 @@ own routes (no string path parameters), so the access matrix lists each one.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 import msgspec
 from litestar import Request, Response, get
 from litestar.di import NamedDependency
+from litestar.exceptions import ValidationException
 from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromQuery
 from litestar.response import Template
@@ -27,6 +29,7 @@ from gvi.networks.controllers import vendor_context
 from gvi.reports import exports, services
 
 READ = {"permission": Permission.figures_read}
+_T = TypeVar("_T")
 
 
 class FigureReportOut(msgspec.Struct):
@@ -118,16 +121,33 @@ def _follow_up_route(fmt: str) -> HTTPRouteHandler:
     )(handler)
 
 
+def _blank_or(value: str, parse: Callable[[str], _T]) -> _T | None:
+    """A filter field of the dashboard's form: the browser sends the empty ones too
+    (``year=&date_from=``), and empty means no filter. Anything else must parse."""
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        return parse(value)
+    except ValueError as exc:
+        raise ValidationException from exc
+
+
 @get("/reports", opt=READ, name="reports.dashboard", include_in_schema=False)
 async def dashboard(
     request: Request[Any, Any, Any],
     principal: NamedDependency[Principal],
     municipality: FromQuery[list[int] | None] = None,
-    year: FromQuery[int | None] = None,
-    date_from: FromQuery[date | None] = None,
-    date_to: FromQuery[date | None] = None,
+    year: FromQuery[str] = "",
+    date_from: FromQuery[str] = "",
+    date_to: FromQuery[str] = "",
 ) -> Template:
-    flt = _filters(municipality, year, date_from, date_to)
+    flt = _filters(
+        municipality,
+        _blank_or(year, int),
+        _blank_or(date_from, date.fromisoformat),
+        _blank_or(date_to, date.fromisoformat),
+    )
     view = await services.dashboard(principal, flt)
     return page(
         request,

@@ -429,3 +429,20 @@ async def test_coordinator_dashboard_shows_operations(client: Any) -> None:
     assert r.headers["content-disposition"] == 'attachment; filename="gvi-promises.csv"'
     lines = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
     assert lines[1][:3] == ["2024", SUPPRESSED, SUPPRESSED]  # 3 and 2: suppressed in exports
+
+
+async def test_dashboard_filter_form_sends_its_empty_fields(client: Any) -> None:
+    """The filter form submits every field, the empty ones as ``year=&date_from=``:
+    empty means no filter (it was a 400 "Felaktiga uppgifter"); garbage is still refused."""
+    world = await build_world()
+    _, secret = await make_user("kim", "coordinator", municipality_codes=["0123"])
+    await login(client, "kim", secret)
+    jarfalla = world.municipality["0123"]
+    blank = await client.get(f"/reports?municipality={jarfalla}&year=&date_from=&date_to=")
+    assert blank.status_code == 200
+    assert "Call-ins per år" in blank.text
+    dated = await client.get("/reports?year=2024&date_from=2024-01-01&date_to=")
+    assert dated.status_code == 200
+    assert 'value="2024-01-01"' in dated.text
+    assert (await client.get("/reports?year=tjugo")).status_code == 400
+    assert (await client.get("/reports?date_from=2024-13-01")).status_code == 400
