@@ -437,20 +437,27 @@ async def _write_people(writer: BulkWriter, principal: Principal, plan: checks.P
     person_ids = await writer.add(Person, rows)
     keyring = get_keyring()
     identities = []
+    # Encrypted as by hand (gvi.people.services.create_person): the associated data
+    # binds table, column and person id; the personnummer gets its blind index. The
+    # non-empty cells of all the people are sealed in one pass, each with its own nonce.
+    sealed_cells: list[tuple[dict[str, Any], str]] = []
+    plain_cells: list[tuple[str, str]] = []
+    enc_columns = [(f"{name}_enc", name) for name in IDENTITY_FIELDS]
     for i, person_id in zip(new, person_ids, strict=True):
         ids[i] = person_id
         identity = plan.people[i].identity
         if identity is None:
             continue
-        # Encrypted as by hand (gvi.people.services.create_person): the associated
-        # data binds table, column and person id; the personnummer gets its blind index.
         values: dict[str, Any] = {"person": person_id, "key_id": keyring.active_id}
-        for name, plain in zip(IDENTITY_FIELDS, identity, strict=True):
-            values[f"{name}_enc"] = (
-                keyring.encrypt(plain, aad("person_identity", name, person_id)) if plain else None
-            )
+        for (column, name), plain in zip(enc_columns, identity, strict=True):
+            values[column] = None
+            if plain:
+                sealed_cells.append((values, column))
+                plain_cells.append((plain, aad("person_identity", name, person_id)))
         values["pin_index"] = keyring.blind_index(identity[1]) if identity[1] else None
         identities.append(values)
+    for (values, column), blob in zip(sealed_cells, keyring.encrypt_many(plain_cells), strict=True):
+        values[column] = blob
     await writer.add(PersonIdentity, identities)
     for p in plan.people:
         if p.action == UPDATE:
@@ -681,6 +688,7 @@ async def _noop(percent: int, message: str) -> None:
 
 
 _paused = 0
+_was_enabled = True
 
 
 @contextmanager
@@ -690,15 +698,17 @@ def _cyclic_gc_paused() -> Iterator[None]:
     objects, and the collector rescanning them cost a third of the time
     (``make bench``); reference counting still frees them at once, and the
     collector runs as usual as soon as the last import ends."""
-    global _paused
+    global _paused, _was_enabled
     _paused += 1
     if _paused == 1:
+        # Restored as found: a collector someone else switched off stays off.
+        _was_enabled = gc.isenabled()
         gc.disable()
     try:
         yield
     finally:
         _paused -= 1
-        if _paused == 0:
+        if _paused == 0 and _was_enabled:
             gc.enable()
 
 
