@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
+from functools import lru_cache
 from typing import Any
 
 import anyio.to_thread
@@ -321,9 +322,11 @@ async def _lookups(principal: Principal, parsed: importer.ParsedUpload) -> check
 # --- writing ---------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=4096)
 def _noon(day: date) -> datetime:
     # A history row typed by hand has the moment it was typed; an imported one the
-    # day it happened (noon UTC: the same calendar day in Sweden all year).
+    # day it happened (noon UTC: the same calendar day in Sweden all year). Pure and
+    # immutable, so remembered: an import repeats a few hundred days many times.
     return datetime.combine(day, time(12, 0), tzinfo=UTC)
 
 
