@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from enum import Enum
+from operator import itemgetter
 from typing import Any
 
 from piccolo.columns import Date, Timestamptz
@@ -27,6 +28,13 @@ from piccolo.table import Table
 _CHUNK = 25_000
 
 
+def _date_text(value: Any) -> Any:
+    """A date or time as Piccolo's SQLite adapters write it."""
+    from piccolo.engine.sqlite import convert_date_in, convert_datetime_in
+
+    return convert_datetime_in(value) if isinstance(value, datetime) else convert_date_in(value)
+
+
 class BulkWriter:
     def __init__(self, transaction: Any) -> None:
         self.connection = transaction.connection
@@ -34,42 +42,61 @@ class BulkWriter:
         self.stamp = datetime.now(tz=UTC)
         self._next: dict[str, int] = {}
         self._templates: dict[str, tuple[list[str], list[Any]]] = {}
+        self._bases: dict[str, dict[str, Any]] = {}
 
     def _records(self, table: type[Table], rows: Sequence[dict[str, Any]]) -> list[tuple[Any, ...]]:
         """The rows as tuples in column order. Enum members become their values (only
         in columns with choices); on SQLite dates and times become the text Piccolo's
         adapters write, converted once per distinct value: the rows repeat a few
-        stamps and days, and the adapter called per value cost more than the insert."""
-        from piccolo.engine.sqlite import convert_date_in, convert_datetime_in
+        stamps and days, and the adapter called per value cost more than the insert.
 
-        columns, defaults = self._template(table)
-        pairs = list(zip(columns, defaults, strict=True))
-        coded = [i for i, c in enumerate(table._meta.columns) if c._meta.choices]
+        Each row is laid over the defaults and read out in column order in C (a
+        dict merge and an ``itemgetter``); only the coded and dated columns some row
+        supplies are converted, column by column (the defaults were converted once)."""
+        columns, _ = self._template(table)
+        base = self._converted_defaults(table)
+        getter = itemgetter(*columns)
+        supplied: set[str] = set().union(*rows)
+        meta = table._meta.columns
+        coded = [i for i, c in enumerate(meta) if c._meta.choices and columns[i] in supplied]
         dated = (
             []
             if self.postgres
-            else [i for i, c in enumerate(table._meta.columns) if isinstance(c, Date | Timestamptz)]
+            else [
+                i
+                for i, c in enumerate(meta)
+                if isinstance(c, Date | Timestamptz) and columns[i] in supplied
+            ]
         )
-        seen: dict[Any, str] = {}
-        out = []
-        for row in rows:
-            values = [row.get(c, d) for c, d in pairs]
-            for i in coded:
-                v = values[i]
-                if isinstance(v, Enum):
-                    values[i] = v.value
-            for i in dated:
-                v = values[i]
-                if v is None:
-                    continue
-                text = seen.get(v)
-                if text is None:
-                    text = seen[v] = (
-                        convert_datetime_in(v) if isinstance(v, datetime) else convert_date_in(v)
-                    )
-                values[i] = text
-            out.append(tuple(values))
-        return out
+        if len(columns) == 1:  # itemgetter of one name gives the value, not a tuple
+            records = [(getter(base | row),) for row in rows]
+        else:
+            records = [getter(base | row) for row in rows]
+        if not records or (not coded and not dated):
+            return records
+        # The few columns to convert, a whole column at a time (transposed and back in C).
+        cols = list(zip(*records, strict=True))
+        for i in coded:
+            if any(issubclass(t, Enum) for t in set(map(type, cols[i]))):
+                cols[i] = tuple(v.value if isinstance(v, Enum) else v for v in cols[i])
+        for i in dated:
+            texts = {v: _date_text(v) for v in set(cols[i]) if v is not None}
+            cols[i] = tuple(map(texts.get, cols[i], cols[i]))  # None stays None
+        return list(zip(*cols, strict=True))
+
+    def _converted_defaults(self, table: type[Table]) -> dict[str, Any]:
+        """The table's defaults by column, as written (dates as text on SQLite)."""
+        name = table._meta.tablename
+        if name not in self._bases:
+            columns, defaults = self._template(table)
+            base = dict(zip(columns, defaults, strict=True))
+            if not self.postgres:
+                for column, db_name in zip(table._meta.columns, columns, strict=True):
+                    value = base[db_name]
+                    if isinstance(column, Date | Timestamptz) and value is not None:
+                        base[db_name] = _date_text(value)
+            self._bases[name] = base
+        return self._bases[name]
 
     async def _scalar(self, sql: str, *args: Any) -> Any:
         if self.postgres:

@@ -221,7 +221,7 @@ def read_table(
     header: list[str] | None = None
     count = 0
     for line, cells in records:
-        if not any(c.strip() for c in cells):
+        if not "".join(cells).strip():
             continue  # blank rows (Excel leaves ";;;;" lines at the end)
         if header is None:
             header = _check_header(

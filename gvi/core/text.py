@@ -17,6 +17,7 @@ before the rule strip what XML cannot hold (:func:`strip_for_xml`).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from gvi.i18n import N_
 
@@ -61,6 +62,13 @@ def text_problem(value: str, *, free_text: bool) -> str | None:
     if not free_text and _NOT_ON_ONE_LINE.search(value):
         return LINE_BREAKS
     return None
+
+
+def all_clean(values: Iterable[str]) -> bool:
+    """True when none of *values* has anything :func:`text_problem` would refuse,
+    even in a one-line field: one search over them all, so a reader of many cells
+    asks :func:`text_problem` only about the rows where something is found."""
+    return _NOT_ON_ONE_LINE.search("".join(values)) is None
 
 
 def is_free_text(field: str) -> bool:

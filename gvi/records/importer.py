@@ -37,7 +37,7 @@ from itertools import pairwise
 
 from gvi.core import tabular
 from gvi.core.tabular import Problem
-from gvi.core.text import FREE_TEXT_FIELDS, text_problem
+from gvi.core.text import FREE_TEXT_FIELDS, all_clean, text_problem
 from gvi.defectors import transitions as case_rules
 from gvi.i18n import N_, gettext
 from gvi.records.columns import (
@@ -254,6 +254,9 @@ class _Row:
         self.problems = problems
         self.bad = False
         self._refused: set[str] = set()
+        # Most rows hold no control character, tab or line break in any cell: one
+        # search over the row, then each cell is asked about only when one is found.
+        self._clean = all_clean(cells.values())
 
     def problem(self, column: str, message: str) -> None:
         self.bad = True
@@ -264,6 +267,8 @@ class _Row:
         (gvi.core.text: the rule of every form field); line breaks only in free
         text and in lists, which may put an item on each line."""
         value = self.cells.get(column, "").strip()
+        if self._clean:
+            return value
         if not value or column in self._refused:
             return "" if column in self._refused else value
         free_text = column in FREE_TEXT_FIELDS or column in MULTI_LINE_COLUMNS
@@ -433,14 +438,16 @@ def _municipality_code(row: _Row, *, required: bool) -> str:
 
 def _items(row: _Row, column: str) -> list[list[str]]:
     """``a:b/c; d:e`` → [["a", "b", "c"], ["d", "e"]]; empty items are dropped."""
+    text = row.raw(column)
+    if not text:
+        return []
     out = []
-    for item in row.raw(column).replace("\n", ";").split(";"):
+    for item in text.replace("\n", ";").split(";"):
         item = item.strip()
         if not item:
             continue
         head, sep, rest = item.partition(":")
-        parts = [head.strip()] + ([p.strip() for p in rest.split("/")] if sep else [])
-        out.append(parts)
+        out.append([head.strip(), *[p.strip() for p in rest.split("/")]] if sep else [head.strip()])
     return out
 
 
@@ -572,6 +579,10 @@ def _follow_ups(row: _Row, today: date) -> list[FollowUp]:
 # --- reading the files ---------------------------------------------------------------
 
 
+_ASCII_NON_DIGITS = {i: None for i in range(128) if not chr(i).isdigit()}
+_PIN_CHARACTERS = {ord(ch): None for ch in "0123456789-+ "}
+
+
 def _person_rows(
     file: str, rows: list[tuple[int, dict[str, str]]], parsed: ParsedUpload, today: date
 ) -> None:
@@ -607,10 +618,14 @@ def _person_rows(
                 )
             identity_cells.append(value)
         pin = identity_cells[1]
-        digits = "".join(ch for ch in pin if ch.isdigit())
-        if pin and (
-            len(digits) not in (10, 12) or any(not (ch.isdigit() or ch in "-+ ") for ch in pin)
-        ):
+        if pin.isascii():
+            # The same test in C: the digits, and what is neither a digit nor "-+ ".
+            digits = pin.translate(_ASCII_NON_DIGITS)
+            stray = bool(pin.translate(_PIN_CHARACTERS))
+        else:
+            digits = "".join(ch for ch in pin if ch.isdigit())
+            stray = any(not (ch.isdigit() or ch in "-+ ") for ch in pin)
+        if pin and (len(digits) not in (10, 12) or stray):
             row.problem("pin", gettext("Skriv personnumret som ÅÅÅÅMMDD-NNNN eller ÅÅMMDD-NNNN."))
         identity = (
             (identity_cells[0], identity_cells[1], identity_cells[2], identity_cells[3])

@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
+from functools import lru_cache
 from typing import Any
 
 import anyio.to_thread
@@ -321,9 +322,11 @@ async def _lookups(principal: Principal, parsed: importer.ParsedUpload) -> check
 # --- writing ---------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=4096)
 def _noon(day: date) -> datetime:
     # A history row typed by hand has the moment it was typed; an imported one the
-    # day it happened (noon UTC: the same calendar day in Sweden all year).
+    # day it happened (noon UTC: the same calendar day in Sweden all year). Pure and
+    # immutable, so remembered: an import repeats a few hundred days many times.
     return datetime.combine(day, time(12, 0), tzinfo=UTC)
 
 
@@ -437,20 +440,27 @@ async def _write_people(writer: BulkWriter, principal: Principal, plan: checks.P
     person_ids = await writer.add(Person, rows)
     keyring = get_keyring()
     identities = []
+    # Encrypted as by hand (gvi.people.services.create_person): the associated data
+    # binds table, column and person id; the personnummer gets its blind index. The
+    # non-empty cells of all the people are sealed in one pass, each with its own nonce.
+    sealed_cells: list[tuple[dict[str, Any], str]] = []
+    plain_cells: list[tuple[str, str]] = []
+    enc_columns = [(f"{name}_enc", name) for name in IDENTITY_FIELDS]
     for i, person_id in zip(new, person_ids, strict=True):
         ids[i] = person_id
         identity = plan.people[i].identity
         if identity is None:
             continue
-        # Encrypted as by hand (gvi.people.services.create_person): the associated
-        # data binds table, column and person id; the personnummer gets its blind index.
         values: dict[str, Any] = {"person": person_id, "key_id": keyring.active_id}
-        for name, plain in zip(IDENTITY_FIELDS, identity, strict=True):
-            values[f"{name}_enc"] = (
-                keyring.encrypt(plain, aad("person_identity", name, person_id)) if plain else None
-            )
+        for (column, name), plain in zip(enc_columns, identity, strict=True):
+            values[column] = None
+            if plain:
+                sealed_cells.append((values, column))
+                plain_cells.append((plain, aad("person_identity", name, person_id)))
         values["pin_index"] = keyring.blind_index(identity[1]) if identity[1] else None
         identities.append(values)
+    for (values, column), blob in zip(sealed_cells, keyring.encrypt_many(plain_cells), strict=True):
+        values[column] = blob
     await writer.add(PersonIdentity, identities)
     for p in plan.people:
         if p.action == UPDATE:
@@ -681,6 +691,7 @@ async def _noop(percent: int, message: str) -> None:
 
 
 _paused = 0
+_was_enabled = True
 
 
 @contextmanager
@@ -690,15 +701,17 @@ def _cyclic_gc_paused() -> Iterator[None]:
     objects, and the collector rescanning them cost a third of the time
     (``make bench``); reference counting still frees them at once, and the
     collector runs as usual as soon as the last import ends."""
-    global _paused
+    global _paused, _was_enabled
     _paused += 1
     if _paused == 1:
+        # Restored as found: a collector someone else switched off stays off.
+        _was_enabled = gc.isenabled()
         gc.disable()
     try:
         yield
     finally:
         _paused -= 1
-        if _paused == 0:
+        if _paused == 0 and _was_enabled:
             gc.enable()
 
 

@@ -187,6 +187,8 @@ def main() -> list[dict[str, Any]]:
         "GVI_DATABASE_URL": f"sqlite:///{db_path}",
         "GVI_VAR_DIR": str(tmp / "var"),
         "GVI_DATA_KEY": "k1:" + base64.b64encode(b"\x02" * 32).decode(),
+        "GVI_AUDIT_KEY": "a1:" + base64.b64encode(b"\x04" * 32).decode(),
+        "GVI_AUDIT_SIGNING_KEY": "s1:" + base64.b64encode(b"\x05" * 32).decode(),
         "GVI_SECRET_KEY": "bench-secret-key-not-for-production-0123456789",
         "PICCOLO_CONF": "gvi.piccolo_conf",
         "GVI_DB_POOL_MAX": "0",

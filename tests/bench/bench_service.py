@@ -930,6 +930,8 @@ def run_engine(engine: str) -> list[dict[str, Any]]:
         "GVI_DATABASE_URL": url,
         "GVI_VAR_DIR": str(tmp / "var"),
         "GVI_DATA_KEY": "k1:" + base64.b64encode(b"\x03" * 32).decode(),
+        "GVI_AUDIT_KEY": "a1:" + base64.b64encode(b"\x04" * 32).decode(),
+        "GVI_AUDIT_SIGNING_KEY": "s1:" + base64.b64encode(b"\x05" * 32).decode(),
         # A fresh key per run: throttle counters in the shared Redis never carry over.
         "GVI_SECRET_KEY": "bench-" + secrets.token_hex(24),
         "GVI_SECURE_COOKIES": "true",
