@@ -66,8 +66,7 @@ def test_coordinator_plans_a_callin_past_a_rivalry_warning(
     assert "Mötet har inte börjat än" in page.inner_text("main")
     page.goto(f"{call_in_url}/attendance")
     assert (
-        page.locator(f"#{card_id} button[value=attended]").get_attribute("aria-pressed")
-        != "true"
+        page.locator(f"#{card_id} button[value=attended]").get_attribute("aria-pressed") != "true"
     )
 
 
