@@ -7,40 +7,25 @@ browser is an error.
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.e2e.support import CHROMIUM, CHROMIUM_ARGS, axe_source
+from tests.e2e.support import axe_source, demo_loaded, launched_chromium, skip_without_chromium
 from tests.servers import running_app
-
-HAVE_CHROMIUM = Path(CHROMIUM).exists()
-IN_CI = os.environ.get("CI") == "true"
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if HAVE_CHROMIUM or IN_CI:
-        return
-    skip = pytest.mark.skip(reason=f"{CHROMIUM} is missing (CI would fail here)")
-    here = Path(__file__).resolve().parent
-    for item in items:
-        if here in Path(str(item.fspath)).resolve().parents:
-            item.add_marker(skip)
+    skip_without_chromium(items, Path(__file__).resolve().parent)
 
 
 @pytest.fixture(scope="package")
 async def demo_data(migrated: None) -> AsyncIterator[None]:
     """The demo data set, loaded once for the browser tests and emptied after them."""
-    from seeds.demo import load_demo
-    from tests.support import empty_database
-
-    await empty_database()
-    await load_demo()
-    yield
-    await empty_database()
+    async with demo_loaded():
+        yield
 
 
 @pytest.fixture(scope="package")
@@ -51,16 +36,10 @@ def base_url(demo_data: None) -> Iterator[str]:
 
 @pytest.fixture(scope="package")
 def browser(demo_data: None) -> Iterator[Any]:
-    # Depends on the (async) demo data: sync Playwright keeps an event loop of its
-    # own running, so every async fixture must be set up before it starts.
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        try:
-            yield b
-        finally:
-            b.close()
+    # Depends on the (async) demo data: every async fixture is set up before
+    # sync Playwright starts its own event loop.
+    with launched_chromium() as b:
+        yield b
 
 
 @pytest.fixture(scope="package")

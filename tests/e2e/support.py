@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
 import subprocess
 import tarfile
 import tempfile
 import threading
 import time
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -119,3 +122,44 @@ def sign_in(page: Any, base: str, username: str) -> None:
     page.fill("#code", totp_code(user.totp_secret))
     page.click("main button[type=submit]")
     page.wait_for_url(f"{base}/")
+
+
+def skip_without_chromium(items: list[Any], package: Path) -> None:
+    """Skip the browser tests under *package* where chromium is missing, except in
+    CI (``CI=true``), where a missing browser is an error."""
+    import pytest
+
+    if Path(CHROMIUM).exists() or os.environ.get("CI") == "true":
+        return
+    skip = pytest.mark.skip(reason=f"{CHROMIUM} is missing (CI would fail here)")
+    for item in items:
+        if package in Path(str(item.fspath)).resolve().parents:
+            item.add_marker(skip)
+
+
+@asynccontextmanager
+async def demo_loaded() -> AsyncIterator[None]:
+    """The demo data set in the test database for the block, emptied after it."""
+    from seeds.demo import load_demo
+    from tests.support import empty_database
+
+    await empty_database()
+    await load_demo()
+    try:
+        yield
+    finally:
+        await empty_database()
+
+
+@contextmanager
+def launched_chromium() -> Iterator[Any]:
+    """Debian's chromium, headless, through sync Playwright. Start it after every
+    async fixture: sync Playwright keeps an event loop of its own running."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield browser
+        finally:
+            browser.close()

@@ -8,49 +8,26 @@ browser is an error.
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.e2e.support import CHROMIUM, CHROMIUM_ARGS
-
-HAVE_CHROMIUM = Path(CHROMIUM).exists()
-IN_CI = os.environ.get("CI") == "true"
+from tests.e2e.support import demo_loaded, launched_chromium, skip_without_chromium
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if HAVE_CHROMIUM or IN_CI:
-        return
-    skip = pytest.mark.skip(reason=f"{CHROMIUM} is missing (CI would fail here)")
-    here = Path(__file__).resolve().parent
-    for item in items:
-        if here in Path(str(item.fspath)).resolve().parents:
-            item.add_marker(skip)
+    skip_without_chromium(items, Path(__file__).resolve().parent)
 
 
 @pytest.fixture(scope="package")
 async def demo_data(migrated: None) -> AsyncIterator[None]:
-    """The demo data set, loaded once for these tests and emptied after them."""
-    from seeds.demo import load_demo
-    from tests.support import empty_database
-
-    await empty_database()
-    await load_demo()
-    yield
-    await empty_database()
+    async with demo_loaded():
+        yield
 
 
 @pytest.fixture(scope="package")
 def browser(demo_data: None) -> Iterator[Any]:
-    # After the (async) demo data: sync Playwright runs an event loop of its own.
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        try:
-            yield b
-        finally:
-            b.close()
+    with launched_chromium() as b:
+        yield b

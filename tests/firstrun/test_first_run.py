@@ -33,7 +33,7 @@ from urllib.parse import parse_qs, urlsplit, urlunsplit
 import pytest
 
 from tests.conftest import ENGINE
-from tests.e2e.support import CHROMIUM, CHROMIUM_ARGS, totp_code
+from tests.e2e.support import CHROMIUM, launched_chromium, totp_code
 from tests.servers import running_app
 
 ADMIN_PASSWORD = "forsta-admin-lösenord-länge"
@@ -284,8 +284,6 @@ def _upload(page: Any, base: str, data: bytes, *, dry_run: bool) -> None:
 def test_first_day_from_an_empty_production_database(
     production_env: dict[str, str], tmp_path: Path
 ) -> None:
-    from playwright.sync_api import sync_playwright
-
     env = production_env
     assert "Migrations are current" in _gvi(env, "migrate")
     printed = _gvi(
@@ -308,96 +306,92 @@ def test_first_day_from_an_empty_production_database(
     )  # fmt: skip
     assert "administrat" in refusal.lower()
 
-    with running_app(env) as base, sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        try:
-            ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="sv-SE")
-            ctx.set_default_timeout(15_000)
-            page = ctx.new_page()
-            _sign_in(page, base, "forsta.admin", ADMIN_PASSWORD, admin_secret)
+    with running_app(env) as base, launched_chromium() as browser:
+        ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="sv-SE")
+        ctx.set_default_timeout(15_000)
+        page = ctx.new_page()
+        _sign_in(page, base, "forsta.admin", ADMIN_PASSWORD, admin_secret)
 
-            # A joint unit serving Järfälla and Sollentuna.
-            page.goto(f"{base}/admin/units/new")
-            page.fill("#name", UNIT)
-            page.select_option("#kind", value="joint_defector_unit")
-            page.select_option("#agency", value="social_services")
-            page.select_option("#home", value="0123")  # Järfälla
-            page.select_option("#serves", value=["0123", "0163"])  # and Sollentuna
-            page.click("main form button[type=submit]")
-            page.wait_for_url(re.compile(r"/admin/units/\d+$"))
-            assert "Sollentuna" in page.inner_text("main")
+        # A joint unit serving Järfälla and Sollentuna.
+        page.goto(f"{base}/admin/units/new")
+        page.fill("#name", UNIT)
+        page.select_option("#kind", value="joint_defector_unit")
+        page.select_option("#agency", value="social_services")
+        page.select_option("#home", value="0123")  # Järfälla
+        page.select_option("#serves", value=["0123", "0163"])  # and Sollentuna
+        page.click("main form button[type=submit]")
+        page.wait_for_url(re.compile(r"/admin/units/\d+$"))
+        assert "Sollentuna" in page.inner_text("main")
 
-            # An outreach user in it, with the second factor from the page's QR code.
-            page.goto(f"{base}/admin/users/new")
-            page.fill("#username", "sofia.forsta")
-            page.fill("#display_name", "Sofia Första")
-            page.select_option("#role", value="outreach")
-            page.select_option("#unit", value=_option(page, "#unit", UNIT))
-            page.fill("#password", OUTREACH_PASSWORD)
-            page.click("main form button[type=submit]")
-            page.wait_for_load_state()
-            assert "Användaren är skapad" in page.inner_text("main")
-            from PIL import Image
+        # An outreach user in it, with the second factor from the page's QR code.
+        page.goto(f"{base}/admin/users/new")
+        page.fill("#username", "sofia.forsta")
+        page.fill("#display_name", "Sofia Första")
+        page.select_option("#role", value="outreach")
+        page.select_option("#unit", value=_option(page, "#unit", UNIT))
+        page.fill("#password", OUTREACH_PASSWORD)
+        page.click("main form button[type=submit]")
+        page.wait_for_load_state()
+        assert "Användaren är skapad" in page.inner_text("main")
+        from PIL import Image
 
-            shot = page.locator("#totp-qr svg").screenshot()
-            outreach_uri = _decode_qr(Image.open(io.BytesIO(shot)))
-            assert outreach_uri == page.inner_text("#totp-uri").strip()
-            outreach_secret = _secret_of(outreach_uri)
-            page.click("form.logout button[type=submit]")
-            page.wait_for_load_state()
+        shot = page.locator("#totp-qr svg").screenshot()
+        outreach_uri = _decode_qr(Image.open(io.BytesIO(shot)))
+        assert outreach_uri == page.inner_text("#totp-uri").strip()
+        outreach_secret = _secret_of(outreach_uri)
+        page.click("form.logout button[type=submit]")
+        page.wait_for_load_state()
 
-            _sign_in(page, base, "sofia.forsta", OUTREACH_PASSWORD, outreach_secret)
-            # The dry run lists every mistake; nothing is written.
-            _upload(page, base, _workbook(_cases(UNIT, mistakes=True), PEOPLE), dry_run=True)
-            assert "3 fel hittades. Inget har sparats." in page.inner_text("#import-result")
-            rows = page.locator("table.problems tbody tr").all_inner_texts()
-            cells = [re.split(r"\t+", r.strip()) for r in rows]
-            assert [(c[0], c[1]) for c in cells] == [
-                ("2", "Öppnat (opened_on)"),
-                ("3", "Aktualiserad av (referral_source)"),
-                ("4", "Enhet (unit)"),
-            ]
-            problems = page.inner_text("main")
-            for secret_text in ("Förstadag", "9802", "9804", "9806", "Grannen"):
-                assert secret_text not in problems
-            page.goto(f"{base}/cases")
-            assert _case_links(page) == []
+        _sign_in(page, base, "sofia.forsta", OUTREACH_PASSWORD, outreach_secret)
+        # The dry run lists every mistake; nothing is written.
+        _upload(page, base, _workbook(_cases(UNIT, mistakes=True), PEOPLE), dry_run=True)
+        assert "3 fel hittades. Inget har sparats." in page.inner_text("#import-result")
+        rows = page.locator("table.problems tbody tr").all_inner_texts()
+        cells = [re.split(r"\t+", r.strip()) for r in rows]
+        assert [(c[0], c[1]) for c in cells] == [
+            ("2", "Öppnat (opened_on)"),
+            ("3", "Aktualiserad av (referral_source)"),
+            ("4", "Enhet (unit)"),
+        ]
+        problems = page.inner_text("main")
+        for secret_text in ("Förstadag", "9802", "9804", "9806", "Grannen"):
+            assert secret_text not in problems
+        page.goto(f"{base}/cases")
+        assert _case_links(page) == []
 
-            # The corrected workbook: a dry run first, then the real import.
-            good = _workbook(_cases(UNIT, mistakes=False), PEOPLE)
-            _upload(page, base, good, dry_run=True)
-            assert page.locator("#import-result").is_visible()
-            _upload(page, base, good, dry_run=False)
-            assert "Importen är klar." in page.inner_text("#import-result")
-            counts = page.locator("#import-result + .table-wrap tbody tr").all_inner_texts()
-            assert [re.split(r"\t+", r.strip()) for r in counts] == [
-                ["Personer", "3", "XLSX", "3", "0", "0"],
-                ["Avhopparärenden", "3", "XLSX", "3", "0", "0"],
-            ]
-            # The same workbook again changes nothing.
-            _upload(page, base, good, dry_run=False)
-            again = page.locator("#import-result + .table-wrap tbody tr").all_inner_texts()
-            assert [re.split(r"\t+", r.strip())[3:] for r in again] == [["0", "0", "3"]] * 2
+        # The corrected workbook: a dry run first, then the real import.
+        good = _workbook(_cases(UNIT, mistakes=False), PEOPLE)
+        _upload(page, base, good, dry_run=True)
+        assert page.locator("#import-result").is_visible()
+        _upload(page, base, good, dry_run=False)
+        assert "Importen är klar." in page.inner_text("#import-result")
+        counts = page.locator("#import-result + .table-wrap tbody tr").all_inner_texts()
+        assert [re.split(r"\t+", r.strip()) for r in counts] == [
+            ["Personer", "3", "XLSX", "3", "0", "0"],
+            ["Avhopparärenden", "3", "XLSX", "3", "0", "0"],
+        ]
+        # The same workbook again changes nothing.
+        _upload(page, base, good, dry_run=False)
+        again = page.locator("#import-result + .table-wrap tbody tr").all_inner_texts()
+        assert [re.split(r"\t+", r.strip())[3:] for r in again] == [["0", "0", "3"]] * 2
 
-            # The imported cases are first-class: list, case page, figures.
-            page.goto(f"{base}/cases")
-            case_links = _case_links(page)
-            assert len(case_links) == 3
-            page.goto(f"{base}{case_links[0]}")
-            assert re.fullmatch(r"P-[0-9A-Z]{2,12}", page.locator("dd.code").first.inner_text())
-            case_page = page.inner_text("main")
-            assert "Förstadag" not in case_page  # identities only on request, audited
-            page.goto(f"{base}/reports")
-            table = page.locator("table", has_text="Andel med insats").first
-            rows = table.locator("tbody tr").all_inner_texts()
-            figures = [re.split(r"\t+", r.strip()) for r in rows]
-            assert sorted(f[:4] for f in figures) == [
-                ["Järfälla", "2023", "1", "0"],
-                ["Järfälla", "2024", "1", "0"],
-                ["Sollentuna", "2023", "1", "0"],
-            ]
-            ctx.close()
-        finally:
-            browser.close()
+        # The imported cases are first-class: list, case page, figures.
+        page.goto(f"{base}/cases")
+        case_links = _case_links(page)
+        assert len(case_links) == 3
+        page.goto(f"{base}{case_links[0]}")
+        assert re.fullmatch(r"P-[0-9A-Z]{2,12}", page.locator("dd.code").first.inner_text())
+        case_page = page.inner_text("main")
+        assert "Förstadag" not in case_page  # identities only on request, audited
+        page.goto(f"{base}/reports")
+        table = page.locator("table", has_text="Andel med insats").first
+        rows = table.locator("tbody tr").all_inner_texts()
+        figures = [re.split(r"\t+", r.strip()) for r in rows]
+        assert sorted(f[:4] for f in figures) == [
+            ["Järfälla", "2023", "1", "0"],
+            ["Järfälla", "2024", "1", "0"],
+            ["Sollentuna", "2023", "1", "0"],
+        ]
+        ctx.close()
     # The whole day is in the keyed, checkpointed audit trail, and it verifies.
     _gvi(env, "audit", "verify")
