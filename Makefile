@@ -9,11 +9,11 @@ export PICCOLO_CONF := gvi.piccolo_conf
 .PHONY: run test test-sqlite test-postgres lint fmt bench fuzz migration screenshots clean help
 
 help:
-	@echo "make run        set up (venv, install, migrate, demo data) and serve on http://127.0.0.1:8000"
+	@echo "make run        set up (venv, install, migrate, demo data) and serve on http://127.0.0.1:8000 (GVI_HOST, GVI_PORT)"
 	@echo "make test       install dev dependencies and run the whole suite (SQLite, and PostgreSQL if GVI_TEST_POSTGRES_URL is set)"
 	@echo "make lint       ruff and mypy --strict"
 	@echo "make bench      benchmarks: each figure beside its baseline and bound"
-	@echo "make fuzz       schemathesis against the API per role, 50 examples per operation (loopback; FUZZ_EXAMPLES, FUZZ_TIMEOUT)"
+	@echo "make fuzz       schemathesis against the API per role, signed in and with a bearer token, 50 examples per operation (loopback; FUZZ_EXAMPLES, FUZZ_TIMEOUT)"
 	@echo "make migration  write a migration for changed table classes"
 	@echo "make screenshots  PNGs of the main pages (demo data, headless chromium) into docs/screenshots/"
 
@@ -30,7 +30,7 @@ run: $(STAMP)
 	$(BIN)/gvi migrate
 	$(BIN)/gvi seed --scale demo
 	@echo ""
-	@echo "Serving on http://127.0.0.1:8000  (Ctrl-C stops)"
+	@$(BIN)/python -c 'from gvi.settings import get_settings as g; s = g(); print(f"Serving on http://{s.host}:{s.port}, with a job worker beside it  (Ctrl-C stops both)")'
 	GVI_SECURE_COOKIES=$${GVI_SECURE_COOKIES:-false} $(BIN)/gvi serve
 
 test: $(STAMP)
@@ -52,13 +52,13 @@ test-postgres: $(STAMP)
 	GVI_TEST_ENGINE=postgres $(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check gvi tests seeds
-	$(BIN)/ruff format --check gvi tests seeds
+	$(BIN)/ruff check gvi tests seeds tools
+	$(BIN)/ruff format --check gvi tests seeds tools
 	$(BIN)/mypy
 
 fmt: $(STAMP)
-	$(BIN)/ruff format gvi tests seeds
-	$(BIN)/ruff check --fix gvi tests seeds
+	$(BIN)/ruff format gvi tests seeds tools
+	$(BIN)/ruff check --fix gvi tests seeds tools
 
 bench: $(STAMP)
 	$(BIN)/python -m tests.bench
@@ -77,7 +77,7 @@ migration: $(STAMP)
 	GVI_DATABASE_URL=sqlite:///var/migration-scratch.sqlite3 $(BIN)/piccolo migrations new gvi --auto
 
 screenshots: $(STAMP)
-	$(BIN)/python -m tests.e2e.screenshots
+	$(BIN)/python -m tools.screenshots
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

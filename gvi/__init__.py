@@ -1,3 +1,3 @@
-"""GVI tracker: operations tracker for Group Violence Intervention (Sluta skjut)."""
+"""GVI-stöd: operations tracker for Group Violence Intervention (Sluta skjut)."""
 
 __version__ = "0.1.0"

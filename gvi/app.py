@@ -26,10 +26,20 @@ from gvi.access.guards import AccessMiddleware, current_principal
 from gvi.access.permissions import Permission, has_permission
 from gvi.access.principal import Principal
 from gvi.accounts.tables import Role
+from gvi.admin.forms import role_label
+from gvi.audit.labels import action_label
+from gvi.core import paging
 from gvi.core.errors import EXCEPTION_HANDLERS
 from gvi.core.hygiene import refuse_control_characters
-from gvi.core.openapi import SchemaJsonPlugin, document_error_answers
-from gvi.db import lifespan_pool
+from gvi.core.middleware import LanguageMiddleware
+from gvi.core.openapi import (
+    SchemaJsonPlugin,
+    document_error_answers,
+    document_security,
+    security_components,
+)
+from gvi.core.rest import expected_version, page_window
+from gvi.db import app_engine, lifespan_pool
 from gvi.security.csrf import csrf_token
 from gvi.security.headers import SecurityHeadersMiddleware, csp_nonce
 from gvi.security.sessions import SessionMiddleware, session_settings
@@ -72,7 +82,14 @@ def _template_config(settings: Settings) -> TemplateConfig[JinjaTemplateEngine]:
     env.filters["datetime"] = i18n.format_datetime
     env.filters["number"] = i18n.format_number
     env.filters["percent"] = i18n.format_percent
+    env.filters["num"] = i18n.format_number
+    env.filters["pct"] = i18n.format_percent
     env.globals["P"] = Permission
+    env.globals["list_url"] = paging.list_url
+    env.globals["page_window"] = paging.page_window
+    # Roles and audit tags as users read them (issue 21: no codes on the page).
+    env.globals["role_label"] = role_label
+    env.globals["audit_label"] = action_label
 
     @pass_context
     def csrf_field_value(ctx: Any) -> str:
@@ -88,24 +105,35 @@ def _template_config(settings: Settings) -> TemplateConfig[JinjaTemplateEngine]:
     return TemplateConfig(instance=JinjaTemplateEngine.from_environment(env))
 
 
-def _main_nav(env: Environment) -> Callable[[Principal], Markup]:
-    """The main menu (``templates/nav.html``) for a principal: it depends on the
-    role and the language alone, so each pair is rendered once and reused (the
-    menu asks 17 permission questions in 17 translated labels on every page).
-    While developing, templates are re-read, so nothing is kept."""
+NavCounts = tuple[tuple[str, int], ...]
 
-    def render(role: Role) -> Markup:
-        html = env.get_template("nav.html").render(can=partial(has_permission, role))
+
+def _main_nav(env: Environment) -> Callable[[Principal, dict[str, int] | None], Markup]:
+    """The main menu (``templates/nav.html``) for a principal: it depends on the
+    role, the language and the menu's counts (gvi/notify/menu.py) alone, so each
+    combination is rendered once and reused (the menu asks 17 permission questions
+    in 17 translated labels on every page). While developing, templates are
+    re-read, so nothing is kept."""
+
+    def render(role: Role, counts: NavCounts) -> Markup:
+        html = env.get_template("nav.html").render(
+            can=partial(has_permission, role), counts=dict(counts)
+        )
         return Markup(html.strip())  # noqa: S704 (our own template, autoescaped)
 
-    if env.auto_reload:
-        return lambda principal: render(principal.role)
+    def key(counts: dict[str, int] | None) -> NavCounts:
+        return tuple(sorted((counts or {}).items()))
 
-    @lru_cache(maxsize=64)
-    def cached(role: Role, language: str) -> Markup:
-        return render(role)
+    @lru_cache(maxsize=256)
+    def cached(role: Role, language: str, counts: NavCounts) -> Markup:
+        return render(role, counts)
 
-    return lambda principal: cached(principal.role, i18n.current_language())
+    def main_nav(principal: Principal, counts: dict[str, int] | None = None) -> Markup:
+        if env.auto_reload:
+            return render(principal.role, key(counts))
+        return cached(principal.role, i18n.current_language(), key(counts))
+
+    return main_nav
 
 
 def _route_handlers() -> list[Any]:
@@ -119,18 +147,25 @@ def _route_handlers() -> list[Any]:
     from gvi.groups.controllers import GROUP_ROUTES
     from gvi.incidents.controllers import INCIDENT_ROUTES
     from gvi.networks.controllers import NETWORK_ROUTES
+    from gvi.networks.timeline_controllers import TIMELINE_ROUTES
+    from gvi.notifications.controllers import NOTIFICATION_ROUTES
+    from gvi.notify.controllers import ACCOUNT_ROUTES as DIGEST_ROUTES
+    from gvi.oidc.controllers import OIDC_ROUTES
     from gvi.org.controllers import ORG_ROUTES
     from gvi.people.controllers import PEOPLE_ROUTES
     from gvi.records.controllers import RECORD_ROUTES
     from gvi.reports.controllers import REPORT_ROUTES
+    from gvi.search.controllers import SEARCH_ROUTES
     from gvi.support.controllers import SUPPORT_ROUTES
     from gvi.tasks.controllers import TASK_ROUTES
+    from gvi.tokens.controllers import TOKEN_ROUTES
 
     return [
         healthz,
         readyz,
         home,
         *ACCOUNT_ROUTES,
+        *OIDC_ROUTES,
         *ADMIN_ROUTES,
         *ORG_ROUTES,
         *PEOPLE_ROUTES,
@@ -140,11 +175,17 @@ def _route_handlers() -> list[Any]:
         *RECORD_ROUTES,
         *INCIDENT_ROUTES,
         *CALLIN_ROUTES,
+        *NOTIFICATION_ROUTES,
         *ENFORCEMENT_ROUTES,
         *TASK_ROUTES,
+        *TOKEN_ROUTES,
+        *DIGEST_ROUTES,
         *REPORT_ROUTES,
-        # Also /static/vendor/plotly.*, from the plotly package: plain paths win over /static.
+        *SEARCH_ROUTES,
+        # Also /static/vendor/plotly-basic.<hash>.min.js and plotly.<hash>.css:
+        # plain paths win over /static.
         *NETWORK_ROUTES,
+        *TIMELINE_ROUTES,
         create_static_files_router(
             path="/static",
             directories=[STATIC_DIR],
@@ -167,11 +208,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s"
     )
 
-    from piccolo.engine import engine_finder
-
-    engine = engine_finder()
-    if engine is None:
-        raise RuntimeError("no database engine: is PICCOLO_CONF=gvi.piccolo_conf set?")
+    engine = app_engine()
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -183,12 +220,17 @@ def create_app(settings: Settings | None = None) -> Litestar:
         async with lifespan_pool(engine, settings), checkpoint_lifespan(settings):
             yield
 
-    from gvi.networks.jobs import worker_lifespan
-    from gvi.records.jobs import worker_lifespan as import_worker_lifespan
+    from gvi.notify.menu import add_menu_counts
 
     stores = {"sessions": _store(settings, "sessions"), "throttle": _store(settings, "throttle")}
+    sessions = session_settings(
+        secure=settings.secure_cookies,
+        idle_minutes=settings.session_idle_minutes,
+        max_hours=settings.session_max_hours,
+    )
     openapi = OpenAPIConfig(
-        title="GVI tracker API",
+        components=security_components(sessions.cookie_name),
+        title="GVI-stöd API",
         version="1",
         render_plugins=[SchemaJsonPlugin()],
         openapi_router=Router(
@@ -201,18 +243,17 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
     app = Litestar(
         route_handlers=_route_handlers(),
-        dependencies={"principal": Provide(current_principal, sync_to_thread=False)},
+        dependencies={
+            "principal": Provide(current_principal, sync_to_thread=False),
+            # page and page_size of every API list (gvi/core/rest.py)
+            "window": Provide(page_window, sync_to_thread=False),
+            # the version If-Match names, on PATCH and DELETE (gvi/core/rest.py)
+            "expected": Provide(expected_version, sync_to_thread=False),
+        },
         middleware=[
             SecurityHeadersMiddleware(hsts=settings.secure_cookies),
-            SessionMiddleware(
-                store=stores["sessions"],
-                settings=session_settings(
-                    secure=settings.secure_cookies,
-                    idle_minutes=settings.session_idle_minutes,
-                    max_hours=settings.session_max_hours,
-                ),
-            ),
-            i18n.LanguageMiddleware(),
+            SessionMiddleware(store=stores["sessions"], settings=sessions),
+            LanguageMiddleware(),
             # Innermost: default deny, CSRF and the route's permission.
             AccessMiddleware,
         ],
@@ -221,11 +262,18 @@ def create_app(settings: Settings | None = None) -> Litestar:
         allowed_hosts=AllowedHostsConfig(allowed_hosts=_allowed_hosts(settings)),
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=openapi,
-        lifespan=[lifespan, worker_lifespan, import_worker_lifespan],
+        # Background jobs run in `gvi worker` processes (gvi/jobs), not here.
+        lifespan=[lifespan],
         # One place for input hygiene: control characters are refused before any
         # handler decodes a form or a body (gvi/core/text.py).
         before_request=refuse_control_characters,
+        # The menu's counts ("Uppgifter (3)"), on pages only (gvi/notify/menu.py).
+        after_request=add_menu_counts,
         debug=False,
     )
+    # Read at request time where the app's own settings matter (gvi/tokens: the
+    # API rate limit, the feed's host name), so a test's create_app(settings) holds.
+    app.state.settings = settings
     document_error_answers(app)
+    document_security(app)
     return app

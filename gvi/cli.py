@@ -8,7 +8,8 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -35,6 +36,31 @@ def _run(coro: Coroutine[Any, Any, T], *, checkpoint: bool = True) -> T:
     return asyncio.run(run_and_checkpoint())
 
 
+@contextmanager
+def _refusals(*kinds: type[Exception]) -> Iterator[None]:
+    """A refusal of one of *kinds* (default: any service refusal) ends the command
+    with its message; for input problems, each field named with its problem."""
+    from gvi.core.failures import Refused, field_detail
+
+    caught = kinds or (Refused,)
+    try:
+        yield
+    except caught as exc:
+        errors = getattr(exc, "errors", None)
+        if isinstance(errors, dict):
+            raise click.ClickException(field_detail(errors)) from exc
+        raise click.ClickException(str(exc)) from exc
+
+
+def _create_account(**fields: Any) -> Any:
+    """Create an account through the accounts service; refusals end the command."""
+    from gvi.accounts.services import AccountError
+    from gvi.accounts.services import create_user as do_create
+
+    with _refusals(AccountError):
+        return _run(do_create(**fields))
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """GVI-stöd: operations tracker for Group Violence Intervention (Sluta skjut).
@@ -55,10 +81,19 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
     """Serve the web app and the API with uvicorn."""
     import uvicorn
 
+    from gvi.jobs.worker import start_embedded_worker, stop_embedded_worker
     from gvi.settings import get_settings
 
     settings = get_settings()
     _refuse_unsafe_production(settings)
+    embedded = start_embedded_worker(settings)  # GVI_EMBEDDED_WORKER=false: none
+    try:
+        _serve(uvicorn, settings, host, port, workers)
+    finally:
+        stop_embedded_worker(embedded)
+
+
+def _serve(uvicorn: Any, settings: Any, host: str | None, port: int | None, workers: int) -> None:
     uvicorn.run(
         "gvi.app:create_app",
         factory=True,
@@ -101,6 +136,9 @@ def _refuse_unsafe_production(settings: Any) -> None:
             load_signing_keys(settings)
         except AuditKeyError as exc:
             problems.append(str(exc))
+    from gvi.oidc.config import production_problems
+
+    problems += production_problems(settings)
     if problems:
         raise click.ClickException("Refusing to start: " + "; ".join(problems))
     from gvi.accounts.demo_guard import demo_accounts_present
@@ -216,6 +254,12 @@ def _print_demo_logins() -> None:
     help="Kommunkod the user may see; repeat for several (e.g. --municipality 0123).",
 )
 @click.option("--unit", default=None, help="Name of the user's unit.")
+@click.option(
+    "--joint-unit",
+    "joint_units",
+    multiple=True,
+    help="Id or name of a joint unit the user also works in; repeat for several.",
+)
 @click.password_option(help="At least 12 characters; prompted if not given.")
 def create_user(
     username: str,
@@ -223,16 +267,25 @@ def create_user(
     role: str,
     municipalities: tuple[str, ...],
     unit: str | None,
+    joint_units: tuple[str, ...],
     password: str,
 ) -> None:
     """Create an account. Prints the TOTP secret and recovery codes once."""
     from gvi.accounts.services import AccountError
     from gvi.accounts.services import create_user as do_create
-    from gvi.accounts.tables import Role
+    from gvi.accounts.tables import Role, User
+    from gvi.db import write_transaction
+    from gvi.org import services as org
 
-    try:
-        new = _run(
-            do_create(
+    async def work() -> Any:
+        joint = {(await _unit_of(key)).id for key in joint_units}
+        errors: dict[str, str] = {}
+        await org.check_joint_units(joint, errors)
+        if errors:
+            raise click.ClickException("Joint units must be active units.")
+        # One transaction: the account and its joint units, or neither.
+        async with write_transaction(User._meta.db):
+            new = await do_create(
                 username=username,
                 display_name=display_name,
                 role=Role(role),
@@ -240,9 +293,13 @@ def create_user(
                 municipality_codes=list(municipalities),
                 unit_name=unit,
             )
-        )
-    except AccountError as exc:
-        raise click.ClickException(str(exc)) from exc
+            if joint:
+                home = new.user.unit if isinstance(new.user.unit, int) else None
+                await org.join_units(_org_principal(), new.user.id, joint, home=home)
+        return new
+
+    with _refusals(AccountError):
+        new = _run(work())
     click.echo(f"Created {new.user.username} ({role}).")
     if new.totp_uri:
         _print_second_factor(new)
@@ -269,26 +326,31 @@ def create_first_admin(username: str, display_name: str, password: str) -> None:
     Refused when any administrator exists. Prints the TOTP secret, its QR code
     and the recovery codes once: the admin signs in with a second factor.
     """
-    from gvi.accounts.services import AccountError
-    from gvi.accounts.services import create_user as do_create
     from gvi.accounts.tables import Role
 
-    try:
-        new = _run(
-            do_create(
-                username=username,
-                display_name=display_name,
-                role=Role.admin,
-                password=password,
-                municipality_codes=[],
-                first_admin=True,
-            )
-        )
-    except AccountError as exc:
-        raise click.ClickException(str(exc)) from exc
+    new = _create_account(
+        username=username,
+        display_name=display_name,
+        role=Role.admin,
+        password=password,
+        municipality_codes=[],
+        first_admin=True,
+    )
     click.echo(f"Created the first administrator {new.user.username}.")
     _print_second_factor(new)
     click.echo("Next: sign in at /login, then create units (Administration → Enheter).")
+
+
+@main.command("oidc-unlink")
+@click.argument("username")
+def oidc_unlink(username: str) -> None:
+    """Unlink an account from its person at the identity provider: the next
+    sign-in through the provider links it again by the account claim."""
+    from gvi.oidc.services import unlink
+
+    if not _run(unlink(username)):
+        raise click.ClickException(f"{username!r} is not linked to an identity provider.")
+    click.echo(f"Unlinked {username.strip().lower()}; the next sign-in links it anew.")
 
 
 @main.group()
@@ -309,13 +371,6 @@ def _unit_line(u: Any) -> str:
         f"{u.id:>5}  {u.name}  kind={u.kind} agency={u.agency} home={u.home.code} "
         f"serves={serves} users={u.members} {state} version={u.version}"
     )
-
-
-def _org_errors(exc: Exception) -> click.ClickException:
-    errors = getattr(exc, "errors", None)
-    if isinstance(errors, dict):
-        return click.ClickException("; ".join(f"{k}: {v}" for k, v in errors.items()))
-    return click.ClickException(str(exc))
 
 
 @org.command("units")
@@ -342,23 +397,24 @@ def org_unit_create(name: str, kind: str, agency: str, home: str, serves: tuple[
     from gvi.org import services
 
     draft = services.UnitDraft(name=name, kind=kind, agency=agency, home=home, serves=serves)
-    try:
+    with _refusals():
         unit = _run(services.create_unit(_org_principal(), draft))
-    except services.AdminError as exc:
-        raise _org_errors(exc) from exc
     click.echo(f"Created unit {unit.id}:")
     click.echo(_unit_line(unit))
 
 
-def _find(key: str) -> Any:
-    from litestar.exceptions import NotFoundException
-
+async def _unit_of(key: str) -> Any:
+    from gvi.core.failures import NotVisible
     from gvi.org import services
 
     try:
-        return _run(services.find_unit(_org_principal(), key))
-    except NotFoundException:
+        return await services.find_unit(_org_principal(), key)
+    except NotVisible:
         raise click.ClickException(f"No unit with id or name {key!r}.") from None
+
+
+def _find(key: str) -> Any:
+    return _run(_unit_of(key))
 
 
 @org.command("unit-update")
@@ -390,10 +446,8 @@ def org_unit_update(
         home=home or current.home.code,
         serves=serves or tuple(m.code for m in current.serves),
     )
-    try:
+    with _refusals():
         change = _run(services.update_unit(_org_principal(), current.id, current.version, draft))
-    except services.AdminError as exc:
-        raise _org_errors(exc) from exc
     click.echo(_unit_line(_find(str(current.id))))
     if change.sessions_ended:
         click.echo(f"Scope changed: sessions of {change.sessions_ended} user(s) ended.")
@@ -407,16 +461,28 @@ def org_unit_deactivate(unit: str) -> None:
     from gvi.org import services
 
     current = _find(unit)
-    try:
-        change = _run(services.deactivate_unit(_org_principal(), current.id, current.version))
-    except services.OpenCasesRefusal as exc:
-        click.echo(f"Refused: {exc.count} open defector case(s) in this unit:", err=True)
-        for case in exc.cases:
-            click.echo(f"  {case.reference} (id {case.id})", err=True)
-        sys.exit(1)
-    except services.AdminError as exc:
-        raise _org_errors(exc) from exc
+    with _refusals():
+        try:
+            change = _run(services.deactivate_unit(_org_principal(), current.id, current.version))
+        except services.OpenCasesRefusal as exc:
+            click.echo(f"Refused: {exc.count} open defector case(s) in this unit:", err=True)
+            for case in exc.cases:
+                click.echo(f"  {case.reference} (id {case.id})", err=True)
+            sys.exit(1)
     click.echo(f"Deactivated {current.name}; sessions of {change.sessions_ended} user(s) ended.")
+
+
+@org.command("unit-reactivate")
+@click.argument("unit")
+def org_unit_reactivate(unit: str) -> None:
+    """Make a deactivated unit (id or exact name) active again; its users'
+    sessions end, and they sign in again with the unit's municipalities."""
+    from gvi.org import services
+
+    current = _find(unit)
+    with _refusals():
+        change = _run(services.reactivate_unit(_org_principal(), current.id, current.version))
+    click.echo(f"Reactivated {current.name}; sessions of {change.sessions_ended} user(s) ended.")
 
 
 @org.command("municipalities")
@@ -451,10 +517,8 @@ def backup_command(out: Path | None) -> None:
     engine = "postgres" if settings.is_postgres else "sqlite"
     stamp = datetime.now(tz=UTC).strftime("%Y%m%dT%H%M%SZ")
     target = out or settings.var_dir / "backups" / f"gvi-{engine}-{stamp}.gvibak"
-    try:
+    with _refusals(BackupError):
         header = backup(settings, get_keyring(), target)
-    except BackupError as exc:
-        raise click.ClickException(str(exc)) from exc
     click.echo(f"Backup written: {target} ({engine}, data key {header.key_id}).")
 
 
@@ -469,10 +533,8 @@ def restore_command(source: Path, yes: bool) -> None:
 
     if not yes:
         raise click.ClickException("Restoring replaces the whole database: add --yes to confirm.")
-    try:
+    with _refusals(BackupError):
         header = restore(get_settings(), get_keyring(), source)
-    except BackupError as exc:
-        raise click.ClickException(str(exc)) from exc
     click.echo(f"Restored the {header.engine} backup made {header.created}.")
     click.echo("Check it with `gvi audit verify` before starting the app.")
 
@@ -598,7 +660,7 @@ def rotate_key(
         click.echo(value)
 
     prefix = "[dry run] " if dry_run else ""
-    try:
+    with _refusals(rotation.RotationError):
         if retire_id:
             retired = _run(
                 rotation.retire(
@@ -640,8 +702,6 @@ def rotate_key(
                 dry_run=dry_run,
             )
         )
-    except rotation.RotationError as exc:
-        raise click.ClickException(str(exc)) from exc
     if rotated.new_env_value:
         click.echo(f"New key {rotated.active_key_id} made; nothing re-encrypted yet.")
         print_env_value(rotated.new_env_value)
@@ -674,6 +734,29 @@ def rotate_key(
             f"`gvi rotate-key --new-key-id {rotated.active_key_id}` once more before retiring."
         )
 
+
+@main.command("send-digest")
+def send_digest_command() -> None:
+    """Send the daily digest now (counts and links only; opted-out users get none)."""
+    from gvi.notify.services import send_daily_digest
+    from gvi.settings import get_settings
+
+    if not get_settings().smtp_host:
+        click.echo("GVI_SMTP_HOST is not set: no digest sent.", err=True)
+        sys.exit(1)
+    sent = _run(send_daily_digest())
+    click.echo(f"Digest sent to {sent} user(s).")
+
+
+def _add_token_commands() -> None:
+    from gvi.jobs.cli import worker_command
+    from gvi.tokens.cli import token_group
+
+    main.add_command(token_group)
+    main.add_command(worker_command)
+
+
+_add_token_commands()
 
 if __name__ == "__main__":
     main()

@@ -196,6 +196,22 @@ def write_transaction(engine: Engine) -> Any:  # type: ignore[type-arg]
     return engine.transaction()
 
 
+def app_engine() -> Engine:  # type: ignore[type-arg]
+    """The engine every table of the app uses (they share the one of
+    ``piccolo_conf``): what a service opens its :func:`write_transaction` on."""
+    from piccolo.engine.finder import engine_finder
+
+    engine: Engine | None = engine_finder()  # type: ignore[type-arg]
+    if engine is None:
+        raise RuntimeError("no database engine: is PICCOLO_CONF=gvi.piccolo_conf set?")
+    return engine
+
+
+def writing() -> Any:
+    """:func:`write_transaction` on :func:`app_engine`: ``async with writing(): …``."""
+    return write_transaction(app_engine())
+
+
 # Readers of one process rarely need more: SQLite reads run in parallel threads,
 # but the work is bound by the process's own event loop long before that.
 SQLITE_POOL_MAX = 4
@@ -262,7 +278,7 @@ async def _keep_session_state(connection: Any) -> None:
     every release, two per page. asyncpg still rolls back a transaction left open.
     The app keeps no session state to reset: its settings are ``SET LOCAL``, its
     locks ``pg_advisory_xact_lock``, and it neither listens nor holds cursors
-    (``tests/web/test_pool.py`` checks the code for anything else)."""
+    (``tests/app/test_pool.py`` checks the code for anything else)."""
 
 
 @asynccontextmanager

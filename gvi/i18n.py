@@ -6,15 +6,18 @@ variable, so templates and services translate with :func:`gettext` without
 passing it around. Catalogues are Babel/gettext files under ``gvi/locale``;
 Swedish is the source language, so a Swedish request needs no catalogue.
 
-Dates, times and numbers are formatted the Swedish way and in Europe/Stockholm
-whatever the language (users are Swedish public servants).
+Numbers, percentages and dates are formatted by Babel for the request's
+language (``sv_SE``: "12 345,5", "45,1 %", "2024-03-09"; ``en_GB`` for English),
+times always in Europe/Stockholm. Templates use the ``num``, ``pct`` and
+``date`` filters (``number`` and ``percent`` are the older names of the first
+two); charts take :func:`number_separators` for plotly's ``layout.separators``.
 """
 
 from __future__ import annotations
 
 import gettext as _gettext
 import io
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
@@ -27,18 +30,18 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal as _format_decimal
 from babel.numbers import format_percent as _format_percent
+from babel.numbers import get_decimal_symbol, get_group_symbol
 from jinja2 import pass_eval_context
 from jinja2.nodes import EvalContext
-from litestar.types import ASGIApp, Receive, Scope, Send
 from markupsafe import Markup
 
 from gvi.core import clock
-from gvi.core.middleware import HTTPMiddleware
 
 LANGUAGES = ("sv", "en")
 DEFAULT_LANGUAGE = "sv"
 TIMEZONE = clock.STOCKHOLM
 FORMAT_LOCALE = "sv_SE"
+FORMAT_LOCALES = {"sv": FORMAT_LOCALE, "en": "en_GB"}
 LOCALE_DIR = Path(__file__).parent / "locale"
 
 _current: ContextVar[str] = ContextVar("gvi_language", default=DEFAULT_LANGUAGE)
@@ -86,7 +89,7 @@ def template_gettext(eval_ctx: EvalContext, message: str, **variables: Any) -> s
     has it (the translation is markup when autoescaping, and always a format
     string: ``%(name)s`` takes the escaped variables, a literal percent sign is
     ``%%``), in one call where the extension makes three
-    (``tests/web/test_i18n.py`` holds the two to the same output)."""
+    (``tests/i18n/test_i18n.py`` holds the two to the same output)."""
     text = gettext(message)
     rv = Markup(text) if eval_ctx.autoescape else text  # noqa: S704 (our own catalogue)
     return rv % variables
@@ -123,22 +126,25 @@ def pick_language(session_language: str | None, accept_language: str) -> str:
     return best[1] if best else DEFAULT_LANGUAGE
 
 
-class LanguageMiddleware(HTTPMiddleware):
-    """Sets the request's language; runs after the session middleware."""
+def enter_language(language: str) -> Token[str]:
+    """Set the language for the work that follows (a request); undo with :func:`leave_language`."""
+    return _current.set(language)
 
-    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
-        session = scope["state"].get("gvi_session")
-        session_language = session.get("lang") if session is not None else None
-        accept = ""
-        for key, value in scope["headers"]:
-            if key == b"accept-language":
-                accept = value.decode("latin-1")
-                break
-        token = _current.set(pick_language(session_language, accept))
-        try:
-            await next_app(scope, receive, send)
-        finally:
-            _current.reset(token)
+
+def leave_language(token: Token[str]) -> None:
+    _current.reset(token)
+
+
+def format_locale() -> str:
+    """The Babel locale of the request's language."""
+    return FORMAT_LOCALES.get(_current.get(), FORMAT_LOCALE)
+
+
+def number_separators() -> str:
+    """Plotly's ``layout.separators`` for the request's language: the decimal
+    mark, then the thousands separator (Swedish ",\xa0": "12 345,5")."""
+    loc = format_locale()
+    return get_decimal_symbol(loc) + get_group_symbol(loc)
 
 
 def _local(value: datetime) -> datetime:
@@ -146,33 +152,33 @@ def _local(value: datetime) -> datetime:
 
 
 def format_date(value: date | datetime | None, fmt: str = "short") -> str:
-    """2024-03-09 (ISO is the Swedish short date)."""
+    """2024-03-09 (ISO is the Swedish short date; English reads 09/03/2024)."""
     if value is None:
         return "–"
     if isinstance(value, datetime):
         value = _local(value).date()
-    return str(_format_date(value, format=fmt, locale=FORMAT_LOCALE))
+    return str(_format_date(value, format=fmt, locale=format_locale()))
 
 
 def format_datetime(value: datetime | None, fmt: str = "yyyy-MM-dd HH:mm") -> str:
     """2024-03-09 18:30 in Europe/Stockholm."""
     if value is None:
         return "–"
-    return str(_format_datetime(_local(value), format=fmt, tzinfo=TIMEZONE, locale=FORMAT_LOCALE))
+    return str(_format_datetime(_local(value), format=fmt, tzinfo=TIMEZONE, locale=format_locale()))
 
 
 def format_number(value: int | float | Decimal | None, digits: int | None = None) -> str:
-    """12 345,5 — space for thousands and comma for decimals."""
+    """12 345,5 — space for thousands and comma for decimals (12,345.5 in English)."""
     if value is None:
         return "–"
     fmt = None if digits is None else "#,##0." + "0" * digits if digits else "#,##0"
-    return str(_format_decimal(value, format=fmt, locale=FORMAT_LOCALE))
+    return str(_format_decimal(value, format=fmt, locale=format_locale()))
 
 
 def format_percent(value: float | None, digits: int = 1) -> str:
-    """45,1 %"""
+    """45,1 % (45.1 % in English)."""
     if value is None:
         return "–"
     # A no-break space keeps "45,1 %" on one line.
     pattern = "#,##0." + "0" * digits + "\xa0%"
-    return str(_format_percent(value, format=pattern, locale=FORMAT_LOCALE))
+    return str(_format_percent(value, format=pattern, locale=format_locale()))

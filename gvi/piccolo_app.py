@@ -22,11 +22,13 @@ from gvi.enforcement.tables import EnforcementAction
 from gvi.groups.tables import Group, GroupAlias, GroupRelation, Membership
 from gvi.incidents.tables import Incident, IncidentGroup, IncidentPerson
 from gvi.municipalities.tables import Municipality, Unit, UnitMunicipality
-from gvi.networks.tables import AnalysisJob
+from gvi.networks.tables import AnalysisJob, SavedView
+from gvi.oidc.tables import OidcLink
 from gvi.people.tables import Person, PersonIdentity
 from gvi.records.tables import ImportJob
 from gvi.support.tables import Provider, ProviderCheck, SupportOffer, SupportOfferStatusChange
 from gvi.tasks.tables import Task
+from gvi.tokens.tables import ApiToken
 
 TABLES: list[type[Table]] = [
     Municipality,
@@ -67,7 +69,10 @@ TABLES: list[type[Table]] = [
     Alert,
     Task,
     AnalysisJob,
+    SavedView,
     ImportJob,
+    OidcLink,
+    ApiToken,
     AuditEvent,
 ]
 

@@ -41,10 +41,28 @@ ENV_VARS: dict[str, tuple[str, str]] = {
     "GVI_HOST": ("127.0.0.1", "address `gvi serve` binds"),
     "GVI_PORT": ("8000", "port `gvi serve` binds"),
     "GVI_ALLOWED_HOSTS": ("127.0.0.1,localhost", "comma-separated host names the app answers to"),
+    "GVI_PUBLIC_HOST": (
+        "",
+        "the installation's host name (calendar-feed addresses and event UIDs); "
+        "default: the first of GVI_ALLOWED_HOSTS",
+    ),
+    "GVI_API_RATE_LIMIT": (
+        "120",
+        "requests per minute per API token (and per calendar feed); more get 429",
+    ),
     "GVI_SECURE_COOKIES": ("true", "false only for local plain http; drops Secure and __Host-"),
     "GVI_SESSION_IDLE_MINUTES": ("30", "a session ends after this long without a request"),
     "GVI_SESSION_MAX_HOURS": ("10", "a session ends this long after login, whatever happens"),
     "GVI_LOG_LEVEL": ("INFO", "application log level; logs never carry personal data"),
+    "GVI_SMTP_HOST": ("", "mail server for the daily digest (`gvi send-digest`); empty: no digest"),
+    "GVI_SMTP_PORT": ("25", "mail server port"),
+    "GVI_SMTP_USER": ("", "mail server login; empty: none"),
+    "GVI_SMTP_PASSWORD": ("", "mail server password"),
+    "GVI_SMTP_FROM": ("gvi@localhost", "sender address of the digest"),
+    "GVI_SMTP_STARTTLS": (
+        "true",
+        "upgrade the mail connection with STARTTLS (false only on loopback)",
+    ),
     "GVI_TEST_NOW": (
         "",
         "test only (ignored unless GVI_ENV=test): the clock's ISO moment, for browser tests",
@@ -82,6 +100,60 @@ ENV_VARS: dict[str, tuple[str, str]] = {
         "5",
         "a checkpoint at least this often while events arrive; verify reports older gaps",
     ),
+    # Sign-in through the organisation's identity provider (gvi/oidc/, README "OIDC").
+    "GVI_OIDC_ISSUER": ("", "OpenID Connect issuer URL; empty: no sign-in via a provider"),
+    "GVI_OIDC_CLIENT_ID": ("", "the client id registered at the provider"),
+    "GVI_OIDC_CLIENT_SECRET": ("", "the client secret (confidential client)"),
+    "GVI_OIDC_SCOPES": ("openid profile email", "scopes asked for; openid is always included"),
+    "GVI_OIDC_ACCOUNT_CLAIM": (
+        "preferred_username",
+        "the ID-token claim naming the local account at first sign-in (preferred_username, "
+        "upn, email)",
+    ),
+    "GVI_OIDC_TWO_FACTOR_ACR": (
+        "",
+        "comma-separated acr values that mean two factors (the local TOTP step is skipped)",
+    ),
+    "GVI_OIDC_TWO_FACTOR_AMR": (
+        "mfa",
+        "comma-separated amr values that mean two factors (Entra ID: mfa)",
+    ),
+    "GVI_OIDC_NAME": ("organisationens konto", "shown on the button: Logga in med <name>"),
+    "GVI_OIDC_REDIRECT_URI": (
+        "",
+        "the callback registered at the provider; empty: <this site>/login/oidc/callback",
+    ),
+    "GVI_OIDC_POST_LOGOUT_REDIRECT_URI": (
+        "",
+        "where the provider sends the browser after sign-out; empty: <this site>/login",
+    ),
+    "GVI_PASSWORD_LOGIN": (
+        "true",
+        "false: only the break-glass account (GVI_BREAK_GLASS_ACCOUNT) may use the password form",
+    ),
+    "GVI_BREAK_GLASS_ACCOUNT": (
+        "",
+        "the administrator account that may sign in with a password when GVI_PASSWORD_LOGIN=false",
+    ),
+    # Background work (gvi/jobs/, README "Background work").
+    "GVI_JOB_QUEUE": (
+        "",
+        "the job queue: empty = the SQLite file <var>/job-queue.sqlite3, or Redis when "
+        "GVI_REDIS_URL is set; redis://host:port/db for another Redis",
+    ),
+    "GVI_EMBEDDED_WORKER": (
+        "true",
+        "`gvi serve` starts one `gvi worker` beside it; false when workers run on their own",
+    ),
+    "GVI_JOB_MAX_ATTEMPTS": ("3", "a job whose worker died this many times is marked failed"),
+    "GVI_JOB_STALE_SECONDS": (
+        "20",
+        "a running job without a heartbeat for this long is given to another worker",
+    ),
+    "GVI_TEST_JOB_HOOK": (
+        "",
+        "test only (ignored unless GVI_ENV=test): sleep:SECONDS or crash, run by every job first",
+    ),
 }
 
 
@@ -116,6 +188,8 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     allowed_hosts: tuple[str, ...] = ("127.0.0.1", "localhost")
+    public_host: str = ""
+    api_rate_limit: int = 120
     secure_cookies: bool = True
     session_idle_minutes: int = 30
     session_max_hours: int = 10
@@ -130,10 +204,45 @@ class Settings:
     audit_checkpoint_syslog: str = ""
     audit_checkpoint_every: int = 1000
     audit_checkpoint_minutes: int = 5
+    oidc_issuer: str = ""
+    oidc_client_id: str = ""
+    oidc_client_secret: str = ""
+    oidc_scopes: tuple[str, ...] = ("openid", "profile", "email")
+    oidc_account_claim: str = "preferred_username"
+    oidc_two_factor_acr: tuple[str, ...] = ()
+    oidc_two_factor_amr: tuple[str, ...] = ("mfa",)
+    oidc_name: str = "organisationens konto"
+    oidc_redirect_uri: str = ""
+    oidc_post_logout_redirect_uri: str = ""
+    password_login: bool = True
+    break_glass_account: str = ""
+    job_queue: str = ""
+    embedded_worker: bool = True
+    job_max_attempts: int = 3
+    job_stale_seconds: float = 20.0
+    test_job_hook: str = ""
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_from: str = "gvi@localhost"
+    smtp_starttls: bool = True
+
+    @property
+    def oidc_enabled(self) -> bool:
+        return bool(self.oidc_issuer and self.oidc_client_id)
 
     @property
     def is_postgres(self) -> bool:
         return self.database_url.startswith(("postgres://", "postgresql://"))
+
+    @property
+    def host_name(self) -> str:
+        """The installation's host name: GVI_PUBLIC_HOST, else the first allowed host."""
+        if self.public_host:
+            return self.public_host
+        named = [h for h in self.allowed_hosts if "*" not in h]
+        return named[0] if named else "localhost"
 
     @property
     def is_production(self) -> bool:
@@ -172,6 +281,8 @@ class Settings:
             host=_env("GVI_HOST"),
             port=int(_env("GVI_PORT")),
             allowed_hosts=_list(_env("GVI_ALLOWED_HOSTS")),
+            public_host=_env("GVI_PUBLIC_HOST").strip().lower(),
+            api_rate_limit=max(1, int(_env("GVI_API_RATE_LIMIT"))),
             secure_cookies=_bool(_env("GVI_SECURE_COOKIES")),
             session_idle_minutes=int(_env("GVI_SESSION_IDLE_MINUTES")),
             session_max_hours=int(_env("GVI_SESSION_MAX_HOURS")),
@@ -186,6 +297,29 @@ class Settings:
             audit_checkpoint_syslog=_env("GVI_AUDIT_CHECKPOINT_SYSLOG"),
             audit_checkpoint_every=max(1, int(_env("GVI_AUDIT_CHECKPOINT_EVERY"))),
             audit_checkpoint_minutes=max(1, int(_env("GVI_AUDIT_CHECKPOINT_MINUTES"))),
+            oidc_issuer=_env("GVI_OIDC_ISSUER").rstrip("/"),
+            oidc_client_id=_env("GVI_OIDC_CLIENT_ID"),
+            oidc_client_secret=_env("GVI_OIDC_CLIENT_SECRET"),
+            oidc_scopes=tuple(dict.fromkeys(("openid", *_env("GVI_OIDC_SCOPES").split()))),
+            oidc_account_claim=_env("GVI_OIDC_ACCOUNT_CLAIM").strip(),
+            oidc_two_factor_acr=_list(_env("GVI_OIDC_TWO_FACTOR_ACR")),
+            oidc_two_factor_amr=_list(_env("GVI_OIDC_TWO_FACTOR_AMR")),
+            oidc_name=_env("GVI_OIDC_NAME"),
+            oidc_redirect_uri=_env("GVI_OIDC_REDIRECT_URI"),
+            oidc_post_logout_redirect_uri=_env("GVI_OIDC_POST_LOGOUT_REDIRECT_URI"),
+            password_login=_bool(_env("GVI_PASSWORD_LOGIN")),
+            break_glass_account=_env("GVI_BREAK_GLASS_ACCOUNT").strip().lower(),
+            job_queue=_env("GVI_JOB_QUEUE"),
+            embedded_worker=_bool(_env("GVI_EMBEDDED_WORKER")),
+            job_max_attempts=max(1, int(_env("GVI_JOB_MAX_ATTEMPTS"))),
+            job_stale_seconds=max(1.0, float(_env("GVI_JOB_STALE_SECONDS"))),
+            test_job_hook=_env("GVI_TEST_JOB_HOOK") if _env("GVI_ENV") == "test" else "",
+            smtp_host=_env("GVI_SMTP_HOST").strip(),
+            smtp_port=int(_env("GVI_SMTP_PORT")),
+            smtp_user=_env("GVI_SMTP_USER"),
+            smtp_password=_env("GVI_SMTP_PASSWORD"),
+            smtp_from=_env("GVI_SMTP_FROM").strip(),
+            smtp_starttls=_bool(_env("GVI_SMTP_STARTTLS")),
         )
 
 

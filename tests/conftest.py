@@ -46,7 +46,7 @@ os.environ.update(
         "GVI_ALLOWED_HOSTS": "testserver.local,127.0.0.1,localhost",
         "PICCOLO_CONF": "gvi.piccolo_conf",
         # The test client runs the app on its own event loop; a pool opened there
-        # could not serve the test's own queries. tests/web/test_pool.py covers the pool.
+        # could not serve the test's own queries. tests/app/test_pool.py covers the pool.
         "GVI_DB_POOL_MAX": "0",
     }
 )
@@ -77,6 +77,9 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    from tests.jobs.support import SHARED
+
+    SHARED.stop()  # before its database goes
     if ENGINE == "postgres":
         _pg_admin(f'DROP DATABASE IF EXISTS "{_PG_DBNAME}" WITH (FORCE)')
 
@@ -109,7 +112,7 @@ async def db(migrated: None) -> AsyncIterator[None]:
     """A migrated database that is emptied after the test (the audit trail excepted:
     it is append-only by design, and tests read it by their own ids)."""
     yield
-    from tests.support import empty_database
+    from tests.database import empty_database
 
     await empty_database()
 
@@ -120,7 +123,27 @@ def tmp_var() -> Iterator[Path]:
 
 
 @pytest.fixture
-async def app(db: None) -> AsyncIterator[object]:
+def job_worker(migrated: None) -> None:
+    """The shared `gvi worker` process (tests/jobs/support.py), started once, as
+    `make run` starts one beside `gvi serve`."""
+    from tests.jobs.support import SHARED
+
+    SHARED.start()
+
+
+@pytest.fixture
+def no_job_worker(migrated: None) -> None:
+    """No shared worker while this test runs: it runs its jobs itself, or its own workers,
+    or it replaces or reads the raw SQLite file. (Closing any descriptor of that file drops
+    every POSIX lock this process holds on it, SQLite's own too; a worker writing then
+    corrupts the database for every later test.)"""
+    from tests.jobs.support import SHARED
+
+    SHARED.stop()
+
+
+@pytest.fixture
+async def app(db: None, job_worker: None) -> AsyncIterator[object]:
     from gvi.app import create_app
 
     return create_app()

@@ -53,6 +53,7 @@ NOT_IN_COMPOSE = {
     "GVI_TEST_NOW": "test only: ignored unless GVI_ENV=test, and compose runs production",
     "GVI_AUDIT_KEY_FILE": "development only: `gvi serve` in production wants GVI_AUDIT_KEY",
     "GVI_AUDIT_SIGNING_KEY_FILE": "development only: production wants GVI_AUDIT_SIGNING_KEY",
+    "GVI_TEST_JOB_HOOK": "test only: ignored unless GVI_ENV=test, and compose runs production",
 }
 
 # Values that are secrets: they must come from the deploy environment, required.
@@ -104,6 +105,12 @@ APP_SERVERS = sorted(
     name
     for name, svc in SERVICES.items()
     if _builds_our_image(svc) and _command(svc)[:1] in ([], ["serve"])
+)
+# Services that run the background jobs: our image with `worker`.
+WORKERS = sorted(
+    name
+    for name, svc in SERVICES.items()
+    if _builds_our_image(svc) and _command(svc)[:1] == ["worker"]
 )
 MIGRATORS = sorted(
     name
@@ -188,7 +195,7 @@ def test_app_sets_every_setting_production_needs(name: str) -> None:
     assert env["GVI_SECURE_COOKIES"].lower() == "true"
 
 
-@pytest.mark.parametrize("name", APP_SERVERS + MIGRATORS)
+@pytest.mark.parametrize("name", APP_SERVERS + WORKERS + MIGRATORS)
 def test_every_setting_is_in_compose_or_exempt_with_a_reason(name: str) -> None:
     env = _environment(SERVICES[name])
     expected = set(ENV_VARS) - set(NOT_IN_COMPOSE)
@@ -239,6 +246,25 @@ def test_app_waits_for_healthy_db_and_redis_and_for_migrations(name: str) -> Non
     assert depends["db"]["condition"] == "service_healthy"
     assert depends["redis"]["condition"] == "service_healthy"
     assert depends["migrate"]["condition"] == "service_completed_successfully"
+
+
+def test_a_worker_service_runs_the_jobs_and_the_app_instances_start_none() -> None:
+    assert WORKERS == ["worker"]
+    worker = SERVICES["worker"]
+    assert _command(worker)[:2] == ["worker", "--processes"]
+    assert worker["restart"] == "unless-stopped"
+    depends = worker["depends_on"]
+    assert depends["migrate"]["condition"] == "service_completed_successfully"
+    assert depends["db"]["condition"] == depends["redis"]["condition"] == "service_healthy"
+    env = _environment(worker)
+    # The queue is Redis (GVI_JOB_QUEUE empty falls back to GVI_REDIS_URL), shared by all.
+    assert _with_defaults(env["GVI_JOB_QUEUE"]) == ""
+    assert env["GVI_REDIS_URL"].startswith("redis://")
+    # No HTTP in a worker: the image's /healthz probe would never pass.
+    assert worker["healthcheck"] == {"disable": True}
+    assert "frontend" not in worker.get("networks", [])
+    for name in APP_SERVERS:
+        assert _environment(SERVICES[name])["GVI_EMBEDDED_WORKER"] == "false"
 
 
 def test_migrations_wait_for_a_healthy_db_and_run_once() -> None:
@@ -306,7 +332,7 @@ def test_forwarded_headers_are_trusted_from_the_frontend_network_only(name: str)
     assert "frontend" in SERVICES[name]["networks"]
 
 
-@pytest.mark.parametrize("name", APP_SERVERS + MIGRATORS)
+@pytest.mark.parametrize("name", APP_SERVERS + WORKERS + MIGRATORS)
 def test_app_containers_are_locked_down(name: str) -> None:
     service = SERVICES[name]
     assert service.get("read_only") is True

@@ -10,7 +10,8 @@ import pytest
 
 from gvi.cli import _refuse_unsafe_production
 from gvi.settings import get_settings
-from tests.support import make_user, reference_municipality
+from tests.database import reference_municipality
+from tests.factories import make_user
 
 GOOD = {
     "env": "production",

@@ -46,14 +46,22 @@ async def require_permission(
     permission = route_permission(handler)
     if permission is None:
         raise NotFoundException()
-    await check_csrf(connection)
-    if permission is Permission.public:
-        return
-    from gvi.accounts.services import load_principal
+    from gvi.tokens.bearer import bearer_principal, bearer_secret
 
-    principal = await load_principal(connection)
-    if principal is None:
-        raise NotAuthorizedException(detail=gettext("Logga in för att fortsätta."))
+    secret = bearer_secret(connection)
+    if secret is not None:
+        # An API token (gvi/tokens/bearer.py): /api/v1 only, no CSRF, no session.
+        principal = await bearer_principal(connection, handler.opt, secret)
+    else:
+        await check_csrf(connection)
+        if permission is Permission.public:
+            return
+        from gvi.access.loading import load_principal
+
+        loaded = await load_principal(connection)
+        if loaded is None:
+            raise NotAuthorizedException(detail=gettext("Logga in för att fortsätta."))
+        principal = loaded
     if not principal.can(permission):
         raise NotFoundException()
     if any(isinstance(v, int) and abs(v) > MAX_ID for v in connection.path_params.values()):

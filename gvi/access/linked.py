@@ -1,4 +1,4 @@
-"""The one rule for linked records outside the user's scope (DESIGN §7).
+"""The one rule for linked records outside the user's scope (architecture §4.5).
 
 A record the user may see can point at records they may not: a relation to another
 municipality's group, a membership of another municipality's person, an incident's

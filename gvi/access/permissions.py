@@ -1,4 +1,4 @@
-"""One Permission enum and one role → permissions map (DESIGN §4).
+"""One Permission enum and one role → permissions map (architecture §4.1).
 
 Every route names the permission it needs in ``opt={"permission": ...}``; the
 access check in :mod:`gvi.access.guards` reads it. ``Permission.public`` marks the few
@@ -47,7 +47,11 @@ class Permission(StrEnum):
     providers_write = "providers:write"
     cases_read = "cases:read"
     cases_write = "cases:write"
+    # A few facts of a defector case, only while a disclosure to the user is in force;
+    # the users who hold it are the ones a disclosure can be made to.
+    cases_read_disclosed = "cases:read-disclosed"
     disclosures_write = "disclosures:write"
+    follow_ups_export = "follow-ups:export"  # the individual follow-up export
     # Importing people, defector cases and offers from spreadsheets: outreach only
     # (their units, their municipalities); each kind also needs its own write permission.
     records_import = "records:import"
@@ -94,6 +98,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.cases_read,
             P.cases_write,
             P.disclosures_write,
+            P.follow_ups_export,
             P.records_import,
             P.tasks_read,
             P.figures_read,
@@ -113,6 +118,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.incidents_write,
             P.enforcement_read,
             P.enforcement_write,
+            P.cases_read_disclosed,
             P.callins_read,
             P.notifications_read,
             P.promise_ledger_read,
@@ -129,6 +135,12 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
 ROLES_NEEDING_TOTP: frozenset[Role] = frozenset(
     role for role, perms in ROLE_PERMISSIONS.items() if P.people_read in perms or role is Role.admin
 )
+
+
+def roles_with(permission: Permission) -> frozenset[Role]:
+    """The roles holding ``permission``: for queries on users (who may be made a
+    caseworker, who a disclosure may go to), so a role is named in one place only."""
+    return frozenset(role for role, perms in ROLE_PERMISSIONS.items() if permission in perms)
 
 
 def has_permission(role: Role | str, permission: Permission) -> bool:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from gvi.access.permissions import Permission, has_permission
 from gvi.accounts.tables import Role
+from gvi.core.failures import NotVisible
 from gvi.municipalities.tables import Agency
 
 
@@ -20,6 +21,11 @@ class Principal:
     unit_ids: frozenset[int] = field(default_factory=frozenset)
     ip: str = ""
     user_agent: str = ""
+    # Set when the request came with an API token (gvi/tokens): the token's id,
+    # written into every audit row, and the permissions it carries (a subset of
+    # the role's; None for a signed-in session).
+    token_id: int | None = None
+    token_permissions: frozenset[Permission] | None = None
 
     @property
     def agency(self) -> Agency | None:
@@ -36,7 +42,18 @@ class Principal:
         return self.role is Role.analyst
 
     def can(self, permission: Permission) -> bool:
+        if self.token_permissions is not None and permission not in self.token_permissions:
+            return permission is Permission.public
         return has_permission(self.role, permission)
 
 
 SYSTEM = Principal(user_id=0, username="system", role=Role.admin)
+
+
+def require(principal: Principal, *permissions: Permission) -> None:
+    """Services check again what the route's guard checked, so a service is safe when
+    called from elsewhere (a job, the CLI); a missing right looks like a missing
+    record (404)."""
+    for permission in permissions:
+        if not principal.can(permission):
+            raise NotVisible()

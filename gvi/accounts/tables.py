@@ -20,6 +20,13 @@ class Role(StrEnum):
     analyst = "analyst"
 
 
+class UserKind(StrEnum):
+    person = "person"
+    # A system (a statistics job, a case system): no password, no second factor,
+    # no pages; it reaches /api/v1 only, with API tokens an admin creates.
+    service = "service"
+
+
 class User(Archivable, Table, tablename="app_user"):
     username = Varchar(length=64, unique=True)
     display_name = Varchar(length=120)
@@ -40,6 +47,12 @@ class User(Archivable, Table, tablename="app_user"):
         help_text="Raised on logout-everywhere, disabling and role change: older sessions die.",
     )
     language = Varchar(length=5, default="sv")
+    kind = Varchar(length=16, choices=UserKind, default=UserKind.person)
+    # The daily digest (gvi/notify): where it goes, whether the user declined it,
+    # and when the start page was last opened ("changed since your last visit").
+    email = Varchar(length=254, default="")
+    digest_opt_out = Boolean(default=False)
+    home_seen_at = Timestamptz(null=True, default=None)
 
 
 class UserMunicipality(Keyed, Table, tablename="user_municipality"):

@@ -38,7 +38,7 @@ from gvi.core.columns import utcnow
 from gvi.db import write_transaction
 from gvi.security.crypto import aad, get_keyring
 
-ISSUER = "GVI-tracker"
+ISSUER = "GVI-stöd"
 TOTP_DIGITS = 6
 TOTP_INTERVAL = 30
 # One step either side tolerates 30 s of clock drift or a slow typist; more

@@ -40,6 +40,7 @@ class UserCreateIn(msgspec.Struct):
     password: str
     unit_id: int | None = None
     municipality_ids: list[int] = []
+    joint_unit_ids: list[int] = []
 
 
 class UserCreatedOut(msgspec.Struct):
@@ -49,10 +50,6 @@ class UserCreatedOut(msgspec.Struct):
     totp_secret: str | None
     totp_uri: str | None
     recovery_codes: list[str]
-
-
-class VersionIn(msgspec.Struct):
-    version: int
 
 
 class UserUnitsIn(msgspec.Struct):

@@ -1,35 +1,29 @@
-"""Admin services: user accounts, the audit trail's views, and alerts.
+"""Admin services for user accounts: reading, creating and changing them.
 
 The one place that knows the queries, the access check and the audit row of
-each admin action. Every change to a user is an optimistic-locked UPDATE
+each change to a user. Every change is an optimistic-locked UPDATE
 (``WHERE id = ? AND version = ?``, ``version = version + 1``) and writes its
 audit event in the same transaction; changes that alter what a user may do
 (disabling, role, second factor, scope) raise ``session_epoch`` so the user's
 live sessions end on their next request.
 
-Admins never see case content or identities: a person appears as its code.
-
-Lockouts and unusual reading are found in the audit trail; :func:`open_alerts`
-turns the ones not yet seen into ``Alert`` rows (idempotently) before listing,
-so an admin acknowledges them like break-the-glass alerts.
+Admins never see case content or identities. The audit trail's views live in
+:mod:`gvi.admin.trail`, alerts in :mod:`gvi.admin.alerts`.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import anyio.to_thread
-from litestar.exceptions import NotFoundException
 from markupsafe import Markup
 
 from gvi.access.permissions import ROLES_NEEDING_TOTP, Permission
-from gvi.access.principal import Principal
-from gvi.access.tables import Alert, BreakGlass
+from gvi.access.principal import Principal, require
 from gvi.accounts import passwords, totp
 from gvi.accounts import services as accounts
 from gvi.accounts.qr import qr_svg
@@ -37,12 +31,13 @@ from gvi.accounts.tables import RecoveryCode, Role, User, UserMunicipality, User
 from gvi.accounts.throttle import LoginThrottle
 from gvi.audit import services as audit
 from gvi.audit.events import AuditAction
-from gvi.audit.tables import AuditEvent
+from gvi.core import failures
+from gvi.core.failures import FormErrors as FormErrors
+from gvi.core.failures import NotVisible, Refused
 from gvi.core.versioning import bump_version
-from gvi.db import write_transaction
+from gvi.db import writing
 from gvi.i18n import N_, gettext
 from gvi.municipalities.tables import Municipality, Unit
-from gvi.people.tables import Person
 
 CONFLICT_MESSAGE = N_("Någon annan har ändrat användaren under tiden. Ladda om och försök igen.")
 SELF_DISABLE_MESSAGE = N_(
@@ -51,49 +46,17 @@ SELF_DISABLE_MESSAGE = N_(
 SELF_ROLE_MESSAGE = N_("Du kan inte ändra din egen roll. Be en annan administratör om det behövs.")
 
 USERNAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]{1,63}")
-# Person codes are pseudonyms such as P-7Q4K. Anything else (a name, a personnummer
-# typed in the wrong box) is refused before it is looked up or logged.
-PERSON_CODE_PATTERN = re.compile(r"P-[0-9A-Z]{2,12}")
-
-UNUSUAL_DEFAULT_THRESHOLD = 50
-UNUSUAL_DEFAULT_DAYS = 30
-# How far back open_alerts looks for lockouts and unusual reading to raise.
-ALERT_LOOKBACK = timedelta(days=7)
-TRAIL_LIMIT = 200
-ALERT_LIMIT = 200
-
-# Serialises the alert sweep on PostgreSQL ("gvi_alrt"); SQLite's immediate
-# transaction already does.
-_PG_ALERT_LOCK = 0x6776695F616C7274
 
 
-class AdminError(Exception):
-    """A refusal a person can act on; the message is safe to show."""
+class AdminError(Refused):
+    """A refusal of an admin action a person can act on (400); safe to show."""
 
 
-class VersionConflict(AdminError):
-    """The user changed since the form was shown."""
+class VersionConflict(failures.VersionConflict, AdminError):
+    """The user changed since the form was shown (409); nothing was written."""
 
-    def __init__(self) -> None:
-        super().__init__(gettext(CONFLICT_MESSAGE))
-
-
-class FormErrors(AdminError):
-    """Input problems, one message per field."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__(" ".join(errors.values()))
-        self.errors = errors
-
-
-def _require(principal: Principal, permission: Permission) -> None:
-    # The guard already checked; this keeps a service safe when called from elsewhere.
-    if not principal.can(permission):
-        raise NotFoundException()
-
-
-def _engine() -> Any:
-    return User._meta.db
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message or gettext(CONFLICT_MESSAGE))
 
 
 # --- users: reading ------------------------------------------------------------
@@ -130,6 +93,7 @@ class UserDetail:
 class Choice:
     id: int
     label: str
+    group: str = ""  # a municipality's county
 
 
 _USER_COLUMNS = (
@@ -206,7 +170,7 @@ async def list_users(
     offset: int = 0,
 ) -> tuple[list[UserSummary], int]:
     """Accounts (archived ones left out) whose username contains *search*, by username."""
-    _require(principal, Permission.users_manage)
+    require(principal, Permission.users_manage)
     where: Any = User.archived_at.is_null()
     term = search.strip().lower()
     if term:
@@ -224,7 +188,7 @@ async def list_users(
 
 
 async def get_user(principal: Principal, user_id: int, *, throttle: LoginThrottle) -> UserDetail:
-    _require(principal, Permission.users_manage)
+    require(principal, Permission.users_manage)
     row = (
         await User.select(
             *_USER_COLUMNS,
@@ -236,7 +200,7 @@ async def get_user(principal: Principal, user_id: int, *, throttle: LoginThrottl
         .first()
     )
     if row is None:
-        raise NotFoundException()
+        raise NotVisible()
     (summary,) = await _summaries([row], throttle)
     return UserDetail(
         user=summary,
@@ -248,7 +212,7 @@ async def get_user(principal: Principal, user_id: int, *, throttle: LoginThrottl
 
 
 async def unit_choices(principal: Principal) -> list[Choice]:
-    _require(principal, Permission.users_manage)
+    require(principal, Permission.users_manage)
     rows = (
         await Unit.select(Unit.id, Unit.name, Unit.municipality.name)
         .where(Unit.archived_at.is_null() & (Unit.is_active == True))  # noqa: E712 (Piccolo needs ==)
@@ -258,13 +222,13 @@ async def unit_choices(principal: Principal) -> list[Choice]:
 
 
 async def municipality_choices(principal: Principal) -> list[Choice]:
-    _require(principal, Permission.users_manage)
+    require(principal, Permission.users_manage)
     rows = (
-        await Municipality.select(Municipality.id, Municipality.name)
+        await Municipality.select(Municipality.id, Municipality.name, Municipality.county)
         .where(Municipality.archived_at.is_null())
-        .order_by(Municipality.name)
+        .order_by(Municipality.county, Municipality.name)
     )
-    return [Choice(r["id"], r["name"]) for r in rows]
+    return [Choice(r["id"], r["name"], r["county"]) for r in rows]
 
 
 # --- users: validation -----------------------------------------------------------
@@ -319,6 +283,7 @@ class UserDraft:
     password: str
     unit_id: int | None = None
     municipality_ids: tuple[int, ...] = ()
+    joint_unit_ids: tuple[int, ...] = ()  # e.g. a joint defector unit beside the home unit
 
 
 async def create_user(
@@ -329,7 +294,7 @@ async def create_user(
     *known_errors* are problems the caller found reading the form (a tampered
     select); they are reported together with the rest, and nothing is created.
     """
-    _require(principal, Permission.users_manage)
+    require(principal, Permission.users_manage)
     errors: dict[str, str] = dict(known_errors or {})
     username = draft.username.strip().lower()
     if not USERNAME_PATTERN.fullmatch(username):
@@ -350,6 +315,9 @@ async def create_user(
     if unit_name is not None and await Unit.count().where(Unit.name == unit_name) > 1:
         errors["unit"] = gettext("Flera enheter har det namnet. Byt namn på en av dem först.")
     municipalities = await _check_municipalities(draft.municipality_ids, errors)
+    from gvi.org import services as org
+
+    joint = await org.check_joint_units(draft.joint_unit_ids, errors)
     problems = passwords.check_password_policy(
         draft.password, username=username, context_words=(display_name,)
     )
@@ -358,15 +326,20 @@ async def create_user(
     if errors or role is None:
         raise FormErrors(errors)
     try:
-        return await accounts.create_user(
-            username=username,
-            display_name=display_name,
-            role=role,
-            password=draft.password,
-            municipality_codes=[m["code"] for m in municipalities],
-            unit_name=unit_name,
-            actor=principal,
-        )
+        # One transaction: the account and its joint units, or neither.
+        async with writing():
+            new = await accounts.create_user(
+                username=username,
+                display_name=display_name,
+                role=role,
+                password=draft.password,
+                municipality_codes=[m["code"] for m in municipalities],
+                unit_name=unit_name,
+                actor=principal,
+            )
+            if joint:
+                await org.join_units(principal, new.user.id, joint, home=draft.unit_id)
+        return new
     except accounts.AccountError as exc:
         # The name was taken between the check above and the insert.
         raise FormErrors({"username": str(exc)}) from exc
@@ -381,7 +354,7 @@ async def _versioned_update(user_id: int, version: int, values: dict[Any, Any]) 
     if not await bump_version(User, user_id, version, values, live_only=True):
         if await User.exists().where((User.id == user_id) & User.archived_at.is_null()):
             raise VersionConflict()
-        raise NotFoundException()
+        raise NotVisible()
 
 
 async def _current(user_id: int) -> dict[str, Any]:
@@ -391,16 +364,16 @@ async def _current(user_id: int) -> dict[str, Any]:
         .first()
     )
     if row is None:
-        raise NotFoundException()
+        raise NotVisible()
     return row
 
 
 async def disable_user(principal: Principal, user_id: int, version: int) -> None:
     """Stop the account signing in and end its sessions at once."""
-    _require(principal, Permission.users_manage)
+    require(principal, Permission.users_manage)
     if user_id == principal.user_id:
         raise AdminError(gettext(SELF_DISABLE_MESSAGE))
-    async with write_transaction(_engine()):
+    async with writing():
         await _versioned_update(
             user_id, version, {User.is_active: False, User.session_epoch: User.session_epoch + 1}
         )
@@ -408,16 +381,16 @@ async def disable_user(principal: Principal, user_id: int, version: int) -> None
 
 
 async def enable_user(principal: Principal, user_id: int, version: int) -> None:
-    _require(principal, Permission.users_manage)
-    async with write_transaction(_engine()):
+    require(principal, Permission.users_manage)
+    async with writing():
         await _versioned_update(user_id, version, {User.is_active: True})
         await record_user_event(principal, AuditAction.user_enable, user_id)
 
 
 async def end_sessions(principal: Principal, user_id: int, version: int) -> None:
     """Sign the user out everywhere (their next request goes to the login page)."""
-    _require(principal, Permission.users_manage)
-    async with write_transaction(_engine()):
+    require(principal, Permission.users_manage)
+    async with writing():
         await _versioned_update(user_id, version, {User.session_epoch: User.session_epoch + 1})
         await record_user_event(
             principal, AuditAction.auth_logout_everywhere, user_id, sessions_ended=True
@@ -428,8 +401,8 @@ async def unlock_user(
     principal: Principal, user_id: int, version: int, *, throttle: LoginThrottle
 ) -> None:
     """Lift a sign-in lockout: the throttle forgets the account, the counters reset."""
-    _require(principal, Permission.users_manage)
-    async with write_transaction(_engine()):
+    require(principal, Permission.users_manage)
+    async with writing():
         current = await _current(user_id)
         await _versioned_update(user_id, version, {User.failed_logins: 0, User.locked_until: None})
         # Inside the transaction: if the store refuses, the row and its audit event roll back.
@@ -486,12 +459,12 @@ def _second_factor_values(user_id: int, factor: SecondFactor) -> dict[Any, Any]:
 
 async def reset_second_factor(principal: Principal, user_id: int, version: int) -> SecondFactor:
     """A new TOTP secret and recovery codes; the old ones stop working, sessions end."""
-    _require(principal, Permission.users_manage)
+    require(principal, Permission.users_manage)
     current = await _current(user_id)
     if current["version"] != version:
         raise VersionConflict()
     factor, hashes = await _new_second_factor(current["username"])
-    async with write_transaction(_engine()):
+    async with writing():
         await _versioned_update(
             user_id,
             version,
@@ -512,7 +485,7 @@ async def change_role(
 ) -> SecondFactor | None:
     """Give the user another role; their sessions end. A role that needs a second
     factor, for a user without one, enrols one (returned, to be shown once)."""
-    _require(principal, Permission.users_manage)
+    require(principal, Permission.users_manage)
     try:
         new_role = Role(role)
     except ValueError:
@@ -534,7 +507,7 @@ async def change_role(
     }
     if factor is not None:
         values.update(_second_factor_values(user_id, factor))
-    async with write_transaction(_engine()):
+    async with writing():
         await _versioned_update(user_id, version, values)
         await record_user_event(
             principal,
@@ -566,7 +539,7 @@ async def update_user(
     sessions; returns whether it did."""
     from gvi.org import services as org
 
-    _require(principal, Permission.users_manage)
+    require(principal, Permission.users_manage)
     errors: dict[str, str] = {}
     name = _clean_display_name(display_name, errors)
     current_unit = (await _current(user_id))["unit"]
@@ -582,7 +555,7 @@ async def update_user(
     if errors:
         raise FormErrors(errors)
     wanted = {m["id"] for m in municipalities}
-    async with write_transaction(_engine()):
+    async with writing():
         current = await _current(user_id)
         held = {
             r["municipality"]
@@ -633,369 +606,3 @@ async def record_user_event(
     await audit.record(
         action, actor=principal, target_type="user", target_id=user_id, details=details
     )
-
-
-# --- the audit trail's views -------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class TrailRow:
-    seq: int
-    occurred_at: datetime
-    actor_username: str
-    action: str
-    target_type: str
-    target_id: str
-    person_code: str | None
-
-
-async def _person_codes(ids: Iterable[int | None]) -> dict[int, str]:
-    wanted = sorted({i for i in ids if i is not None})
-    if not wanted:
-        return {}
-    rows = await Person.select(Person.id, Person.code).where(Person.id.is_in(wanted))
-    return {r["id"]: r["code"] for r in rows}
-
-
-async def _trail_rows(entries: Sequence[audit.AuditEntry]) -> list[TrailRow]:
-    codes = await _person_codes(e.person_id for e in entries)
-    return [
-        TrailRow(
-            seq=e.seq,
-            occurred_at=e.occurred_at,
-            actor_username=e.actor_username,
-            action=e.action,
-            target_type=e.target_type,
-            target_id=e.target_id,
-            person_code=codes.get(e.person_id) if e.person_id is not None else None,
-        )
-        for e in entries
-    ]
-
-
-def clean_person_code(code: str) -> str:
-    """The code in canonical form; FormErrors if it does not look like a person code."""
-    cleaned = code.strip().upper()
-    if not PERSON_CODE_PATTERN.fullmatch(cleaned):
-        raise FormErrors(
-            {
-                "code": gettext(
-                    "Skriv en personkod, till exempel P-7Q4K. "
-                    "Skriv aldrig namn eller personnummer här."
-                )
-            }
-        )
-    return cleaned
-
-
-async def person_trail(principal: Principal, code: str) -> list[TrailRow] | None:
-    """Everyone who read or changed the person with this code, newest first; None
-    when no person has the code. The person's identity is never looked at."""
-    _require(principal, Permission.audit_read)
-    cleaned = clean_person_code(code)
-    async with write_transaction(_engine()):
-        person = await Person.select(Person.id).where(Person.code == cleaned).first()
-        if person is None:
-            await audit.record(
-                AuditAction.audit_read,
-                actor=principal,
-                target_type="person",
-                details={"view": "person_trail", "found": False},
-            )
-            return None
-        person_id: int = person["id"]
-        entries = await audit.who_accessed_person(person_id, limit=TRAIL_LIMIT)
-        # Looking at who worked with a person is itself a look at that person.
-        await audit.record(
-            AuditAction.audit_read,
-            actor=principal,
-            target_type="person",
-            target_id=person_id,
-            person_id=person_id,
-            details={"view": "person_trail", "rows": len(entries)},
-        )
-    return await _trail_rows(entries)
-
-
-async def user_reads(principal: Principal, username: str) -> list[TrailRow] | None:
-    """The person-level reads of the user with this username, newest first; None if
-    there is no such user."""
-    _require(principal, Permission.audit_read)
-    name = username.strip().lower()
-    if not name:
-        raise FormErrors({"username": gettext("Skriv ett användarnamn.")})
-    async with write_transaction(_engine()):
-        user = await User.select(User.id).where(User.username == name).first()
-        if user is None:
-            await audit.record(
-                AuditAction.audit_read,
-                actor=principal,
-                target_type="user",
-                details={"view": "user_reads", "found": False},
-            )
-            return None
-        entries = await audit.what_user_read(user["id"], limit=TRAIL_LIMIT)
-        await audit.record(
-            AuditAction.audit_read,
-            actor=principal,
-            target_type="user",
-            target_id=user["id"],
-            details={"view": "user_reads", "rows": len(entries)},
-        )
-    return await _trail_rows(entries)
-
-
-async def unusual(
-    principal: Principal,
-    *,
-    threshold: int = UNUSUAL_DEFAULT_THRESHOLD,
-    days: int = UNUSUAL_DEFAULT_DAYS,
-) -> list[audit.UnusualReading]:
-    """Users who read more than *threshold* distinct persons in one hour, in the
-    last *days* days."""
-    _require(principal, Permission.audit_read)
-    errors: dict[str, str] = {}
-    if not 1 <= threshold <= 100_000:
-        errors["threshold"] = gettext("Ange ett gränsvärde mellan 1 och 100 000.")
-    if not 1 <= days <= 3660:
-        errors["days"] = gettext("Ange ett antal dagar mellan 1 och 3 660.")
-    if errors:
-        raise FormErrors(errors)
-    since = datetime.now(tz=UTC) - timedelta(days=days)
-    async with write_transaction(_engine()):
-        rows = await audit.unusual_reading(threshold, since=since)
-        await audit.record(
-            AuditAction.audit_read,
-            actor=principal,
-            target_type="audit",
-            details={"view": "unusual", "threshold": threshold, "days": days, "rows": len(rows)},
-        )
-    return rows
-
-
-async def verify_chain(principal: Principal) -> audit.VerifyResult:
-    """Walk the whole hash chain; the check itself is recorded."""
-    _require(principal, Permission.audit_read)
-    result = await audit.verify()
-    await audit.record(
-        AuditAction.audit_verify,
-        actor=principal,
-        target_type="audit",
-        details={
-            "ok": result.ok,
-            "checked": result.checked,
-            "problems": len(result.problems),
-            "first_broken_seq": result.first_broken_seq,
-        },
-    )
-    return result
-
-
-# --- alerts --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class AlertView:
-    id: int
-    kind: str
-    raised_at: datetime
-    username: str | None
-    display_name: str | None
-    actor_id: int | None = None
-    person_code: str | None = None
-    reason: str | None = None
-    granted_at: datetime | None = None
-    expires_at: datetime | None = None
-    persons: int | None = None
-    threshold: int | None = None
-    lock_by: str | None = None
-    lock_seconds: int | None = None
-
-
-def _details(value: Any) -> dict[str, Any]:
-    if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except ValueError:
-            return {}
-    return value if isinstance(value, dict) else {}
-
-
-async def _existing_users(ids: Iterable[int | None]) -> set[int]:
-    wanted = sorted({i for i in ids if i is not None})
-    if not wanted:
-        return set()
-    return {r["id"] for r in await User.select(User.id).where(User.id.is_in(wanted))}
-
-
-async def _raise_pending_alerts(now: datetime) -> None:
-    """Turn lockouts and unusual reading of the last ALERT_LOOKBACK into Alert rows,
-    once each; the caller holds a write transaction."""
-    if Alert._meta.db.engine_type == "postgres":
-        await Alert.raw("SELECT pg_advisory_xact_lock({})", _PG_ALERT_LOCK)
-    since = now - ALERT_LOOKBACK
-    # Unusual-reading alerts are stamped with the start of their hour, before `since`.
-    known_since = since - timedelta(hours=1)
-    lockouts = (
-        await AuditEvent.select(
-            AuditEvent.seq, AuditEvent.occurred_at, AuditEvent.actor_id, AuditEvent.details
-        )
-        .where(
-            (AuditEvent.action == str(AuditAction.auth_lockout)) & (AuditEvent.occurred_at >= since)
-        )
-        .order_by(AuditEvent.seq)
-    )
-    heavy = await audit.unusual_reading(UNUSUAL_DEFAULT_THRESHOLD, since=since)
-    if not lockouts and not heavy:
-        return
-    known = await Alert.select(Alert.kind, Alert.details).where(
-        Alert.kind.is_in([Alert.Kind.lockout, Alert.Kind.unusual_reading])
-        & (Alert.raised_at >= known_since)
-    )
-    seen_seqs: set[Any] = set()
-    seen_hours: set[tuple[Any, Any]] = set()
-    for row in known:
-        details = _details(row["details"])
-        if row["kind"] == Alert.Kind.lockout:
-            seen_seqs.add(details.get("audit_seq"))
-        else:
-            seen_hours.add((details.get("actor_id"), details.get("hour")))
-    users = await _existing_users([e["actor_id"] for e in lockouts] + [h.actor_id for h in heavy])
-    new: list[Alert] = []
-    for event in lockouts:
-        if event["seq"] in seen_seqs:
-            continue
-        details = _details(event["details"])
-        actor = event["actor_id"]
-        new.append(
-            Alert(
-                kind=Alert.Kind.lockout,
-                raised_at=event["occurred_at"],
-                subject_user=actor if actor in users else None,
-                details={
-                    "audit_seq": event["seq"],
-                    "actor_id": actor,
-                    "by": details.get("by"),
-                    "seconds": details.get("seconds"),
-                },
-            )
-        )
-    for reading in heavy:
-        hour = reading.hour.isoformat()
-        if (reading.actor_id, hour) in seen_hours:
-            continue
-        new.append(
-            Alert(
-                kind=Alert.Kind.unusual_reading,
-                raised_at=reading.hour,
-                subject_user=reading.actor_id if reading.actor_id in users else None,
-                details={
-                    "actor_id": reading.actor_id,
-                    "hour": hour,
-                    "persons": reading.persons,
-                    "threshold": UNUSUAL_DEFAULT_THRESHOLD,
-                },
-            )
-        )
-    if new:
-        await Alert.insert(*new)
-
-
-async def open_alerts(principal: Principal, kind: str = "") -> list[AlertView]:
-    """Unacknowledged alerts, newest first (after raising any pending ones), the
-    newest ALERT_LIMIT of them; *kind* keeps one kind."""
-    _require(principal, Permission.alerts_read)
-    where: Any = Alert.acknowledged_at.is_null()
-    if kind:
-        where &= Alert.kind == kind
-    async with write_transaction(_engine()):
-        await _raise_pending_alerts(datetime.now(tz=UTC))
-        rows = (
-            await Alert.select(
-                Alert.id,
-                Alert.kind,
-                Alert.raised_at,
-                Alert.subject_user,
-                Alert.subject_user.username,
-                Alert.subject_user.display_name,
-                Alert.details,
-            )
-            .where(where)
-            .order_by(Alert.raised_at, ascending=False)
-            .order_by(Alert.id, ascending=False)
-            .limit(ALERT_LIMIT)
-        )
-        details = {r["id"]: _details(r["details"]) for r in rows}
-        grant_ids = sorted(
-            {d["grant_id"] for d in details.values() if isinstance(d.get("grant_id"), int)}
-        )
-        grants = {
-            g["id"]: g
-            for g in (
-                await BreakGlass.select(
-                    BreakGlass.id,
-                    BreakGlass.person,
-                    BreakGlass.reason,
-                    BreakGlass.granted_at,
-                    BreakGlass.expires_at,
-                ).where(BreakGlass.id.is_in(grant_ids))
-                if grant_ids
-                else []
-            )
-        }
-        codes = await _person_codes(g["person"] for g in grants.values())
-        await audit.record(
-            AuditAction.audit_read,
-            actor=principal,
-            target_type="alert",
-            details={"view": "alerts", "rows": len(rows)},
-        )
-    result = []
-    for row in rows:
-        d = details[row["id"]]
-        grant = grants.get(d.get("grant_id")) if row["kind"] == Alert.Kind.break_glass else None
-        result.append(
-            AlertView(
-                id=row["id"],
-                kind=row["kind"],
-                raised_at=row["raised_at"],
-                username=row["subject_user.username"],
-                display_name=row["subject_user.display_name"],
-                actor_id=d.get("actor_id") if isinstance(d.get("actor_id"), int) else None,
-                person_code=codes.get(grant["person"]) if grant else None,
-                reason=grant["reason"] if grant else None,
-                granted_at=grant["granted_at"] if grant else None,
-                expires_at=grant["expires_at"] if grant else None,
-                persons=d.get("persons") if isinstance(d.get("persons"), int) else None,
-                threshold=d.get("threshold") if isinstance(d.get("threshold"), int) else None,
-                lock_by=str(d["by"]) if d.get("by") else None,
-                lock_seconds=d.get("seconds") if isinstance(d.get("seconds"), int) else None,
-            )
-        )
-    return result
-
-
-async def acknowledge_alert(principal: Principal, alert_id: int) -> bool:
-    """Mark an alert as seen; False if someone already had (nothing changes then)."""
-    _require(principal, Permission.alerts_read)
-    async with write_transaction(_engine()):
-        row = await Alert.select(Alert.kind).where(Alert.id == alert_id).first()
-        if row is None:
-            raise NotFoundException()
-        changed = (
-            await Alert.update(
-                {Alert.acknowledged_by: principal.user_id, Alert.acknowledged_at: datetime.now(UTC)}
-            )
-            .where((Alert.id == alert_id) & Alert.acknowledged_at.is_null())
-            .returning(Alert.id)
-        )
-        if not changed:
-            return False
-        await audit.record(
-            AuditAction.alert_acknowledge,
-            actor=principal,
-            target_type="alert",
-            target_id=alert_id,
-            details={"kind": row["kind"]},
-        )
-    return True

@@ -87,6 +87,9 @@ class AuditAction(StrEnum):
     auth_recovery_code_used = "auth:recovery_code_used"
     auth_password_changed = "auth:password_changed"  # noqa: S105 - an event tag, not a secret
     session_rotated = "session:rotated"
+    # An account's first sign-in through the identity provider links it (gvi/oidc).
+    auth_oidc_linked = "auth:oidc_linked"
+    auth_oidc_unlinked = "auth:oidc_unlinked"  # `gvi oidc-unlink`: the next sign-in links anew
 
     # Administration.
     user_create = "user:create"
@@ -103,6 +106,7 @@ class AuditAction(StrEnum):
     org_unit_create = "org:unit:create"
     org_unit_update = "org:unit:update"
     org_unit_deactivate = "org:unit:deactivate"
+    org_unit_reactivate = "org:unit:reactivate"
     org_unit_deactivate_refused = "org:unit:deactivate_refused"  # open cases: ids and count only
     org_municipalities_sync = "org:municipalities:sync"  # `gvi migrate` loading SCB's list
 
@@ -113,6 +117,18 @@ class AuditAction(StrEnum):
     # Retention (gallring): what was deleted or anonymised, and when.
     retention_dry_run = "retention:dry_run"
     retention_apply = "retention:apply"
+
+    # API tokens, service accounts and calendar feeds (gvi/tokens): ids only, never the secret.
+    service_account_create = "service_account:create"
+    api_token_create = "api_token:create"  # noqa: S105 - an event tag, not a secret
+    api_token_revoke = "api_token:revoke"  # noqa: S105 - an event tag, not a secret
+    calendar_feed_create = "calendar_feed:create"
+    calendar_feed_revoke = "calendar_feed:revoke"
+
+    # The daily digest (gvi/notify): one row per mail sent (the number of items, no
+    # content); a user's own digest settings (configured: an address is set; opt-out).
+    digest_send = "digest:send"
+    digest_settings_update = "digest:settings:update"
 
 
 A = AuditAction

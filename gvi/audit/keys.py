@@ -30,6 +30,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PublicKey,
 )
 
+from gvi.security.crypto import KeySet, new_key_line
 from gvi.settings import Settings, get_settings
 
 _BLOCK = 64  # SHA-256's block size: HMAC pads the key to it
@@ -60,22 +61,9 @@ def _parse(text: str, what: str) -> list[tuple[str, bytes]]:
     return keys
 
 
-def new_key_line(key_id: str) -> str:
-    return f"{key_id}:{base64.b64encode(os.urandom(32)).decode()}"
-
-
 @dataclass(frozen=True)
-class ChainKeys:
+class ChainKeys(KeySet):
     """The HMAC keys of the chain; the first is the one new rows use."""
-
-    keys: tuple[tuple[str, bytes], ...]
-
-    @property
-    def active_id(self) -> str:
-        return self.keys[0][0]
-
-    def key(self, key_id: str) -> bytes | None:
-        return next((k for i, k in self.keys if i == key_id), None)
 
     def mac(self, key_id: str, text: str) -> str | None:
         """HMAC-SHA-256 of *text* as hex; None when *key_id* is not configured."""

@@ -1,15 +1,15 @@
-"""Form bodies of the call-in and custom-notification pages.
+"""Form bodies of the call-in pages.
 
-Every field arrives as text and is read by the helpers of
-:mod:`gvi.incidents.forms` (the operations pages share them), so a tampered or
-mistyped value gives a field error, never a crash.
+Every field arrives as text and is read by the helpers of :mod:`gvi.core.forms`,
+so a tampered or mistyped value gives a field error, never a crash.
 """
 
 from __future__ import annotations
 
 import msgspec
 
-from gvi.i18n import N_
+from gvi.core.batch import SelectionForm
+from gvi.i18n import N_, gettext
 
 MAX_PROMISES = 20
 PROMISE_MAX = 1000
@@ -18,6 +18,9 @@ OVERRIDE_MESSAGE = N_(
     "Skriv varför inbjudan ändå ska göras (minst 10 tecken), eller ta bort de grupper "
     "varningen gäller."
 )
+
+
+PICK_MESSAGE = N_("Välj personer i listan.")
 
 
 def as_list(values: list[str] | str) -> list[str]:
@@ -67,20 +70,28 @@ class InvitationStatusForm(msgspec.Struct):
     status: str = ""
 
 
-class NotificationForm(msgspec.Struct):
-    code: str = ""
-    delivered_on: str = ""
-    delivered_by: str = ""
-    outcome: str = ""
-    offer_made: str = ""
-    follow_up_days: str = "7"
-    call_in: str = ""
+class AttendanceBulkForm(SelectionForm):
+    """The attendance page's bulk bar: "all" (Alla närvarande) or the ticked ones."""
+
+    scope: str = ""
 
 
-class OutcomeForm(msgspec.Struct):
-    version: str = ""
-    outcome: str = ""
-    delivered_on: str = ""
-    delivered_by: str = ""
-    offer_made: str = ""
-    follow_up_days: str = "7"
+class RemoveSelectedForm(SelectionForm):
+    """ "Ta bort valda" under the invitation list, with its confirmation box."""
+
+    confirm: str = ""
+
+
+def invite_picks(values: list[str] | str) -> tuple[list[tuple[int, int]], dict[str, str]]:
+    """The invite form's "group id:person id" values; a tampered one refuses them all."""
+    picks: list[tuple[int, int]] = []
+    for value in as_list(values):
+        group, _, person = value.partition(":")
+        if not (group.isascii() and group.isdigit() and person.isascii() and person.isdigit()):
+            return [], {"person": gettext(PICK_MESSAGE)}
+        picks.append((int(group), int(person)))
+    return picks, {}
+
+
+def group_ids(values: list[str] | str | None) -> list[int]:
+    return [int(v) for v in as_list(values or []) if v.strip().isascii() and v.strip().isdigit()]

@@ -15,11 +15,13 @@ from datetime import UTC, datetime
 
 from icalendar import Calendar, Event
 
+from gvi.core.clock import STOCKHOLM
 from gvi.core.text import strip_for_xml
-from gvi.incidents.forms import STOCKHOLM
 
-PRODID = "-//Sluta skjut//GVI-stod//SV"
-UID_DOMAIN = "gvi-tracker.invalid"  # a UID needs a domain; ours names no host
+PRODID = "-//Sluta skjut//GVI-stöd//SV"
+# A UID needs a domain: the installation's host name (GVI_PUBLIC_HOST, else the
+# first of GVI_ALLOWED_HOSTS; Settings.host_name), the same as the calendar
+# feed's (gvi/tokens/feed.py), so a calendar holding both sees one event.
 
 
 @dataclass(frozen=True)
@@ -34,18 +36,18 @@ class CallInEvent:
     cancelled: bool = False
 
 
-def uid(call_in_id: int) -> str:
-    return f"call-in-{call_in_id}@{UID_DOMAIN}"
+def uid(call_in_id: int, domain: str) -> str:
+    return f"call-in-{call_in_id}@{domain}"
 
 
-def callin_calendar(event: CallInEvent, *, now: datetime | None = None) -> bytes:
+def callin_calendar(event: CallInEvent, *, uid_domain: str, now: datetime | None = None) -> bytes:
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
     ev = Event()
-    ev.add("uid", uid(event.id))
+    ev.add("uid", uid(event.id, uid_domain))
     ev.add("dtstamp", (now or datetime.now(tz=UTC)).astimezone(UTC))
     ev.add("dtstart", event.starts_at.astimezone(STOCKHOLM))
     ev.add("dtend", event.ends_at.astimezone(STOCKHOLM))

@@ -1,9 +1,9 @@
-"""API shapes for call-ins (/api/v1/callins) and custom notifications
-(/api/v1/notifications). People appear by pseudonymous code only."""
+"""API shapes for call-ins (/api/v1/callins). People appear by pseudonymous code
+only."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 import msgspec
 
@@ -103,18 +103,6 @@ class CallInIn(msgspec.Struct):
     promises: list[str] = []
 
 
-class CallInUpdateIn(msgspec.Struct):
-    version: int
-    title: str
-    starts_at: datetime
-    ends_at: datetime
-    venue: str
-    municipality_id: int
-    capacity: int = 20
-    message: str = ""
-    promises: list[str] = []
-
-
 class StatusIn(msgspec.Struct):
     version: int
     status: str
@@ -157,59 +145,3 @@ class PlannerOut(msgspec.Struct):
 
     reach: list[ReachOut]
     warnings: list[WarningOut]
-
-
-class CreatedOut(msgspec.Struct):
-    id: int
-
-
-class NotificationOut(msgspec.Struct):
-    id: int
-    person_id: int
-    person_code: str
-    municipality: str
-    delivered_on: date
-    delivered_by: str
-    outcome: str
-    follow_up_due: date | None
-
-
-class NotificationPage(msgspec.Struct):
-    items: list[NotificationOut]
-    total: int
-    page: int
-    page_size: int
-
-
-class NotificationDetailOut(msgspec.Struct):
-    id: int
-    version: int
-    person_id: int
-    person_code: str
-    municipality: str
-    delivered_on: date
-    delivered_by: str
-    outcome: str
-    offer_made: str
-    follow_up_due: date | None
-    task_ids: list[int]
-
-
-class NotificationIn(msgspec.Struct):
-    person_code: str
-    delivered_on: date
-    delivered_by: str
-    outcome: str
-    offer_made: str = ""
-    follow_up_days: int = 7
-    # The held call-in whose message and promises the notification carries.
-    call_in_id: int | None = None
-
-
-class OutcomeIn(msgspec.Struct):
-    version: int
-    outcome: str
-    delivered_on: date
-    delivered_by: str
-    offer_made: str = ""
-    follow_up_days: int = 7

@@ -14,7 +14,7 @@ import secrets
 from typing import Any
 
 import asyncpg
-from litestar import MediaType, Request, Response
+from litestar import Request, Response
 from litestar.exceptions import (
     HTTPException,
     NotAuthorizedException,
@@ -25,14 +25,63 @@ from litestar.exceptions import (
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
+from gvi.core.failures import FormErrors, NotVisible, Refused, VersionConflict, field_detail
 from gvi.core.hygiene import ControlCharactersRefused
-from gvi.core.paging import MAX_PAGE, PAGE_PARAMETERS, PAGE_TOO_FAR
-from gvi.core.web import wants_json
+from gvi.core.paging import (
+    MAX_PAGE,
+    MAX_PAGE_SIZE,
+    PAGE_PARAMETERS,
+    PAGE_SIZE_TOO_BIG,
+    PAGE_TOO_FAR,
+    SIZE_PARAMETERS,
+)
+from gvi.core.web import refusal_status, wants_json
 from gvi.i18n import N_, gettext
 
 log = logging.getLogger("gvi.errors")
 
 NOT_FOUND_DETAIL = N_("Hittades inte")
+
+PROBLEM_JSON = "application/problem+json"
+
+TITLES = {
+    400: N_("Felaktig begäran"),
+    401: N_("Inte inloggad"),
+    403: N_("Inte tillåtet"),
+    404: N_("Hittades inte"),
+    405: N_("Metoden stöds inte"),
+    409: N_("Konflikt"),
+    412: N_("Uppgifterna har ändrats"),
+    413: N_("För stor begäran"),
+    428: N_("Version saknas"),
+    429: N_("För många anrop"),
+    500: N_("Tekniskt fel"),
+}
+
+
+def problem(
+    status: int,
+    detail: str,
+    *,
+    errors: list[dict[str, str]] | None = None,
+    extra: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response[Any]:
+    """The one error body of the JSON API: problem details (RFC 9457) in the
+    request's language, with ``errors: [{field, message}]`` when fields are at
+    fault. ``status_code`` repeats ``status`` for clients of the first release."""
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": gettext(TITLES.get(status, TITLES[400] if status < 500 else TITLES[500])),
+        "status": status,
+        "status_code": status,
+        "detail": detail,
+    }
+    if errors is not None:
+        body["errors"] = errors
+    # Structured facts a client can act on (e.g. the references of open cases).
+    body.update({k: v for k, v in (extra or {}).items() if k not in body})
+    return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
 def _html(request: Request[Any, Any, Any], status: int, title: str, message: str) -> Template:
@@ -51,11 +100,7 @@ def _html(request: Request[Any, Any, Any], status: int, title: str, message: str
 
 def not_found(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     if wants_json(request):
-        return Response(
-            {"status_code": 404, "detail": gettext(NOT_FOUND_DETAIL)},
-            status_code=404,
-            media_type=MediaType.JSON,
-        )
+        return problem(404, gettext(NOT_FOUND_DETAIL))
     return _html(
         request,
         404,
@@ -66,11 +111,7 @@ def not_found(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
 
 def not_authorized(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     if wants_json(request):
-        return Response(
-            {"status_code": 401, "detail": gettext("Logga in för att fortsätta.")},
-            status_code=401,
-            media_type=MediaType.JSON,
-        )
+        return problem(401, gettext("Logga in för att fortsätta."))
     redirect: Response[Any] = Redirect(path="/login", status_code=303)
     return redirect
 
@@ -80,7 +121,7 @@ def permission_denied(request: Request[Any, Any, Any], exc: Exception) -> Respon
         str(exc.detail) if isinstance(exc, HTTPException) else gettext("Åtgärden är inte tillåten.")
     )
     if wants_json(request):
-        return Response({"status_code": 403, "detail": detail}, status_code=403)
+        return problem(403, detail)
     return _html(request, 403, gettext("Åtgärden stoppades"), detail)
 
 
@@ -96,14 +137,34 @@ def validation_error(request: Request[Any, Any, Any], exc: Exception) -> Respons
     detail = gettext("Uppgifterna kunde inte tas emot: kontrollera fälten.")
     if isinstance(exc, ControlCharactersRefused):
         detail = str(exc.detail)
-    if any(e["field"] in PAGE_PARAMETERS for e in errors):
-        detail = gettext(PAGE_TOO_FAR) % {"max": MAX_PAGE}
-        for e in errors:
-            if e["field"] in PAGE_PARAMETERS:
-                e["message"] = detail
+    for fields, message in (
+        (PAGE_PARAMETERS, gettext(PAGE_TOO_FAR) % {"max": MAX_PAGE}),
+        (SIZE_PARAMETERS, gettext(PAGE_SIZE_TOO_BIG) % {"max": MAX_PAGE_SIZE}),
+    ):
+        if any(e["field"] in fields for e in errors):
+            detail = message
+            for e in errors:
+                if e["field"] in fields:
+                    e["message"] = message
     if wants_json(request):
-        return Response({"status_code": 400, "detail": detail, "errors": errors}, status_code=400)
+        return problem(400, detail, errors=errors)
     return _html(request, 400, gettext("Felaktiga uppgifter"), detail)
+
+
+def refused(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """A refusal no handler turned into a re-rendered form: the API gets 400/409
+    with the fields named, a page gets the message. A version conflict on a
+    request that named its version in ``If-Match`` is 412 (gvi/core/rest.py)."""
+    assert isinstance(exc, Refused)
+    status = refusal_status(exc)
+    if wants_json(request):
+        if isinstance(exc, VersionConflict) and request.headers.get("if-match"):
+            status = 412
+        if isinstance(exc, FormErrors):
+            fields = [{"field": k, "message": m} for k, m in exc.errors.items()]
+            return problem(status, field_detail(exc.errors), errors=fields)
+        return problem(status, str(exc))
+    return _html(request, status, gettext("Det gick inte att spara"), str(exc))
 
 
 def refused_value(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
@@ -121,11 +182,8 @@ def refused_value(request: Request[Any, Any, Any], exc: Exception) -> Response[A
 def http_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     assert isinstance(exc, HTTPException)
     if wants_json(request):
-        body: dict[str, Any] = {"status_code": exc.status_code, "detail": exc.detail}
-        # Structured facts a client can act on (e.g. the references of open cases).
-        if isinstance(exc.extra, dict):
-            body.update({k: v for k, v in exc.extra.items() if k not in body})
-        return Response(body, status_code=exc.status_code, headers=exc.headers)
+        extra = exc.extra if isinstance(exc.extra, dict) else None
+        return problem(exc.status_code, exc.detail, extra=extra, headers=exc.headers)
     return _html(request, exc.status_code, gettext("Något gick fel"), exc.detail)
 
 
@@ -145,15 +203,14 @@ def server_error(request: Request[Any, Any, Any], exc: Exception) -> Response[An
         "till den som förvaltar systemet."
     ) % {"error_id": error_id}
     if wants_json(request):
-        return Response(
-            {"status_code": 500, "detail": message, "error_id": error_id},
-            status_code=HTTP_500_INTERNAL_SERVER_ERROR,
-        )
+        return problem(HTTP_500_INTERNAL_SERVER_ERROR, message, extra={"error_id": error_id})
     return _html(request, 500, gettext("Tekniskt fel"), message)
 
 
 EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
     NotFoundException: not_found,
+    NotVisible: not_found,
+    Refused: refused,
     404: not_found,
     NotAuthorizedException: not_authorized,
     PermissionDeniedException: permission_denied,

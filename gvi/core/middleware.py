@@ -10,6 +10,8 @@ from __future__ import annotations
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Receive, Scope, Send
 
+from gvi import i18n
+
 
 class HTTPMiddleware:
     """Subclasses implement :meth:`handle`; other scope types pass straight through."""
@@ -27,3 +29,21 @@ class HTTPMiddleware:
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         raise NotImplementedError
+
+
+class LanguageMiddleware(HTTPMiddleware):
+    """Sets the request's language; runs after the session middleware."""
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        session = scope["state"].get("gvi_session")
+        session_language = session.get("lang") if session is not None else None
+        accept = ""
+        for key, value in scope["headers"]:
+            if key == b"accept-language":
+                accept = value.decode("latin-1")
+                break
+        token = i18n.enter_language(i18n.pick_language(session_language, accept))
+        try:
+            await next_app(scope, receive, send)
+        finally:
+            i18n.leave_language(token)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from gvi.core.failures import VersionConflict
+
 
 async def bump_version(
     table: Any, row_id: int, version: int, values: dict[Any, Any], *, live_only: bool = False
@@ -21,3 +23,18 @@ async def bump_version(
         .returning(table.id)
     )
     return bool(changed)
+
+
+async def versioned_update(
+    table: Any,
+    row_id: int,
+    version: int,
+    values: dict[Any, Any],
+    *,
+    live_only: bool = False,
+    conflict: str | None = None,
+) -> None:
+    """:func:`bump_version`, raising :class:`~gvi.core.failures.VersionConflict`
+    (with *conflict* as its message, if given) when the row moved on or is gone."""
+    if not await bump_version(table, row_id, version, values, live_only=live_only):
+        raise VersionConflict(conflict)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import inspect
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
 
 from litestar import Request
@@ -10,10 +11,16 @@ from litestar.connection import ASGIConnection
 from litestar.response import Redirect, Template
 
 from gvi.access.principal import Principal
+from gvi.core.failures import FormErrors, Refused, VersionConflict
+from gvi.core.forms import CONFIRM_MESSAGE
+from gvi.core.operations import LABELS, TEMPLATE_HELPERS
+from gvi.core.paging import pages_count
 from gvi.i18n import gettext
 from gvi.security.sessions import get_session
+from gvi.settings import Settings, get_settings
 
 K = TypeVar("K")
+R = TypeVar("R")
 
 
 def client_ip(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
@@ -23,6 +30,12 @@ def client_ip(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
 
 def user_agent(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
     return connection.headers.get("user-agent", "")[:255]
+
+
+def app_settings(connection: ASGIConnection[Any, Any, Any, Any]) -> Settings:
+    """The settings the app was built with (``create_app(settings)``), else the environment's."""
+    settings = getattr(connection.app.state, "settings", None)
+    return settings if isinstance(settings, Settings) else get_settings()
 
 
 def wants_json(connection: ASGIConnection[Any, Any, Any, Any]) -> bool:
@@ -65,3 +78,101 @@ def redirect_with_flash(
 def principal_of(request: Request[Any, Any, Any]) -> Principal | None:
     principal: Principal | None = getattr(request.state, "principal", None)
     return principal
+
+
+def refusal_status(exc: Refused) -> int:
+    """The status a re-rendered form answers with: 409 for a conflict, else 400."""
+    return 409 if isinstance(exc, VersionConflict) else 400
+
+
+def refusal_view(exc: Refused, prefix: str = "") -> dict[str, Any]:
+    """A refusal as the keyword arguments of a page that re-renders its form:
+    ``errors`` per field (named ``prefix`` + field, for one form among several on a
+    page) or the ``error`` message, and the ``status_code`` (409 for a conflict)."""
+    if isinstance(exc, FormErrors):
+        errors = {f"{prefix}{key}": message for key, message in exc.errors.items()}
+        return {"errors": errors, "error": None, "status_code": refusal_status(exc)}
+    return {"errors": {}, "error": str(exc), "status_code": refusal_status(exc)}
+
+
+def unconfirmed(field: str) -> dict[str, Any]:
+    """The keyword arguments of a page re-rendered because the confirmation box of
+    ``field`` was not ticked (400, the message at ``field.confirm``)."""
+    return {"errors": {f"{field}.confirm": gettext(CONFIRM_MESSAGE)}, "status_code": 400}
+
+
+async def submit(
+    request: Request[Any, Any, Any],
+    action: Awaitable[R],
+    *,
+    rerender: Callable[[Refused, int], Template | Awaitable[Template]],
+    to: str | Callable[[R], str | Awaitable[str]],
+    flash: str | Callable[[R], str],
+) -> Template | Redirect:
+    """The one edit/create pattern of the pages: run the service; a refusal
+    re-renders the form (what was typed kept, 400, or 409 for a conflict; the
+    re-render may read the database); success redirects with a flash message
+    (POST → redirect → GET)."""
+    try:
+        result = await action
+    except Refused as exc:
+        shown = rerender(exc, refusal_status(exc))
+        page_again: Template = await shown if inspect.isawaitable(shown) else shown
+        return page_again
+    target = to(result) if callable(to) else to
+    if inspect.isawaitable(target):
+        target = await target
+    message = flash(result) if callable(flash) else flash
+    return redirect_with_flash(request, str(target), message)
+
+
+def ops_page(
+    request: Request[Any, Any, Any],
+    template: str,
+    context: dict[str, Any] | None = None,
+    *,
+    status_code: int = 200,
+) -> Template:
+    """A page of the operations (incidents, call-ins, notifications, enforcement,
+    tasks): their vocabulary (labels, local time) in its context."""
+    return page(
+        request,
+        template,
+        {**TEMPLATE_HELPERS, "labels": translated(LABELS), **(context or {})},
+        status_code=status_code,
+    )
+
+
+def ops_list(
+    request: Request[Any, Any, Any],
+    template: str,
+    items: str,
+    rows: list[Any],
+    total: int,
+    page_no: int,
+    context: dict[str, Any],
+    *,
+    filters: Mapping[str, Any] | None = None,
+    sort: str = "",
+    status_code: int = 200,
+) -> Template:
+    """One page of an operations list: the rows under ``items``, the total and the
+    page numbers, the list's rights in ``context``; its ``filters`` and ``sort``
+    (the ``?sort=`` in force) go in as themselves and together as ``params``,
+    which the pager and the sortable headers carry in their links
+    (templates/_lists.html)."""
+    shown = dict(filters or {})
+    return ops_page(
+        request,
+        template,
+        {
+            items: rows,
+            "total": total,
+            "page": page_no,
+            "pages": pages_count(total),
+            **shown,
+            "params": {**shown, "sort": sort},
+            **context,
+        },
+        status_code=status_code,
+    )

@@ -12,21 +12,25 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import msgspec
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.exceptions import HTTPException
+from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath, FromQuery, JSONBody, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from gvi.access.permissions import Permission
 from gvi.access.principal import Principal
 from gvi.access.tables import LegalGround
-from gvi.core.paging import PageNumber
+from gvi.core import clock, rest
+from gvi.core.failures import FormErrors, Refused, VersionConflict
+from gvi.core.forms import CONFIRM_VALUE
+from gvi.core.paging import PAGE_SIZE, page_rows, pages_count
+from gvi.core.params import PageNumber
+from gvi.core.shapes import CreatedOut as Created
 from gvi.core.web import page, redirect_with_flash, translated
 from gvi.defectors import services, transitions
 from gvi.defectors.forms import (
     AGENCY_LABELS,
-    CONFIRM_VALUE,
     DECISION_LABELS,
     ENVIRONMENT_LABELS,
     FOLLOW_UP_AREAS,
@@ -36,12 +40,12 @@ from gvi.defectors.forms import (
     REFERRAL_LABELS,
     THREAT_LABELS,
     TRI_STATE_LABELS,
-    FormErrors,
     form_to,
     money,
     prefixed,
 )
 from gvi.defectors.schemas import (
+    CaseChangesIn,
     CaseIn,
     CasePage,
     CaseStatusIn,
@@ -50,7 +54,6 @@ from gvi.defectors.schemas import (
     ChangeResult,
     ConsentIn,
     ConsentWithdrawIn,
-    Created,
     FollowUpIn,
     GrantDecisionIn,
     GrantIn,
@@ -68,7 +71,6 @@ from gvi.support.forms import (
 )
 from gvi.support.services import offers_to_link
 
-PAGE_SIZE = 50
 CASES_READ = {"permission": Permission.cases_read}
 CASES_WRITE = {"permission": Permission.cases_write}
 
@@ -91,58 +93,64 @@ class DisclosureOut(msgspec.Struct):
     id: int
 
 
-def _api_error(exc: Exception) -> HTTPException:
-    if isinstance(exc, FormErrors):
-        detail = "; ".join(f"{field}: {message}" for field, message in exc.errors.items())
-        return HTTPException(status_code=400, detail=detail)
-    if isinstance(exc, services.Conflict):
-        return HTTPException(status_code=409, detail=str(exc))
-    return HTTPException(status_code=400, detail=str(exc))
+async def _case_list(
+    principal: Principal,
+    q: str,
+    status: str,
+    track: str,
+    page: int,
+    sort: str = "",
+    size: int = PAGE_SIZE,
+) -> CasePage:
+    """One page of the user's cases: the API's answer, and the list page's rows."""
+    page = max(page, 1)
+    rows, total = await services.list_cases(
+        principal,
+        search=q,
+        status=status,
+        track=track,
+        sort=sort,
+        **page_rows(page, size),
+    )
+    return CasePage(items=rows, total=total, page=page, page_size=size)
 
 
-REFUSALS = (FormErrors, services.CaseError)
+CASE_STATUSES = frozenset({*(str(s) for s in transitions.FLOW), "open"})
+TRACKS = frozenset({"police", "social"})
 
 
 class CasesApi(Controller):
     path = "/api/v1/cases"
     tags = ["defector cases"]
 
-    @get("/", opt=CASES_READ, name="api.cases.list")
+    @rest.listing("/", opt=CASES_READ, name="api.cases.list")
     async def list_cases(
         self,
         principal: NamedDependency[Principal],
+        window: NamedDependency[rest.Window],
         q: FromQuery[str] = "",
         status: FromQuery[str] = "",
         track: FromQuery[str] = "",
-        page: PageNumber = 1,
-    ) -> CasePage:
-        page = max(page, 1)
-        rows, total = await services.list_cases(
-            principal,
-            search=q,
-            status=status,
-            track=track,
-            limit=PAGE_SIZE,
-            offset=(page - 1) * PAGE_SIZE,
+    ) -> Response[CasePage]:
+        status = rest.known_value(status, CASE_STATUSES, "status")
+        track = rest.known_value(track, TRACKS, "track")
+        return window.answer(
+            await _case_list(principal, q, status, track, window.page, size=window.size)
         )
-        return CasePage(items=rows, total=total, page=page, page_size=PAGE_SIZE)
 
-    @post("/", opt=CASES_WRITE, name="api.cases.create")
+    @rest.create("/", opt=CASES_WRITE, name="api.cases.create")
     async def create_case(
         self, principal: NamedDependency[Principal], data: JSONBody[CaseIn]
-    ) -> CaseView:
-        try:
-            case_id = await services.create_case(principal, data)
-        except REFUSALS as exc:
-            raise _api_error(exc) from exc
-        return await services.get_case(principal, case_id)
+    ) -> Response[CaseView]:
+        case_id = await services.create_case(principal, data)
+        return rest.created(self.path, await services.get_case(principal, case_id))
 
     # Police reach a case only through a disclosure; the service enforces it.
-    @get("/{case_id:int}", opt={"permission": Permission.people_read}, name="api.cases.show")
+    @rest.show("/{case_id:int}", opt={"permission": Permission.people_read}, name="api.cases.show")
     async def show_case(
         self, principal: NamedDependency[Principal], case_id: FromPath[int]
-    ) -> CaseView:
-        return await services.get_case(principal, case_id)
+    ) -> Response[CaseView]:
+        return rest.tagged(await services.get_case(principal, case_id))
 
     @get("/{case_id:int}/timeline", opt=CASES_READ, name="api.cases.timeline")
     async def timeline(
@@ -150,18 +158,17 @@ class CasesApi(Controller):
     ) -> list[TimelineEntry]:
         return await services.get_timeline(principal, case_id)
 
-    @post("/{case_id:int}/edit", opt=CASES_WRITE, name="api.cases.update", status_code=200)
+    @rest.update("/{case_id:int}", opt=CASES_WRITE, name="api.cases.update")
     async def update_case(
         self,
         principal: NamedDependency[Principal],
         case_id: FromPath[int],
-        data: JSONBody[CaseUpdateIn],
-    ) -> CaseView:
-        try:
-            await services.update_case(principal, case_id, data)
-        except REFUSALS as exc:
-            raise _api_error(exc) from exc
-        return await services.get_case(principal, case_id)
+        data: JSONBody[CaseChangesIn],
+        expected: rest.Expected,
+    ) -> Response[CaseView]:
+        """Fields left out keep their value."""
+        update = rest.body_versioned(services.update_case, CaseUpdateIn)
+        return await rest.patched(update, services.get_case, principal, case_id, expected, data)
 
     @post("/{case_id:int}/status", opt=CASES_WRITE, name="api.cases.status", status_code=200)
     async def change_status(
@@ -170,10 +177,7 @@ class CasesApi(Controller):
         case_id: FromPath[int],
         data: JSONBody[CaseStatusIn],
     ) -> CaseView:
-        try:
-            await services.change_status(principal, case_id, data)
-        except REFUSALS as exc:
-            raise _api_error(exc) from exc
+        await services.change_status(principal, case_id, data)
         return await services.get_case(principal, case_id)
 
     @post("/{case_id:int}/consents", opt=CASES_WRITE, name="api.cases.consent")
@@ -183,10 +187,7 @@ class CasesApi(Controller):
         case_id: FromPath[int],
         data: JSONBody[ConsentIn],
     ) -> ChangeResult:
-        try:
-            return await services.give_consent(principal, case_id, data)
-        except REFUSALS as exc:
-            raise _api_error(exc) from exc
+        return await services.give_consent(principal, case_id, data)
 
     @post(
         "/{case_id:int}/consents/{consent_id:int}/withdraw",
@@ -201,12 +202,7 @@ class CasesApi(Controller):
         consent_id: FromPath[int],
         data: JSONBody[ConsentWithdrawIn],
     ) -> ChangeResult:
-        try:
-            return await services.withdraw_consent(
-                principal, case_id, consent_id, data.withdrawn_on
-            )
-        except REFUSALS as exc:
-            raise _api_error(exc) from exc
+        return await services.withdraw_consent(principal, case_id, consent_id, data.withdrawn_on)
 
     @post("/{case_id:int}/needs", opt=CASES_WRITE, name="api.cases.need")
     async def add_need(
@@ -215,10 +211,7 @@ class CasesApi(Controller):
         case_id: FromPath[int],
         data: JSONBody[NeedIn],
     ) -> Created:
-        try:
-            return Created(id=await services.add_need(principal, case_id, data))
-        except REFUSALS as exc:
-            raise _api_error(exc) from exc
+        return Created(id=await services.add_need(principal, case_id, data))
 
     @post(
         "/{case_id:int}/needs/{need_id:int}/met",
@@ -233,10 +226,7 @@ class CasesApi(Controller):
         need_id: FromPath[int],
         data: JSONBody[NeedMetIn],
     ) -> CaseView:
-        try:
-            await services.mark_need_met(principal, case_id, need_id, data.met_on)
-        except REFUSALS as exc:
-            raise _api_error(exc) from exc
+        await services.mark_need_met(principal, case_id, need_id, data.met_on)
         return await services.get_case(principal, case_id)
 
     @post("/{case_id:int}/grants", opt=CASES_WRITE, name="api.cases.grant")
@@ -246,10 +236,7 @@ class CasesApi(Controller):
         case_id: FromPath[int],
         data: JSONBody[GrantIn],
     ) -> Created:
-        try:
-            return Created(id=await services.apply_for_grant(principal, case_id, data))
-        except REFUSALS as exc:
-            raise _api_error(exc) from exc
+        return Created(id=await services.apply_for_grant(principal, case_id, data))
 
     @post(
         "/{case_id:int}/grants/{grant_id:int}/decision",
@@ -264,10 +251,7 @@ class CasesApi(Controller):
         grant_id: FromPath[int],
         data: JSONBody[GrantDecisionIn],
     ) -> CaseView:
-        try:
-            await services.decide_grant(principal, case_id, grant_id, data)
-        except REFUSALS as exc:
-            raise _api_error(exc) from exc
+        await services.decide_grant(principal, case_id, grant_id, data)
         return await services.get_case(principal, case_id)
 
     @post("/{case_id:int}/follow-ups", opt=CASES_WRITE, name="api.cases.follow_up")
@@ -277,10 +261,7 @@ class CasesApi(Controller):
         case_id: FromPath[int],
         data: JSONBody[FollowUpIn],
     ) -> Created:
-        try:
-            return Created(id=await services.add_follow_up(principal, case_id, data))
-        except REFUSALS as exc:
-            raise _api_error(exc) from exc
+        return Created(id=await services.add_follow_up(principal, case_id, data))
 
     @post(
         "/{case_id:int}/disclosures",
@@ -293,17 +274,14 @@ class CasesApi(Controller):
         case_id: FromPath[int],
         data: JSONBody[DisclosureIn],
     ) -> DisclosureOut:
-        try:
-            disclosure_id = await services.record_disclosure(
-                principal,
-                case_id,
-                to_user_id=data.to_user_id,
-                legal_ground=data.legal_ground,
-                summary=data.summary,
-                valid_days=data.valid_days,
-            )
-        except services.DisclosureError as exc:
-            raise HTTPException(status_code=400, detail=str(exc)) from exc
+        disclosure_id = await services.record_disclosure(
+            principal,
+            case_id,
+            to_user_id=data.to_user_id,
+            legal_ground=data.legal_ground,
+            summary=data.summary,
+            valid_days=data.valid_days,
+        )
         return DisclosureOut(id=disclosure_id)
 
 
@@ -367,7 +345,7 @@ async def _new_case_page(
         "referral_source": "",
         "environment": "criminal_network",
         "is_child": "false",
-        "opened_on": services.today().isoformat(),
+        "opened_on": clock.today().isoformat(),
         "notes": "",
     }
     if form is not None:
@@ -381,7 +359,7 @@ async def _new_case_page(
 
 
 def _case_defaults(case: CaseView) -> dict[str, dict[str, Any]]:
-    today = services.today().isoformat()
+    today = clock.today().isoformat()
     return {
         "edit": {
             "caseworker_id": str(case.caseworker_id or ""),
@@ -473,9 +451,9 @@ async def _act(
             errors=prefixed(exc.errors, f"{section}."),
             status_code=400,
         )
-    except services.Conflict as exc:
+    except VersionConflict as exc:
         return await _case_page(request, principal, case_id, error=str(exc), status_code=409)
-    except services.CaseError as exc:
+    except Refused as exc:
         return await _case_page(
             request,
             principal,
@@ -492,6 +470,24 @@ async def _act(
     return redirect_with_flash(request, f"/cases/{case_id}", message)
 
 
+async def _change(
+    request: Request[Any, Any, Any],
+    principal: Principal,
+    case_id: int,
+    section: str,
+    form: Form,
+    action: Callable[[Principal, int, Any], Awaitable[ChangeResult | int | None]],
+    schema: type[msgspec.Struct],
+    message: str,
+) -> Template | Redirect:
+    """One form of the case page read into ``schema`` and handed to ``action``."""
+
+    async def run() -> ChangeResult | int | None:
+        return await action(principal, case_id, form_to(schema, form))
+
+    return await _act(request, principal, case_id, section, form, run, message)
+
+
 class CasePages(Controller):
     path = "/cases"
     include_in_schema = False
@@ -504,26 +500,21 @@ class CasePages(Controller):
         q: FromQuery[str] = "",
         status: FromQuery[str] = "",
         track: FromQuery[str] = "",
+        sort: FromQuery[str] = "",
         page: PageNumber = 1,
     ) -> Template:
-        page_no = max(page, 1)
-        rows, total = await services.list_cases(
-            principal,
-            search=q,
-            status=status,
-            track=track,
-            limit=PAGE_SIZE,
-            offset=(page_no - 1) * PAGE_SIZE,
-        )
+        listing = await _case_list(principal, q, status, track, page, sort)
+        filters = {"q": q, "status": status, "track": track}
         return _render(
             request,
             "cases/list.html",
             {
-                "cases": rows,
-                "total": total,
-                "filters": {"q": q, "status": status, "track": track},
-                "page": page_no,
-                "pages": max(1, -(-total // PAGE_SIZE)),
+                "cases": listing.items,
+                "total": listing.total,
+                "filters": filters,
+                "params": {**filters, "sort": services.CASE_SORTS.parse(sort).param},
+                "page": listing.page,
+                "pages": pages_count(listing.total),
                 "can_write": principal.can(Permission.cases_write),
             },
         )
@@ -564,21 +555,6 @@ class CasePages(Controller):
     ) -> Template:
         return await _case_page(request, principal, case_id)
 
-    @post("/{case_id:int}/edit", opt=CASES_WRITE, name="cases.update")
-    async def update_case(
-        self,
-        request: Request[Any, Any, Any],
-        principal: NamedDependency[Principal],
-        case_id: FromPath[int],
-        data: URLEncodedBody[dict[str, Any]],
-    ) -> Template | Redirect:
-        async def run() -> ChangeResult:
-            return await services.update_case(principal, case_id, form_to(CaseUpdateIn, data))
-
-        return await _act(
-            request, principal, case_id, "edit", data, run, gettext("Ändringarna är sparade.")
-        )
-
     @post("/{case_id:int}/status", opt=CASES_WRITE, name="cases.status")
     async def change_status(
         self,
@@ -617,21 +593,6 @@ class CasePages(Controller):
             else gettext("Statusen är ändrad."),
         )
 
-    @post("/{case_id:int}/consents", opt=CASES_WRITE, name="cases.consent")
-    async def give_consent(
-        self,
-        request: Request[Any, Any, Any],
-        principal: NamedDependency[Principal],
-        case_id: FromPath[int],
-        data: URLEncodedBody[dict[str, Any]],
-    ) -> Template | Redirect:
-        async def run() -> ChangeResult:
-            return await services.give_consent(principal, case_id, form_to(ConsentIn, data))
-
-        return await _act(
-            request, principal, case_id, "consent", data, run, gettext("Samtycket är registrerat.")
-        )
-
     @post(
         "/{case_id:int}/consents/{consent_id:int}/withdraw",
         opt=CASES_WRITE,
@@ -653,21 +614,6 @@ class CasePages(Controller):
 
         return await _act(
             request, principal, case_id, "withdraw", data, run, gettext("Samtycket är återkallat.")
-        )
-
-    @post("/{case_id:int}/needs", opt=CASES_WRITE, name="cases.need")
-    async def add_need(
-        self,
-        request: Request[Any, Any, Any],
-        principal: NamedDependency[Principal],
-        case_id: FromPath[int],
-        data: URLEncodedBody[dict[str, Any]],
-    ) -> Template | Redirect:
-        async def run() -> int:
-            return await services.add_need(principal, case_id, form_to(NeedIn, data))
-
-        return await _act(
-            request, principal, case_id, "need", data, run, gettext("Behovet är registrerat.")
         )
 
     @post("/{case_id:int}/needs/{need_id:int}/met", opt=CASES_WRITE, name="cases.need_met")
@@ -693,27 +639,6 @@ class CasePages(Controller):
             gettext("Behovet är markerat som tillgodosett."),
         )
 
-    @post("/{case_id:int}/grants", opt=CASES_WRITE, name="cases.grant")
-    async def apply_for_grant(
-        self,
-        request: Request[Any, Any, Any],
-        principal: NamedDependency[Principal],
-        case_id: FromPath[int],
-        data: URLEncodedBody[dict[str, Any]],
-    ) -> Template | Redirect:
-        async def run() -> int:
-            return await services.apply_for_grant(principal, case_id, form_to(GrantIn, data))
-
-        return await _act(
-            request,
-            principal,
-            case_id,
-            "grant",
-            data,
-            run,
-            gettext("Ansökan om statsbidrag är registrerad."),
-        )
-
     @post(
         "/{case_id:int}/grants/{grant_id:int}/decision",
         opt=CASES_WRITE,
@@ -736,20 +661,69 @@ class CasePages(Controller):
             request, principal, case_id, "decision", data, run, gettext("Beslutet är registrerat.")
         )
 
-    @post("/{case_id:int}/follow-ups", opt=CASES_WRITE, name="cases.follow_up")
-    async def add_follow_up(
-        self,
+
+def _section_route(
+    path: str,
+    name: str,
+    section: str,
+    action: Callable[[Principal, int, Any], Awaitable[ChangeResult | int | None]],
+    schema: type[msgspec.Struct],
+    message: str,
+) -> HTTPRouteHandler:
+    """The case page's plain forms (one struct in, one service call): the same
+    handler for each, from the table below."""
+
+    async def handler(
         request: Request[Any, Any, Any],
         principal: NamedDependency[Principal],
         case_id: FromPath[int],
         data: URLEncodedBody[dict[str, Any]],
     ) -> Template | Redirect:
-        async def run() -> int:
-            return await services.add_follow_up(principal, case_id, form_to(FollowUpIn, data))
-
-        return await _act(
-            request, principal, case_id, "followup", data, run, gettext("Uppföljningen är sparad.")
+        return await _change(
+            request, principal, case_id, section, data, action, schema, gettext(message)
         )
 
+    handler.__name__ = name.replace(".", "_")
+    return post(
+        f"/cases/{{case_id:int}}/{path}", opt=CASES_WRITE, name=name, include_in_schema=False
+    )(handler)
 
-CASE_ROUTES = [CasesApi, CasePages]
+
+# path, route name, the page's form, service, struct, flash message
+SECTION_FORMS = (
+    (
+        "edit",
+        "cases.update",
+        "edit",
+        services.update_case,
+        CaseUpdateIn,
+        N_("Ändringarna är sparade."),
+    ),
+    (
+        "consents",
+        "cases.consent",
+        "consent",
+        services.give_consent,
+        ConsentIn,
+        N_("Samtycket är registrerat."),
+    ),
+    ("needs", "cases.need", "need", services.add_need, NeedIn, N_("Behovet är registrerat.")),
+    (
+        "grants",
+        "cases.grant",
+        "grant",
+        services.apply_for_grant,
+        GrantIn,
+        N_("Ansökan om statsbidrag är registrerad."),
+    ),
+    (
+        "follow-ups",
+        "cases.follow_up",
+        "followup",
+        services.add_follow_up,
+        FollowUpIn,
+        N_("Uppföljningen är sparad."),
+    ),
+)
+
+CASE_ROUTES = [CasesApi, CasePages, *(_section_route(*form) for form in SECTION_FORMS)]

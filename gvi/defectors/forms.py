@@ -9,30 +9,22 @@ same helper.
 
 from __future__ import annotations
 
-import re
-import types
-import typing
 from collections.abc import Mapping
-from datetime import date
 from decimal import Decimal
 from typing import Any, TypeVar
 
 import msgspec
 
 from gvi.access.tables import LegalGround
-from gvi.i18n import N_, gettext
+from gvi.core import forms
+from gvi.i18n import N_
 
 T = TypeVar("T", bound=msgspec.Struct)
 
-CONFIRM_VALUE = "yes"
-
-# Person codes are pseudonyms such as P-7Q4K. Anything else (a name, a personnummer
-# typed into the wrong box) is refused before it is looked up or logged.
-PERSON_CODE = re.compile(r"P-[0-9A-Z]{2,12}")
-
 
 def normalise_code(text: str) -> str:
-    """ "p-7q4k " → "P-7Q4K"; a missing dash after the P is forgiven."""
+    """ "p-7q4k " → "P-7Q4K"; a missing dash after the P is forgiven (then checked
+    against :data:`gvi.core.forms.PERSON_CODE`)."""
     code = "".join(text.split()).upper()
     if code.startswith("P") and not code.startswith("P-") and len(code) > 1:
         code = "P-" + code[1:]
@@ -141,9 +133,6 @@ FIELD_MESSAGES: Mapping[str, str] = {
     "name": N_("Skriv ett namn."),
     "what": N_("Beskriv vad som kontrollerades."),
 }
-DATE_MESSAGE = N_("Ange ett datum som ÅÅÅÅ-MM-DD.")
-GENERIC_MESSAGE = N_("Kontrollera värdet.")
-REQUIRED_MESSAGE = N_("Fältet måste fyllas i.")
 
 
 def money(amount: Decimal | float | int | None) -> str:
@@ -154,71 +143,9 @@ def money(amount: Decimal | float | int | None) -> str:
     return text.removesuffix(",00") + "\u00a0kr"
 
 
-class FormErrors(Exception):
-    """Input problems, one message per field; safe to show."""
-
-    def __init__(self, errors: Mapping[str, str]) -> None:
-        super().__init__(" ".join(errors.values()))
-        self.errors = dict(errors)
-
-
-def _args(annotation: Any) -> tuple[Any, ...]:
-    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
-        return typing.get_args(annotation)
-    return (annotation,)
-
-
-def _message(name: str, annotation: Any) -> str:
-    if date in _args(annotation):
-        return gettext(DATE_MESSAGE)
-    return gettext(FIELD_MESSAGES.get(name, GENERIC_MESSAGE))
-
-
-def _amount_text(text: str) -> str:
-    """Swedish ways of writing an amount: "4 500", "4500,50", "4500 kr"."""
-    cleaned = text.lower().removesuffix("kr").replace("\u00a0", "").replace(" ", "")
-    return cleaned.replace(",", ".")
-
-
 def form_to(target: type[T], raw: Mapping[str, Any], *, prefix: str = "") -> T:
-    """Read a page form into ``target``, one field at a time.
-
-    A field missing from the form keeps the struct's default (``UNSET`` in an
-    update: not changed). An empty box means None where the field allows it, ""
-    for text. Errors are keyed ``prefix + field`` so the page can tie each to
-    its input.
-    """
-    errors: dict[str, str] = {}
-    values: dict[str, Any] = {}
-    for info in msgspec.structs.fields(target):
-        key = prefix + info.name
-        text = raw.get(info.name)
-        if isinstance(text, list):  # a field sent twice: tampered with
-            errors[key] = _message(info.name, info.type)
-            continue
-        if text is None:
-            if info.required:
-                errors[key] = gettext(FIELD_MESSAGES.get(info.name, REQUIRED_MESSAGE))
-            continue
-        text = str(text).strip()
-        kinds = _args(info.type)
-        if text == "":
-            if str in kinds:
-                values[info.name] = ""
-            elif type(None) in kinds:
-                values[info.name] = None
-            elif info.required:
-                errors[key] = gettext(FIELD_MESSAGES.get(info.name, REQUIRED_MESSAGE))
-            continue
-        if Decimal in kinds:
-            text = _amount_text(text)
-        try:
-            values[info.name] = msgspec.convert(text, info.type, strict=False)
-        except msgspec.ValidationError:
-            errors[key] = _message(info.name, info.type)
-    if errors:
-        raise FormErrors(errors)
-    return target(**values)
+    """:func:`gvi.core.forms.form_to` with the case pages' field messages."""
+    return forms.form_to(target, raw, prefix=prefix, messages=FIELD_MESSAGES)
 
 
 def prefixed(errors: Mapping[str, str], prefix: str) -> dict[str, str]:

@@ -113,7 +113,7 @@ class CaseView(msgspec.Struct, frozen=True):
     psychiatric_collaboration: bool | None = None
     police_definition_met: bool | None = None
     police_definition_failing: list[str] | None = None
-    # At least one linked offer reached "started" (DESIGN §2, §5).
+    # At least one linked offer reached "started" (architecture §3.1, §3.3).
     led_to_intervention: bool | None = None
     version: int | None = None
     allowed_statuses: list[str] | None = None
@@ -169,10 +169,10 @@ class CaseIn(msgspec.Struct):
     notes: str = ""
 
 
-class CaseUpdateIn(msgspec.Struct):
-    """A partial update of the case's facts and assessments."""
+class CaseChangesIn(msgspec.Struct, kw_only=True):
+    """A partial update of the case's facts and assessments: fields left out keep
+    their value; the version you read goes in If-Match."""
 
-    version: int
     caseworker_id: int | UnsetType | None = UNSET
     referral_source: DefectorCase.ReferralSource | UnsetType = UNSET
     environment: DefectorCase.Environment | UnsetType = UNSET
@@ -184,6 +184,10 @@ class CaseUpdateIn(msgspec.Struct):
     threat_assessed_on: date | UnsetType | None = UNSET
     social_services_eligible: bool | UnsetType | None = UNSET
     psychiatric_collaboration: bool | UnsetType = UNSET
+
+
+class CaseUpdateIn(CaseChangesIn, kw_only=True):
+    version: int
 
 
 class CaseStatusIn(msgspec.Struct):
@@ -236,10 +240,6 @@ class FollowUpIn(msgspec.Struct):
     substance_use: CaseFollowUp.Level = CaseFollowUp.Level.unknown
     safety: CaseFollowUp.Level = CaseFollowUp.Level.unknown
     notes: str = ""
-
-
-class Created(msgspec.Struct):
-    id: int
 
 
 class ChangeResult(msgspec.Struct):

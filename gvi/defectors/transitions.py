@@ -1,5 +1,5 @@
 """The rules of a defector case that need no database: which status may follow
-which, why a move is refused, and the police definition (DESIGN §2).
+which, why a move is refused, and the police definition (architecture §3.1).
 
 Pure: neither Litestar nor Piccolo. The status values are
 :class:`gvi.defectors.tables.CaseStatus`'s (a test keeps the two in step).
@@ -216,7 +216,7 @@ POLICE_THREAT_LEVELS = frozenset({"medium", "high"})
 @dataclass(frozen=True)
 class PoliceDefinition:
     """Whether the case meets the police definition of a defector, and which
-    criteria fail (in Swedish, in the order DESIGN §2 lists them)."""
+    criteria fail (in Swedish, in the order architecture §3.1 lists them)."""
 
     met: bool
     failing: tuple[str, ...]

@@ -6,24 +6,30 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, get, post
+import msgspec
+from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from gvi.access.permissions import Permission
 from gvi.access.principal import Principal
-from gvi.core.paging import PageNumber
-from gvi.core.web import redirect_with_flash
+from gvi.core import rest
+from gvi.core.clock import today
+from gvi.core.failures import Refused
+from gvi.core.forms import read_date, read_id, read_text, read_version
+from gvi.core.paging import PAGE_SIZE, page_offset
+from gvi.core.params import PageNumber, Signed
+from gvi.core.shapes import CreatedOut
+from gvi.core.web import ops_list, ops_page, redirect_with_flash, refusal_view
 from gvi.enforcement import services
 from gvi.enforcement.forms import ActionForm
+from gvi.enforcement.labels import ACTION_KIND_LABELS, ACTION_STATUS_LABELS
 from gvi.enforcement.schemas import (
     ActionDetailOut,
     ActionIn,
     ActionOut,
     ActionPage,
-    ActionUpdateIn,
-    CreatedOut,
     LedgerActionOut,
     LedgerIncidentOut,
     LedgerOut,
@@ -32,17 +38,6 @@ from gvi.enforcement.schemas import (
     UnansweredOut,
 )
 from gvi.i18n import gettext
-from gvi.incidents.controllers import PAGE_SIZE, api_error, ops_page, pages_count
-from gvi.incidents.forms import (
-    FormErrors,
-    VersionConflict,
-    page_number,
-    read_date,
-    read_id,
-    read_text,
-    read_version,
-    today,
-)
 
 READ = {"permission": Permission.enforcement_read}
 WRITE = {"permission": Permission.enforcement_write}
@@ -52,49 +47,15 @@ AnyRequest = Request[Any, Any, Any]
 
 
 def _row_out(r: services.ActionRow) -> ActionOut:
-    return ActionOut(
-        id=r.id,
-        group=r.group,
-        municipality=r.municipality,
-        agency=r.agency,
-        kind=r.kind,
-        action_date=r.action_date,
-        status=r.status,
-        incident_id=r.incident_id,
-        call_in_id=r.call_in_id,
-        promise_position=r.promise_position,
-    )
+    return msgspec.convert(r, ActionOut, from_attributes=True)
 
 
 def _detail_out(d: services.ActionDetail) -> ActionDetailOut:
-    return ActionDetailOut(
-        id=d.id,
-        version=d.version,
-        group_id=d.group_id,
-        group=d.group,
-        municipality_id=d.municipality_id,
-        municipality=d.municipality,
-        triggering_incident_id=d.triggering_incident_id,
-        promise_id=d.promise_id,
-        call_in_id=d.call_in_id,
-        agency=d.agency,
-        kind=d.kind,
-        action_date=d.action_date,
-        status=d.status,
-        notes=d.notes,
-    )
+    return msgspec.convert(d, ActionDetailOut, from_attributes=True)
 
 
 def _ledger_action_out(a: services.LedgerAction) -> LedgerActionOut:
-    return LedgerActionOut(
-        day=a.day,
-        kind=a.kind,
-        status=a.status,
-        group=a.group,
-        id=a.id,
-        agency=a.agency,
-        notes=a.notes,
-    )
+    return msgspec.convert(a, LedgerActionOut, from_attributes=True)
 
 
 def _ledger_out(ledger: services.Ledger) -> LedgerOut:
@@ -157,7 +118,7 @@ def _ledger_out(ledger: services.Ledger) -> LedgerOut:
     )
 
 
-def _api_draft(data: ActionIn | ActionUpdateIn) -> services.ActionDraft:
+def _api_draft(data: ActionIn) -> services.ActionDraft:
     return services.ActionDraft(
         group_id=data.group_id,
         municipality_id=data.municipality_id,
@@ -213,55 +174,54 @@ class EnforcementApi(Controller):
     path = "/api/v1/enforcement"
     tags = ["enforcement"]
 
-    @get("/", opt=READ, name="api.enforcement.list")
+    @rest.listing("/", opt=READ, name="api.enforcement.list")
     async def list_actions(
         self,
         principal: NamedDependency[Principal],
+        window: NamedDependency[rest.Window],
         q: FromQuery[str] = "",
         kind: FromQuery[str] = "",
         status: FromQuery[str] = "",
-        page: PageNumber = 1,
-    ) -> ActionPage:
-        page = page_number(page)
+    ) -> Response[ActionPage]:
         rows, total = await services.list_actions(
             principal,
             search=q,
-            kind=kind,
-            status=status,
-            limit=PAGE_SIZE,
-            offset=(page - 1) * PAGE_SIZE,
+            kind=rest.known_value(kind, ACTION_KIND_LABELS, "kind"),
+            status=rest.known_value(status, ACTION_STATUS_LABELS, "status"),
+            **window.rows,
         )
-        return ActionPage(
-            items=[_row_out(r) for r in rows], total=total, page=page, page_size=PAGE_SIZE
-        )
+        return window.page_of(ActionPage, [_row_out(r) for r in rows], total)
 
-    @get("/{action_id:int}", opt=READ, name="api.enforcement.show")
+    @rest.show("/{action_id:int}", opt=READ, name="api.enforcement.show")
     async def show_action(
         self, principal: NamedDependency[Principal], action_id: FromPath[int]
-    ) -> ActionDetailOut:
-        return _detail_out(await services.get_action(principal, action_id))
+    ) -> Response[ActionDetailOut]:
+        return rest.tagged(await _action(principal, action_id))
 
-    @post("/", opt=WRITE, name="api.enforcement.create")
+    @rest.create("/", opt=WRITE, name="api.enforcement.create")
     async def create_action(
         self, principal: NamedDependency[Principal], data: JSONBody[ActionIn]
-    ) -> CreatedOut:
-        try:
-            return CreatedOut(id=await services.create_action(principal, _api_draft(data)))
-        except FormErrors as exc:
-            raise api_error(exc) from exc
+    ) -> Response[CreatedOut]:
+        created = CreatedOut(id=await services.create_action(principal, _api_draft(data)))
+        return rest.created(self.path, created)
 
-    @post("/{action_id:int}", opt=WRITE, name="api.enforcement.update", status_code=200)
+    @rest.update("/{action_id:int}", opt=WRITE, name="api.enforcement.update")
     async def update_action(
         self,
-        principal: NamedDependency[Principal],
+        principal: Signed,
         action_id: FromPath[int],
-        data: JSONBody[ActionUpdateIn],
-    ) -> ActionDetailOut:
-        try:
-            await services.update_action(principal, action_id, data.version, _api_draft(data))
-        except (FormErrors, VersionConflict) as exc:
-            raise api_error(exc) from exc
-        return _detail_out(await services.get_action(principal, action_id))
+        data: JSONBody[ActionIn],
+        expected: rest.Expected,
+    ) -> Response[ActionDetailOut]:
+        """The whole action, as on create (fields left out take their defaults)."""
+        draft = _api_draft(data)
+        return await rest.patched(
+            services.update_action, _action, principal, action_id, expected, draft
+        )
+
+
+async def _action(principal: Principal, action_id: int) -> ActionDetailOut:
+    return _detail_out(await services.get_action(principal, action_id))
 
 
 class LedgerApi(Controller):
@@ -315,30 +275,29 @@ class EnforcementPages(Controller):
         q: FromQuery[str] = "",
         kind: FromQuery[str] = "",
         status: FromQuery[str] = "",
+        sort: FromQuery[str] = "",
         page: PageNumber = 1,
     ) -> Template:
-        page_no = page_number(page)
+        page_no = max(page, 1)
         rows, total = await services.list_actions(
             principal,
             search=q,
             kind=kind,
             status=status,
+            sort=sort,
             limit=PAGE_SIZE,
-            offset=(page_no - 1) * PAGE_SIZE,
+            offset=page_offset(page_no),
         )
-        return ops_page(
+        return ops_list(
             request,
             "enforcement/list.html",
-            {
-                "actions": rows,
-                "total": total,
-                "q": q,
-                "kind": kind,
-                "status": status,
-                "page": page_no,
-                "pages": pages_count(total),
-                "can_write": principal.can(Permission.enforcement_write),
-            },
+            "actions",
+            rows,
+            total,
+            page_no,
+            {"can_write": principal.can(Permission.enforcement_write)},
+            filters={"q": q, "kind": kind, "status": status},
+            sort=services.ACTION_SORTS.parse(sort).param,
         )
 
     @get("/new", opt=WRITE, name="enforcement.new")
@@ -363,10 +322,8 @@ class EnforcementPages(Controller):
         draft, errors = _form_draft(data)
         try:
             action_id = await services.create_action(principal, draft, known_errors=errors)
-        except FormErrors as exc:
-            return await _form_page(
-                request, principal, data, action_id=None, errors=exc.errors, status_code=400
-            )
+        except Refused as exc:
+            return await _form_page(request, principal, data, action_id=None, **refusal_view(exc))
         return redirect_with_flash(
             request, f"/enforcement/{action_id}", gettext("Åtgärden är registrerad.")
         )
@@ -402,13 +359,9 @@ class EnforcementPages(Controller):
             await services.update_action(
                 principal, action_id, read_version(data.version), draft, known_errors=errors
             )
-        except VersionConflict as exc:
+        except Refused as exc:
             return await _form_page(
-                request, principal, data, action_id=action_id, error=str(exc), status_code=409
-            )
-        except FormErrors as exc:
-            return await _form_page(
-                request, principal, data, action_id=action_id, errors=exc.errors, status_code=400
+                request, principal, data, action_id=action_id, **refusal_view(exc)
             )
         return redirect_with_flash(
             request, f"/enforcement/{action_id}", gettext("Ändringarna är sparade.")

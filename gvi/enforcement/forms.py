@@ -1,4 +1,4 @@
-"""Form bodies of the enforcement pages (read with :mod:`gvi.incidents.forms`)."""
+"""Form bodies of the enforcement pages (read with :mod:`gvi.core.forms`)."""
 
 from __future__ import annotations
 

@@ -58,23 +58,6 @@ class ActionIn(msgspec.Struct):
     notes: str = ""
 
 
-class ActionUpdateIn(msgspec.Struct):
-    version: int
-    group_id: int
-    municipality_id: int
-    kind: str
-    action_date: date
-    agency: str = "police"
-    status: str = "planned"
-    triggering_incident_id: int | None = None
-    promise_id: int | None = None
-    notes: str = ""
-
-
-class CreatedOut(msgspec.Struct):
-    id: int
-
-
 class LedgerActionOut(msgspec.Struct):
     day: date
     kind: str

@@ -38,34 +38,30 @@ ids. Social services have neither permission: 404.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
-from litestar.exceptions import NotFoundException
-
 from gvi.access.permissions import Permission
-from gvi.access.principal import Principal
+from gvi.access.principal import Principal, require
 from gvi.audit.events import AuditAction
 from gvi.audit.services import record
 from gvi.callins.services import callin_basics
-from gvi.callins.tables import CallIn, Invitation, Notification, Promise
-from gvi.core.versioning import bump_version
+from gvi.callins.tables import CallIn, Promise
+from gvi.core.clock import local_day
+from gvi.core.failures import FormErrors, NotVisible
+from gvi.core.listing import audited_page
+from gvi.core.sorting import Sorts
+from gvi.core.textsearch import contains
+from gvi.core.versioning import versioned_update
 from gvi.db import write_transaction
+from gvi.enforcement import triggers as rules
+from gvi.enforcement.labels import ACTION_KIND_LABELS, ACTION_STATUS_LABELS, AGENCY_LABELS
 from gvi.enforcement.tables import EnforcementAction
-from gvi.groups.tables import Group, Membership
-from gvi.i18n import N_, gettext
-from gvi.incidents.forms import (
-    ACTION_KIND_LABELS,
-    ACTION_STATUS_LABELS,
-    AGENCY_LABELS,
-    FormErrors,
-    VersionConflict,
-    local_day,
-)
+from gvi.groups.tables import Group
+from gvi.i18n import gettext
 from gvi.incidents.services import Choice, incident_choices, incident_scope
-from gvi.incidents.tables import Incident, IncidentGroup
+from gvi.incidents.tables import Incident
 from gvi.municipalities.tables import Municipality
 
 EA = EnforcementAction
@@ -205,15 +201,6 @@ class Ledger:
         return sum(1 for p in self.promises if p.incidents)
 
 
-def _engine() -> Any:
-    return EnforcementAction._meta.db
-
-
-def _require(principal: Principal, permission: Permission) -> None:
-    if not principal.can(permission):
-        raise NotFoundException()
-
-
 def _scope_ids(principal: Principal) -> list[int]:
     return sorted(principal.municipality_ids) or [-1]
 
@@ -243,152 +230,10 @@ async def municipality_choices(principal: Principal) -> list[Choice]:
     return [Choice(r["id"], r["name"]) for r in rows]
 
 
-# --- which incidents trigger which promises ---------------------------------------------------
-
-TRIGGERED = N_("Utlöser löftena: händelsen inträffade efter mötet och %(groups)s nåddes av mötet.")
-BEFORE = N_("Utlöser inte: händelsen inträffade före mötet.")
-NOT_REACHED = N_(
-    "Utlöser inte: ingen av de misstänkta grupperna var inbjuden till mötet "
-    "eller fick en individuell underrättelse med löftet."
-)
-NOT_HELD = N_("Mötet är inte genomfört: löftena har inte getts, så inga händelser utlöser dem.")
-ACTION_BEFORE = N_("Räknas inte: åtgärden är daterad före händelsen.")
-PROMISE_NEEDS_TRIGGER = N_(
-    "Ett löfte hålls av en åtgärd efter en händelse som utlöser det: en händelse efter "
-    "mötet där en grupp som nåddes av mötet är misstänkt. Välj en sådan händelse, "
-    "eller inget löfte."
-)
-ACTION_DATE_BEFORE = N_("Åtgärden kan inte hålla löftet: den är daterad före händelsen.")
-
-
-async def reached_groups(call_in_ids: Sequence[int]) -> dict[int, set[int]]:
-    """Per call-in: the groups it reached: whose members were invited to it, or were
-    given (delivered) a custom notification carrying its message and promises (the
-    person's groups on the day of the notification)."""
-    reached: dict[int, set[int]] = {c: set() for c in call_in_ids}
-    if not call_in_ids:
-        return reached
-    ids = sorted(set(call_in_ids))
-    for r in await Invitation.select(Invitation.call_in, Invitation.group).where(
-        Invitation.call_in.is_in(ids)
-        & Invitation.archived_at.is_null()
-        & Invitation.group.is_not_null()
-    ):
-        reached[r["call_in"]].add(r["group"])
-    notified = await Notification.select(
-        Notification.call_in, Notification.person, Notification.delivered_on
-    ).where(
-        Notification.call_in.is_in(ids)
-        & Notification.archived_at.is_null()
-        & (Notification.outcome == Notification.Outcome.delivered)
-    )
-    for n in notified:
-        day = n["delivered_on"]
-        for m in await Membership.select(Membership.group).where(
-            (Membership.person == n["person"])
-            & Membership.archived_at.is_null()
-            & (Membership.valid_from.is_null() | (Membership.valid_from <= day))
-            & (Membership.valid_to.is_null() | (Membership.valid_to >= day))
-        ):
-            reached[n["call_in"]].add(m["group"])
-    return reached
-
-
-async def _suspected(
-    incident_ids: Sequence[int] | None,
-    group_ids: Sequence[int] | None,
-    principal: Principal,
-    *,
-    place: tuple[int, datetime] | None = None,
-) -> dict[int, dict[str, Any]]:
-    """Incidents in scope (by id, by a suspected group, or in a municipality since a
-    moment): when, kind, suspected groups."""
-    where = (
-        (IncidentGroup.role == IncidentGroup.Role.suspected)
-        & IncidentGroup.incident.municipality.is_in(_scope_ids(principal))
-        & IncidentGroup.incident.archived_at.is_null()
-    )
-    if incident_ids is not None:
-        where = where & IncidentGroup.incident.is_in(sorted(set(incident_ids)) or [-1])
-    if group_ids is not None:
-        where = where & IncidentGroup.group.is_in(sorted(set(group_ids)) or [-1])
-    if place is not None:
-        where = (
-            where
-            & (IncidentGroup.incident.municipality == place[0])
-            & (IncidentGroup.incident.occurred_at > place[1])
-        )
-    found: dict[int, dict[str, Any]] = {}
-    for r in await IncidentGroup.select(
-        IncidentGroup.incident,
-        IncidentGroup.incident.occurred_at.as_alias("occurred_at"),
-        IncidentGroup.incident.kind.as_alias("kind"),
-        IncidentGroup.group,
-        IncidentGroup.group.name.as_alias("name"),
-    ).where(where):
-        row = found.setdefault(
-            r["incident"],
-            {"occurred_at": r["occurred_at"], "kind": r["kind"], "groups": {}},
-        )
-        row["groups"][r["group"]] = r["name"]
-    if incident_ids is not None:
-        # An incident with no suspected group still exists; it triggers nothing.
-        missing = sorted(set(incident_ids) - set(found))
-        if missing:
-            for r in await Incident.select(Incident.id, Incident.occurred_at, Incident.kind).where(
-                incident_scope(principal) & Incident.id.is_in(missing)
-            ):
-                found[r["id"]] = {"occurred_at": r["occurred_at"], "kind": r["kind"], "groups": {}}
-    return found
-
-
-def _verdict(call_in: dict[str, Any], reached: set[int], incident: dict[str, Any]) -> str | None:
-    """None when the incident triggers the call-in's promises, else the reason it does not."""
-    if call_in["status"] != CallIn.Status.held:
-        return NOT_HELD
-    if incident["occurred_at"] <= call_in["starts_at"]:
-        return BEFORE
-    if not reached & set(incident["groups"]):
-        return NOT_REACHED
-    return None
-
-
-async def _callins_in_scope(principal: Principal) -> dict[int, dict[str, Any]]:
-    rows = await CallIn.select(CallIn.id, CallIn.title, CallIn.starts_at, CallIn.status).where(
-        CallIn.archived_at.is_null()
-        & CallIn.municipality.is_in(_scope_ids(principal))
-        & (CallIn.status == CallIn.Status.held)
-    )
-    return {r["id"]: r for r in rows}
-
-
-async def triggered_promises(
-    principal: Principal, incident_id: int | None = None
-) -> dict[int, set[int]]:
-    """Promise id → the incidents in scope that trigger it (only those of ``incident_id``
-    when given). The enforcement form's choices and its check both ask this."""
-    call_ins = await _callins_in_scope(principal)
-    reached = await reached_groups(list(call_ins))
-    all_groups = sorted(set().union(*reached.values())) if reached else []
-    incidents = await _suspected(
-        [incident_id] if incident_id is not None else None, all_groups, principal
-    )
-    promises = await Promise.select(Promise.id, Promise.call_in).where(
-        Promise.archived_at.is_null() & Promise.call_in.is_in(sorted(call_ins) or [-1])
-    )
-    found: dict[int, set[int]] = {}
-    for p in promises:
-        call_in = call_ins[p["call_in"]]
-        for iid, incident in incidents.items():
-            if _verdict(call_in, reached[p["call_in"]], incident) is None:
-                found.setdefault(p["id"], set()).add(iid)
-    return found
-
-
 async def promise_choices(principal: Principal, incident_id: int | None = None) -> list[Choice]:
     """Promises the incident triggers (before one is chosen: promises some incident in
     scope triggers), newest call-in first."""
-    eligible = await triggered_promises(principal, incident_id)
+    eligible = await rules.triggered_promises(principal, incident_id)
     rows = (
         await Promise.select(
             Promise.id,
@@ -422,11 +267,15 @@ async def choices(principal: Principal, incident_id: int | None = None) -> dict[
 # --- actions ---------------------------------------------------------------------------------
 
 
-def _like(column: Any, term: str) -> Any:
-    pattern = "%" + term.replace("%", "").replace("_", "") + "%"
-    if _engine().engine_type == "postgres":
-        return column.ilike(pattern)
-    return column.like(pattern)
+ACTION_SORTS = Sorts(
+    "-date",
+    date=EA.action_date,
+    group=EA.group.name,
+    kind=EA.kind,
+    agency=EA.agency,
+    status=EA.status,
+)
+"""The orders of the enforcement list (``?sort=``); latest first by default."""
 
 
 async def list_actions(
@@ -435,45 +284,45 @@ async def list_actions(
     search: str = "",
     kind: str = "",
     status: str = "",
+    sort: str = "",
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[list[ActionRow], int]:
     """Actions in the user's municipalities, newest first; search on the group's name."""
-    _require(principal, Permission.enforcement_read)
+    require(principal, Permission.enforcement_read)
     where = action_scope(principal)
     if search.strip():
-        where = where & _like(EA.group.name, search.strip())
+        where = where & contains(EA.group.name, search.strip())
     if kind in ACTION_KIND_LABELS:
         where = where & (EA.kind == kind)
     if status in ACTION_STATUS_LABELS:
         where = where & (EA.status == status)
-    async with write_transaction(_engine()):
-        rows = (
-            await EA.select(
-                EA.id,
-                EA.group.name.as_alias("group_name"),
-                EA.municipality.name.as_alias("municipality_name"),
-                EA.agency,
-                EA.kind,
-                EA.action_date,
-                EA.status,
-                EA.triggering_incident,
-                EA.promise.call_in.as_alias("call_in"),
-                EA.promise._.call_in._.title.as_alias("call_in_title"),
-                EA.promise.position.as_alias("promise_position"),
+    async with write_transaction(EA._meta.db):
+        rows, total = await audited_page(
+            ACTION_SORTS.apply(
+                EA.select(
+                    EA.id,
+                    EA.group.name.as_alias("group_name"),
+                    EA.municipality.name.as_alias("municipality_name"),
+                    EA.agency,
+                    EA.kind,
+                    EA.action_date,
+                    EA.status,
+                    EA.triggering_incident,
+                    EA.promise.call_in.as_alias("call_in"),
+                    EA.promise._.call_in._.title.as_alias("call_in_title"),
+                    EA.promise.position.as_alias("promise_position"),
+                ).where(where),
+                sort,
+                tiebreak=EA.id,
             )
-            .where(where)
-            .order_by(EA.action_date, ascending=False)
-            .order_by(EA.id, ascending=False)
             .limit(limit)
-            .offset(offset)
-        )
-        total: int = await EA.count().where(where)
-        await record(
-            AuditAction.enforcement_read,
+            .offset(offset),
+            EA.count().where(where),
+            action=AuditAction.enforcement_read,
             actor=principal,
             target_type="enforcement_action",
-            details={"count": len(rows), "offset": offset},
+            offset=offset,
         )
     return [
         ActionRow(
@@ -494,8 +343,8 @@ async def list_actions(
 
 
 async def get_action(principal: Principal, action_id: int) -> ActionDetail:
-    _require(principal, Permission.enforcement_read)
-    async with write_transaction(_engine()):
+    require(principal, Permission.enforcement_read)
+    async with write_transaction(EA._meta.db):
         r = (
             await EA.select(
                 EA.id,
@@ -522,7 +371,7 @@ async def get_action(principal: Principal, action_id: int) -> ActionDetail:
             .first()
         )
         if r is None:
-            raise NotFoundException()
+            raise NotVisible()
         await record(
             AuditAction.enforcement_read,
             actor=principal,
@@ -588,10 +437,10 @@ async def _check_draft(principal: Principal, draft: ActionDraft, errors: dict[st
 async def _check_promise(principal: Principal, draft: ActionDraft, errors: dict[str, str]) -> None:
     """An action keeps a promise only after an incident that triggers it."""
     incident_id = draft.triggering_incident_id
-    if incident_id is None or draft.promise_id not in await triggered_promises(
+    if incident_id is None or draft.promise_id not in await rules.triggered_promises(
         principal, incident_id
     ):
-        errors.setdefault("promise", gettext(PROMISE_NEEDS_TRIGGER))
+        errors.setdefault("promise", gettext(rules.PROMISE_NEEDS_TRIGGER))
         return
     occurred = await Incident.select(Incident.occurred_at).where(Incident.id == incident_id).first()
     if (
@@ -599,15 +448,15 @@ async def _check_promise(principal: Principal, draft: ActionDraft, errors: dict[
         and draft.action_date is not None
         and draft.action_date < local_day(occurred["occurred_at"])
     ):
-        errors.setdefault("action_date", gettext(ACTION_DATE_BEFORE))
+        errors.setdefault("action_date", gettext(rules.ACTION_DATE_BEFORE))
 
 
 async def create_action(
     principal: Principal, draft: ActionDraft, *, known_errors: dict[str, str] | None = None
 ) -> int:
-    _require(principal, Permission.enforcement_write)
+    require(principal, Permission.enforcement_write)
     errors = dict(known_errors or {})
-    async with write_transaction(_engine()):
+    async with write_transaction(EA._meta.db):
         await _check_draft(principal, draft, errors)
         if errors or draft.action_date is None:
             raise FormErrors(errors)
@@ -647,11 +496,11 @@ async def update_action(
     *,
     known_errors: dict[str, str] | None = None,
 ) -> None:
-    _require(principal, Permission.enforcement_write)
+    require(principal, Permission.enforcement_write)
     errors = dict(known_errors or {})
-    async with write_transaction(_engine()):
+    async with write_transaction(EA._meta.db):
         if not await EA.exists().where(action_scope(principal) & (EA.id == action_id)):
-            raise NotFoundException()
+            raise NotVisible()
         await _check_draft(principal, draft, errors)
         if errors:
             raise FormErrors(errors)
@@ -666,8 +515,7 @@ async def update_action(
             EA.status: draft.status,
             EA.notes: draft.notes,
         }
-        if not await bump_version(EA, action_id, version, values):
-            raise VersionConflict()
+        await versioned_update(EA, action_id, version, values)
         await record(
             AuditAction.enforcement_write,
             actor=principal,
@@ -689,9 +537,9 @@ def _days(later: date | None, earlier: date | None) -> int | None:
 async def promise_ledger(principal: Principal, call_in_id: int) -> Ledger:
     """Per promise of the call-in: triggers, actions and time to first action; per
     incident considered, whether and why it triggered."""
-    _require(principal, Permission.promise_ledger_read)
+    require(principal, Permission.promise_ledger_read)
     detail = principal.can(Permission.enforcement_read)
-    async with write_transaction(_engine()):
+    async with write_transaction(EA._meta.db):
         call_in = await callin_basics(principal, call_in_id)
         promises = (
             await Promise.select(Promise.id, Promise.position, Promise.text, Promise.archived_at)
@@ -720,13 +568,13 @@ async def promise_ledger(principal: Principal, call_in_id: int) -> Ledger:
             .order_by(EA.action_date)
             .order_by(EA.id)
         )
-        reached = (await reached_groups([call_in_id]))[call_in_id]
+        reached = (await rules.reached_groups([call_in_id]))[call_in_id]
         named = [a["triggering_incident"] for a in actions if a["triggering_incident"]]
-        considered = await _suspected(None, sorted(reached), principal)
-        considered.update(await _suspected(named, None, principal))
+        considered = await rules.suspected_incidents(None, sorted(reached), principal)
+        considered.update(await rules.suspected_incidents(named, None, principal))
         # The call-in's own municipality since it started: these explain "not reached".
         considered.update(
-            await _suspected(
+            await rules.suspected_incidents(
                 None, None, principal, place=(call_in.municipality_id, call_in.starts_at)
             )
         )
@@ -738,7 +586,7 @@ async def promise_ledger(principal: Principal, call_in_id: int) -> Ledger:
             details={"promises": len(promises), "actions": len(actions), "detail": detail},
         )
     facts = {"status": call_in.status, "starts_at": call_in.starts_at}
-    verdicts = {iid: _verdict(facts, reached, inc) for iid, inc in considered.items()}
+    verdicts = {iid: rules.verdict(facts, reached, inc) for iid, inc in considered.items()}
     days = {iid: local_day(inc["occurred_at"]) for iid, inc in considered.items()}
 
     def ledger_action(a: dict[str, Any]) -> LedgerAction:
@@ -754,7 +602,9 @@ async def promise_ledger(principal: Principal, call_in_id: int) -> Ledger:
 
     def counts(a: dict[str, Any]) -> bool:
         iid = a["triggering_incident"]
-        return bool(iid) and verdicts.get(iid, BEFORE) is None and a["action_date"] >= days[iid]
+        return (
+            bool(iid) and verdicts.get(iid, rules.BEFORE) is None and a["action_date"] >= days[iid]
+        )
 
     def names(iid: int) -> list[str]:
         return sorted(considered[iid]["groups"].values())
@@ -816,7 +666,7 @@ async def promise_ledger(principal: Principal, call_in_id: int) -> Ledger:
     for iid in sorted(considered, key=lambda i: (days[i], i)):
         verdict = verdicts[iid]
         reason = (
-            gettext(TRIGGERED)
+            gettext(rules.TRIGGERED)
             % {"groups": ", ".join(n for g, n in considered[iid]["groups"].items() if g in reached)}
             if verdict is None
             else gettext(verdict)

@@ -4,17 +4,15 @@ Pure (msgspec and the standard library only), so the CSV importer can share the
 vocabulary. Values are the English tokens stored in the tables; labels are the
 Swedish words people read and may type in a spreadsheet.
 
-Every form field arrives as text and is read by the helpers at the bottom, so a
+Every form field arrives as text and is read with :mod:`gvi.core.forms`, so a
 tampered or mistyped value gives a field error, never a crash.
 """
 
 from __future__ import annotations
 
-import re
-from datetime import date
-
 import msgspec
 
+from gvi.core.forms import PERSON_CODE
 from gvi.i18n import N_, gettext
 
 STATUS_LABELS: dict[str, str] = {
@@ -49,12 +47,6 @@ ALIAS_MAX = 120
 TEXT_MAX = 4000  # notes and sources: enough for a paragraph, not for a pasted report
 INTENSITY_MIN, INTENSITY_MAX = 1, 5
 
-# Person codes are pseudonyms such as P-7Q4K. Anything else (a name, a personnummer
-# typed in the wrong box) is refused before it is looked up, and never echoed.
-PERSON_CODE = re.compile(r"P-[0-9A-Z]{2,12}")
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-
-CONFIRM_VALUE = "yes"
 
 MESSAGES = {
     "date": N_("Skriv datumet som ÅÅÅÅ-MM-DD, till exempel 2024-03-01."),
@@ -119,35 +111,6 @@ def word(value: str, words: dict[str, str]) -> str | None:
     return words.get(value.strip().casefold())
 
 
-def parse_date(value: str) -> date | None:
-    """``YYYY-MM-DD`` or empty (None); ValueError otherwise."""
-    value = value.strip()
-    if not value:
-        return None
-    if not _ISO_DATE.fullmatch(value):
-        raise ValueError(value)
-    return date.fromisoformat(value)
-
-
-def parse_id(value: str) -> int | None:
-    """A select's value: empty for none, else a positive id; ValueError otherwise."""
-    value = value.strip()
-    if not value:
-        return None
-    number = int(value)
-    if number < 1:
-        raise ValueError(value)
-    return number
-
-
-def parse_version(value: str) -> int:
-    """The version a form carried; -1 (never a real version) if it is missing or bad."""
-    try:
-        return int(value)
-    except ValueError:
-        return -1
-
-
 def clean_code(value: str) -> str | None:
     """A person code in its stored form, or None if it does not look like one."""
     code = value.strip().upper()
@@ -184,16 +147,11 @@ class ArchiveForm(msgspec.Struct):
     confirm: str = ""
     back: str = ""
 
-    @property
-    def confirmed(self) -> bool:
-        return self.confirm == CONFIRM_VALUE
 
+class ClaimForm(msgspec.Struct):
+    """What the membership and relation forms share: the dated claim itself."""
 
-class MembershipForm(msgspec.Struct):
     version: str = ""
-    person_code: str = ""
-    group: str = ""
-    role: str = "member"
     confidence: str = "medium"
     valid_from: str = ""
     valid_to: str = ""
@@ -202,18 +160,17 @@ class MembershipForm(msgspec.Struct):
     back: str = ""
 
 
-class RelationForm(msgspec.Struct):
-    version: str = ""
+class MembershipForm(ClaimForm):
+    person_code: str = ""
+    group: str = ""
+    role: str = "member"
+
+
+class RelationForm(ClaimForm):
     group_a: str = ""
     group_b: str = ""
     kind: str = ""
     intensity: str = "3"
-    confidence: str = "medium"
-    valid_from: str = ""
-    valid_to: str = ""
-    review_by: str = ""
-    source: str = ""
-    back: str = ""
 
 
 class ReviewForm(msgspec.Struct):

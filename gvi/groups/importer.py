@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from gvi.core import tabular
+from gvi.core.forms import read_date
 from gvi.core.tabular import Problem
 from gvi.core.text import text_problem
 from gvi.groups import forms
@@ -291,11 +292,11 @@ class _Row:
         return value
 
     def day(self, column: str) -> date | None:
-        try:
-            return forms.parse_date(self.cells.get(column, ""))
-        except ValueError:
+        errors: dict[str, str] = {}
+        value = read_date(self.cells.get(column, ""), column, errors, required=False)
+        if errors:
             self.problem(column, form_message("date"))
-            return None
+        return value
 
     def dates(self) -> tuple[date | None, date | None, date | None]:
         valid_from, valid_to = self.day("valid_from"), self.day("valid_to")

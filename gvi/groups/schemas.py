@@ -60,18 +60,13 @@ class GroupIn(msgspec.Struct):
 
 
 class GroupUpdateIn(msgspec.Struct):
-    """Fields left out keep their value; ``version`` is the one you read."""
+    """Fields left out keep their value; the version you read goes in If-Match."""
 
-    version: int
     name: str | UnsetType = UNSET
     municipality_id: int | UnsetType = UNSET
     area: str | UnsetType = UNSET
     status: str | UnsetType = UNSET
     notes: str | UnsetType = UNSET
-
-
-class VersionIn(msgspec.Struct):
-    version: int
 
 
 class AliasIn(msgspec.Struct):
@@ -137,7 +132,8 @@ class MembershipIn(msgspec.Struct):
 
 
 class MembershipUpdateIn(msgspec.Struct):
-    version: int
+    """Fields left out keep their value; the version you read goes in If-Match."""
+
     role: str | UnsetType = UNSET
     confidence: str | UnsetType = UNSET
     valid_from: date | UnsetType | None = UNSET
@@ -210,7 +206,8 @@ class RelationIn(msgspec.Struct):
 
 
 class RelationUpdateIn(msgspec.Struct):
-    version: int
+    """Fields left out keep their value; the version you read goes in If-Match."""
+
     kind: str | UnsetType = UNSET
     intensity: int | UnsetType = UNSET
     confidence: str | UnsetType = UNSET
@@ -285,3 +282,8 @@ class ImportReportOut(msgspec.Struct):
     counts: ImportCountsOut
     rows: dict[str, int]
     problems: list[ImportProblemOut]
+
+
+# (page, item) for analysts and for everyone else (gvi/groups/controllers/claims_api.py)
+MEMBERSHIP_SHAPES = ((MembershipPage, MembershipOut), (MembershipFullPage, MembershipFullOut))
+RELATION_SHAPES = ((RelationPage, RelationOut), (RelationFullPage, RelationFullOut))

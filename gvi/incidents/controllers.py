@@ -1,42 +1,27 @@
 """Incidents: the JSON API under /api/v1/incidents and the pages under /incidents.
 
 Both faces call :mod:`gvi.incidents.services`, which owns scoping, audit and the
-retaliation-risk assessment. The helpers at the top are shared by the other
-operations controllers (call-ins, notifications, enforcement, tasks).
+retaliation-risk assessment. A refusal the API does not catch is answered by
+:mod:`gvi.core.errors` (400 naming the fields, 409 for a conflict).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
-from litestar import Controller, Request, get, post
+import msgspec
+from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.exceptions import HTTPException
 from litestar.params import FromPath, FromQuery, JSONBody, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from gvi.access.permissions import Permission
 from gvi.access.principal import Principal
-from gvi.core.paging import PageNumber
-from gvi.core.web import page, redirect_with_flash, translated
-from gvi.i18n import gettext
-from gvi.incidents import services
-from gvi.incidents.forms import (
-    CONFIRM_MESSAGE,
-    LABELS,
-    STOCKHOLM,
-    TEMPLATE_HELPERS,
-    ConfirmForm,
-    FormErrors,
-    IncidentForm,
-    LinkPersonForm,
-    ReviewForm,
-    VersionConflict,
+from gvi.core import rest
+from gvi.core.clock import local_moment
+from gvi.core.failures import FormErrors, Refused
+from gvi.core.forms import (
     confirmed,
-    local,
-    local_moment,
-    page_number,
     read_date,
     read_id,
     read_ids,
@@ -45,14 +30,21 @@ from gvi.incidents.forms import (
     read_time,
     read_version,
 )
+from gvi.core.operations import aware, local
+from gvi.core.paging import PAGE_SIZE, page_offset
+from gvi.core.params import PageNumber, Signed
+from gvi.core.shapes import CreatedOut
+from gvi.core.web import ops_list, ops_page, redirect_with_flash, refusal_view, unconfirmed
+from gvi.i18n import gettext
+from gvi.incidents import services
+from gvi.incidents.forms import ConfirmForm, IncidentForm, LinkPersonForm, ReviewForm
+from gvi.incidents.labels import INCIDENT_KIND_LABELS, REVIEW_LABELS
 from gvi.incidents.schemas import (
-    CreatedOut,
     GroupLinkOut,
     IncidentDetailOut,
     IncidentIn,
     IncidentOut,
     IncidentPage,
-    IncidentUpdateIn,
     LinkPersonIn,
     OpenRiskOut,
     PersonLinkOut,
@@ -61,47 +53,10 @@ from gvi.incidents.schemas import (
     RiskRowOut,
 )
 
-PAGE_SIZE = 50
 READ = {"permission": Permission.incidents_read}
 WRITE = {"permission": Permission.incidents_write}
 
 AnyRequest = Request[Any, Any, Any]
-
-
-# --- shared by the operations controllers ---------------------------------------------
-
-
-def ops_page(
-    request: AnyRequest,
-    template: str,
-    context: dict[str, Any] | None = None,
-    *,
-    status_code: int = 200,
-) -> Template:
-    """A page with the operations vocabulary (labels, local time) in its context."""
-    return page(
-        request,
-        template,
-        {**TEMPLATE_HELPERS, "labels": translated(LABELS), **(context or {})},
-        status_code=status_code,
-    )
-
-
-def api_error(exc: FormErrors | VersionConflict) -> HTTPException:
-    """400 naming the fields (never echoing values), or 409 for a version conflict."""
-    if isinstance(exc, VersionConflict):
-        return HTTPException(status_code=409, detail=str(exc))
-    detail = "; ".join(f"{key}: {message}" for key, message in exc.errors.items())
-    return HTTPException(status_code=400, detail=detail)
-
-
-def pages_count(total: int, size: int = PAGE_SIZE) -> int:
-    return max(1, -(-total // size))
-
-
-def aware(moment: datetime) -> datetime:
-    """API times without an offset are Swedish local time."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=STOCKHOLM)
 
 
 # --- conversions ---------------------------------------------------------------------
@@ -122,17 +77,7 @@ def _row_out(r: services.IncidentRow) -> IncidentOut:
 
 
 def _risk_row_out(r: services.RiskRow) -> RiskRowOut:
-    return RiskRowOut(
-        group_id=r.group_id,
-        name=r.name,
-        municipality=r.municipality,
-        score=r.score,
-        direction=r.direction,
-        position=r.position,
-        positions=list(r.positions),
-        recent_incidents=r.recent_incidents,
-        triads=r.triads,
-    )
+    return msgspec.convert(r, RiskRowOut, from_attributes=True)
 
 
 def _detail_out(d: services.IncidentDetail) -> IncidentDetailOut:
@@ -163,7 +108,7 @@ def _detail_out(d: services.IncidentDetail) -> IncidentDetailOut:
     )
 
 
-def _api_draft(data: IncidentIn | IncidentUpdateIn) -> services.IncidentDraft:
+def _api_draft(data: IncidentIn) -> services.IncidentDraft:
     return services.IncidentDraft(
         occurred_at=aware(data.occurred_at),
         municipality_id=data.municipality_id,
@@ -226,27 +171,23 @@ class IncidentsApi(Controller):
     path = "/api/v1/incidents"
     tags = ["incidents"]
 
-    @get("/", opt=READ, name="api.incidents.list")
+    @rest.listing("/", opt=READ, name="api.incidents.list")
     async def list_incidents(
         self,
         principal: NamedDependency[Principal],
+        window: NamedDependency[rest.Window],
         q: FromQuery[str] = "",
         kind: FromQuery[str] = "",
         review_status: FromQuery[str] = "",
-        page: PageNumber = 1,
-    ) -> IncidentPage:
-        page = page_number(page)
+    ) -> Response[IncidentPage]:
         rows, total = await services.list_incidents(
             principal,
             search=q,
-            kind=kind,
-            review_status=review_status,
-            limit=PAGE_SIZE,
-            offset=(page - 1) * PAGE_SIZE,
+            kind=rest.known_value(kind, INCIDENT_KIND_LABELS, "kind"),
+            review_status=rest.known_value(review_status, REVIEW_LABELS, "review_status"),
+            **window.rows,
         )
-        return IncidentPage(
-            items=[_row_out(r) for r in rows], total=total, page=page, page_size=PAGE_SIZE
-        )
+        return window.page_of(IncidentPage, [_row_out(r) for r in rows], total)
 
     @get("/risks", opt=READ, name="api.incidents.risks")
     async def open_risks(self, principal: NamedDependency[Principal]) -> list[OpenRiskOut]:
@@ -262,34 +203,30 @@ class IncidentsApi(Controller):
             for r in await services.open_risks(principal)
         ]
 
-    @get("/{incident_id:int}", opt=READ, name="api.incidents.show")
+    @rest.show("/{incident_id:int}", opt=READ, name="api.incidents.show")
     async def show_incident(
         self, principal: NamedDependency[Principal], incident_id: FromPath[int]
-    ) -> IncidentDetailOut:
-        return _detail_out(await services.get_incident(principal, incident_id))
+    ) -> Response[IncidentDetailOut]:
+        return rest.tagged(await _incident(principal, incident_id))
 
-    @post("/", opt=WRITE, name="api.incidents.create")
+    @rest.create("/", opt=WRITE, name="api.incidents.create")
     async def create_incident(
         self, principal: NamedDependency[Principal], data: JSONBody[IncidentIn]
-    ) -> CreatedOut:
-        try:
-            incident_id = await services.create_incident(principal, _api_draft(data))
-        except FormErrors as exc:
-            raise api_error(exc) from exc
-        return CreatedOut(id=incident_id)
+    ) -> Response[CreatedOut]:
+        incident_id = await services.create_incident(principal, _api_draft(data))
+        return rest.created(self.path, CreatedOut(id=incident_id))
 
-    @post("/{incident_id:int}", opt=WRITE, name="api.incidents.update", status_code=200)
+    @rest.update("/{incident_id:int}", opt=WRITE, name="api.incidents.update")
     async def update_incident(
         self,
-        principal: NamedDependency[Principal],
+        principal: Signed,
         incident_id: FromPath[int],
-        data: JSONBody[IncidentUpdateIn],
-    ) -> IncidentDetailOut:
-        try:
-            await services.update_incident(principal, incident_id, data.version, _api_draft(data))
-        except (FormErrors, VersionConflict) as exc:
-            raise api_error(exc) from exc
-        return _detail_out(await services.get_incident(principal, incident_id))
+        data: JSONBody[IncidentIn],
+        expected: rest.Expected,
+    ) -> Response[IncidentDetailOut]:
+        """The whole incident, as on create (fields left out take their defaults)."""
+        update, draft = services.update_incident, _api_draft(data)
+        return await rest.patched(update, _incident, principal, incident_id, expected, draft)
 
     @post("/{incident_id:int}/review", opt=WRITE, name="api.incidents.review", status_code=200)
     async def review_incident(
@@ -298,13 +235,10 @@ class IncidentsApi(Controller):
         incident_id: FromPath[int],
         data: JSONBody[ReviewIn],
     ) -> IncidentDetailOut:
-        try:
-            await services.review_incident(
-                principal, incident_id, data.version, data.review_status, data.review_notes
-            )
-        except (FormErrors, VersionConflict) as exc:
-            raise api_error(exc) from exc
-        return _detail_out(await services.get_incident(principal, incident_id))
+        await services.review_incident(
+            principal, incident_id, data.version, data.review_status, data.review_notes
+        )
+        return await _incident(principal, incident_id)
 
     @post("/{incident_id:int}/people", opt=WRITE, name="api.incidents.link_person")
     async def link_person(
@@ -313,21 +247,40 @@ class IncidentsApi(Controller):
         incident_id: FromPath[int],
         data: JSONBody[LinkPersonIn],
     ) -> CreatedOut:
-        try:
-            link_id = await services.link_person(principal, incident_id, data.code, data.role)
-        except FormErrors as exc:
-            raise api_error(exc) from exc
+        link_id = await services.link_person(principal, incident_id, data.code, data.role)
         return CreatedOut(id=link_id)
+
+
+async def _incident(principal: Principal, incident_id: int) -> IncidentDetailOut:
+    return _detail_out(await services.get_incident(principal, incident_id))
 
 
 # --- pages -----------------------------------------------------------------------------
 
 
-async def _form_context(principal: Principal) -> dict[str, Any]:
-    return {
-        "municipalities": await services.municipality_choices(principal),
-        "groups": await services.group_choices(principal),
-    }
+async def _form_page(
+    request: AnyRequest,
+    principal: Principal,
+    form: IncidentForm,
+    *,
+    incident_id: int | None,
+    errors: dict[str, str] | None = None,
+    error: str | None = None,
+    status_code: int = 200,
+) -> Template:
+    return ops_page(
+        request,
+        "incidents/form.html",
+        {
+            "form": form,
+            "errors": errors or {},
+            "error": error,
+            "incident_id": incident_id,
+            "municipalities": await services.municipality_choices(principal),
+            "groups": await services.group_choices(principal),
+        },
+        status_code=status_code,
+    )
 
 
 async def _show(
@@ -375,30 +328,29 @@ class IncidentPages(Controller):
         q: FromQuery[str] = "",
         kind: FromQuery[str] = "",
         review_status: FromQuery[str] = "",
+        sort: FromQuery[str] = "",
         page: PageNumber = 1,
     ) -> Template:
-        page_no = page_number(page)
+        page_no = max(page, 1)
         rows, total = await services.list_incidents(
             principal,
             search=q,
             kind=kind,
             review_status=review_status,
+            sort=sort,
             limit=PAGE_SIZE,
-            offset=(page_no - 1) * PAGE_SIZE,
+            offset=page_offset(page_no),
         )
-        return ops_page(
+        return ops_list(
             request,
             "incidents/list.html",
-            {
-                "incidents": rows,
-                "total": total,
-                "q": q,
-                "kind": kind,
-                "review_status": review_status,
-                "page": page_no,
-                "pages": pages_count(total),
-                "can_write": principal.can(Permission.incidents_write),
-            },
+            "incidents",
+            rows,
+            total,
+            page_no,
+            {"can_write": principal.can(Permission.incidents_write)},
+            filters={"q": q, "kind": kind, "review_status": review_status},
+            sort=services.INCIDENT_SORTS.parse(sort).param,
         )
 
     @get("/risks", opt=READ, name="incidents.risks")
@@ -421,11 +373,7 @@ class IncidentPages(Controller):
         form = IncidentForm(kind="shooting")
         if len(principal.municipality_ids) == 1:
             form.municipality = str(next(iter(principal.municipality_ids)))
-        return ops_page(
-            request,
-            "incidents/form.html",
-            {"form": form, "errors": {}, "incident_id": None, **await _form_context(principal)},
-        )
+        return await _form_page(request, principal, form, incident_id=None)
 
     @post("/new", opt=WRITE, name="incidents.create")
     async def create_incident(
@@ -437,18 +385,8 @@ class IncidentPages(Controller):
         draft, errors = _form_draft(data)
         try:
             incident_id = await services.create_incident(principal, draft, known_errors=errors)
-        except FormErrors as exc:
-            return ops_page(
-                request,
-                "incidents/form.html",
-                {
-                    "form": data,
-                    "errors": exc.errors,
-                    "incident_id": None,
-                    **await _form_context(principal),
-                },
-                status_code=400,
-            )
+        except Refused as exc:
+            return await _form_page(request, principal, data, incident_id=None, **refusal_view(exc))
         return redirect_with_flash(
             request,
             f"/incidents/{incident_id}",
@@ -472,16 +410,7 @@ class IncidentPages(Controller):
         incident_id: FromPath[int],
     ) -> Template:
         incident = await services.get_incident(principal, incident_id)
-        return ops_page(
-            request,
-            "incidents/form.html",
-            {
-                "form": _form_of(incident),
-                "errors": {},
-                "incident_id": incident_id,
-                **await _form_context(principal),
-            },
-        )
+        return await _form_page(request, principal, _form_of(incident), incident_id=incident_id)
 
     @post("/{incident_id:int}/edit", opt=WRITE, name="incidents.update")
     async def update_incident(
@@ -496,19 +425,9 @@ class IncidentPages(Controller):
             await services.update_incident(
                 principal, incident_id, read_version(data.version), draft, known_errors=errors
             )
-        except (FormErrors, VersionConflict) as exc:
-            conflict = isinstance(exc, VersionConflict)
-            return ops_page(
-                request,
-                "incidents/form.html",
-                {
-                    "form": data,
-                    "errors": exc.errors if isinstance(exc, FormErrors) else {},
-                    "error": str(exc) if conflict else None,
-                    "incident_id": incident_id,
-                    **await _form_context(principal),
-                },
-                status_code=409 if conflict else 400,
+        except Refused as exc:
+            return await _form_page(
+                request, principal, data, incident_id=incident_id, **refusal_view(exc)
             )
         return redirect_with_flash(
             request,
@@ -532,18 +451,9 @@ class IncidentPages(Controller):
                 data.review_status,
                 data.review_notes,
             )
-        except FormErrors as exc:
+        except Refused as exc:
             return await _show(
-                request,
-                principal,
-                incident_id,
-                errors={f"review.{k}": v for k, v in exc.errors.items()},
-                review=data,
-                status_code=400,
-            )
-        except VersionConflict as exc:
-            return await _show(
-                request, principal, incident_id, error=str(exc), review=data, status_code=409
+                request, principal, incident_id, review=data, **refusal_view(exc, "review.")
             )
         return redirect_with_flash(
             request, f"/incidents/{incident_id}#review", gettext("Granskningen är sparad.")
@@ -590,13 +500,7 @@ class IncidentPages(Controller):
         data: URLEncodedBody[ConfirmForm],
     ) -> Template | Redirect:
         if not confirmed(data.confirm):
-            return await _show(
-                request,
-                principal,
-                incident_id,
-                errors={f"unlink-{link_id}.confirm": gettext(CONFIRM_MESSAGE)},
-                status_code=400,
-            )
+            return await _show(request, principal, incident_id, **unconfirmed(f"unlink-{link_id}"))
         await services.unlink_person(principal, incident_id, link_id)
         return redirect_with_flash(
             request,

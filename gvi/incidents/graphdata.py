@@ -1,9 +1,9 @@
-"""The signed group graph as of a date, read from the tables for the operations analyses.
+"""The signed group graph as of a date, for the operations analyses.
 
 Retaliation risk after an incident and the reach and rivalry warnings of a call-in
-invite list both need the whole group graph on one day; this module turns the
-group, relation and membership rows into :mod:`gvi.networks.graph` values. The
-group register holds no person data; members are counted, never listed.
+invite list both need the whole group graph on one day; it is read by the one
+group-graph loader, :mod:`gvi.networks.loading`. The group register holds no
+person data; members are counted, never listed.
 
 Callers run it inside their own transaction.
 """
@@ -12,13 +12,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 import networkx as nx
-from piccolo.query.functions.aggregate import Count
 
-from gvi.groups.tables import Group, GroupRelation, Membership
-from gvi.networks.graph import SIGNED_KINDS, GroupNode, Relation, build_signed_graph
+from gvi.groups.tables import Group, GroupRelation
+from gvi.networks import loading
+from gvi.networks.graph import SIGNED_KINDS, build_signed_graph
 
 
 @dataclass(frozen=True)
@@ -30,72 +29,18 @@ class GroupInfo:
     area: str
 
 
-def _active_on(table: Any, as_of: date) -> Any:
-    return (table.valid_from.is_null() | (table.valid_from <= as_of)) & (
-        table.valid_to.is_null() | (table.valid_to > as_of)
-    )
-
-
-async def group_infos() -> dict[int, GroupInfo]:
-    rows = await Group.select(
-        Group.id, Group.name, Group.municipality, Group.municipality.name, Group.area
-    ).where(Group.archived_at.is_null())
-    return {
+async def signed_graph(as_of: date) -> tuple[nx.Graph, dict[int, GroupInfo]]:
+    """Every unarchived group and the alliances, rivalries and truces on ``as_of``."""
+    rows = await loading.group_rows(Group.archived_at.is_null())
+    infos = {
         r["id"]: GroupInfo(
             r["id"], r["name"], r["municipality"], r["municipality.name"] or "", r["area"] or ""
         )
         for r in rows
     }
-
-
-async def member_counts(as_of: date) -> dict[int, int]:
-    rows = (
-        await Membership.select(Membership.group, Count(Membership.id, alias="members"))
-        .where(Membership.archived_at.is_null() & _active_on(Membership, as_of))
-        .group_by(Membership.group)
+    nodes = await loading.group_nodes(rows, as_of)
+    edges = await loading.load_relations(
+        GroupRelation.kind.is_in(sorted(SIGNED_KINDS))
+        & loading.valid_on(GroupRelation.valid_from, GroupRelation.valid_to, as_of)
     )
-    return {r["group"]: int(r["members"]) for r in rows}
-
-
-async def signed_graph(as_of: date) -> tuple[nx.Graph, dict[int, GroupInfo]]:
-    """Every unarchived group and the alliances, rivalries and truces on ``as_of``."""
-    infos = await group_infos()
-    counts = await member_counts(as_of)
-    relations = await GroupRelation.select(
-        GroupRelation.id,
-        GroupRelation.source_group,
-        GroupRelation.target_group,
-        GroupRelation.kind,
-        GroupRelation.intensity,
-        GroupRelation.valid_from,
-        GroupRelation.valid_to,
-        GroupRelation.confidence,
-    ).where(
-        GroupRelation.archived_at.is_null()
-        & GroupRelation.kind.is_in(sorted(SIGNED_KINDS))
-        & _active_on(GroupRelation, as_of)
-    )
-    nodes = [
-        GroupNode(
-            id=i.id,
-            name=i.name,
-            municipality_id=i.municipality_id,
-            municipality=i.municipality,
-            members=counts.get(i.id, 0),
-        )
-        for i in infos.values()
-    ]
-    edges = [
-        Relation(
-            id=r["id"],
-            source=r["source_group"],
-            target=r["target_group"],
-            kind=r["kind"],
-            intensity=r["intensity"],
-            valid_from=r["valid_from"],
-            valid_to=r["valid_to"],
-            confidence=r["confidence"],
-        )
-        for r in relations
-    ]
     return build_signed_graph(nodes, edges, as_of), infos

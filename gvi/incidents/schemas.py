@@ -89,19 +89,6 @@ class IncidentIn(msgspec.Struct):
     victim_group_ids: list[int] = []
 
 
-class IncidentUpdateIn(msgspec.Struct):
-    version: int
-    occurred_at: datetime
-    municipality_id: int
-    kind: str
-    harm: str = "none"
-    area: str = ""
-    place: str = ""
-    motive: str = ""
-    suspected_group_ids: list[int] = []
-    victim_group_ids: list[int] = []
-
-
 class ReviewIn(msgspec.Struct):
     version: int
     review_status: str
@@ -111,10 +98,6 @@ class ReviewIn(msgspec.Struct):
 class LinkPersonIn(msgspec.Struct):
     code: str
     role: str
-
-
-class CreatedOut(msgspec.Struct):
-    id: int
 
 
 class OpenRiskOut(msgspec.Struct):

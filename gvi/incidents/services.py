@@ -10,71 +10,49 @@ incident writes one ``incident:read`` row per linked person (so "who looked at
 person X" finds it), or one for the incident when nobody is linked; lists write
 one row with the count.
 
-Retaliation risk: after an incident is recorded (and when its date or groups
-change) the groups are ranked with :func:`gvi.networks.risk.retaliation_risk` on
-the signed graph as of the incident's day, with the groups' incidents of the
-:data:`RECENT_INCIDENT_DAYS` before it. The ranking is kept in one
-``Alert(kind=retaliation_risk)`` per incident, whose details carry ids, scores and
-dates only (never names). The alert is *open* from the incident's day for
-:data:`RETALIATION_WINDOW_DAYS` days (acknowledging it on the admin page does not
-close it). For the :data:`PROPOSAL_LIMIT` highest groups scoring at least
-:data:`PROPOSAL_MIN_SCORE`, a custom-notification task is proposed to the
-coordinators of the group's municipality (once per group and incident).
+Retaliation risk: :mod:`gvi.incidents.retaliation` ranks the groups after each
+incident and keeps the ranking in the incident's alert; this module shows it.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-import networkx as nx
-from litestar.exceptions import NotFoundException
 from piccolo.columns.combination import WhereRaw
 
 from gvi.access import linked
 from gvi.access.permissions import Permission
-from gvi.access.principal import Principal
+from gvi.access.principal import Principal, require
 from gvi.access.tables import Alert
 from gvi.audit.events import AuditAction
 from gvi.audit.services import record
 from gvi.core import clock
-from gvi.core.versioning import bump_version
+from gvi.core.clock import local_day, today
+from gvi.core.failures import FormErrors, NotVisible
+from gvi.core.forms import NO_SUCH_PERSON, PERSON_CODE, PERSON_CODE_MESSAGE
+from gvi.core.listing import audited_page
+from gvi.core.sorting import Sorts
+from gvi.core.textsearch import contains
+from gvi.core.versioning import versioned_update
 from gvi.db import write_transaction
 from gvi.groups.tables import Group
 from gvi.i18n import gettext
-from gvi.incidents import graphdata
-from gvi.incidents.forms import (
+from gvi.incidents import graphdata, retaliation
+from gvi.incidents.labels import (
     HARM_LABELS,
     INCIDENT_KIND_LABELS,
-    NO_SUCH_PERSON,
-    PERSON_CODE,
-    PERSON_CODE_MESSAGE,
     PERSON_ROLE_LABELS,
     REVIEW_LABELS,
-    FormErrors,
-    VersionConflict,
-    local_day,
-    today,
 )
+from gvi.incidents.retaliation import RETALIATION_WINDOW_DAYS as RETALIATION_WINDOW_DAYS
+from gvi.incidents.retaliation import RiskRow as RiskRow
+from gvi.incidents.retaliation import RiskView
 from gvi.incidents.tables import Incident, IncidentGroup, IncidentPerson
 from gvi.municipalities.tables import Municipality
-from gvi.networks.risk import RiskScore, retaliation_risk
 from gvi.people.tables import Person, Protection
-from gvi.tasks.services import add_task
-from gvi.tasks.tables import Task
-
-RETALIATION_WINDOW_DAYS = 125
-"""How long a retaliation-risk alert stays open after the incident's day."""
-RECENT_INCIDENT_DAYS = 90
-"""The look-back window for "recent incidents" in the risk score."""
-PROPOSAL_LIMIT = 3
-PROPOSAL_MIN_SCORE = 3.0
-PROPOSAL_DUE_DAYS = 3
-"""Custom notifications work best before a retaliation: propose them for within days."""
-RANKING_KEPT = 10
 
 
 @dataclass(frozen=True)
@@ -98,30 +76,6 @@ class PersonLink:
     code: str
     role: str
     protected: bool
-
-
-@dataclass(frozen=True)
-class RiskRow:
-    group_id: int
-    name: str | None  # None: a group the user may not see by name
-    municipality: str
-    score: float
-    direction: str
-    position: str
-    positions: tuple[str, ...]
-    recent_incidents: int
-    triads: int
-
-
-@dataclass(frozen=True)
-class RiskView:
-    alert_id: int
-    raised_at: datetime
-    incident_day: date
-    open_until: date
-    is_open: bool
-    ranking: list[RiskRow]
-    proposed_groups: list[int]
 
 
 @dataclass(frozen=True)
@@ -181,31 +135,12 @@ class OpenRisk:
     top: list[RiskRow]
 
 
-def _engine() -> Any:
-    return Incident._meta.db
-
-
-def _require(principal: Principal, permission: Permission) -> None:
-    if not principal.can(permission):
-        raise NotFoundException()
-
-
 def _scope_ids(principal: Principal) -> list[int]:
     return sorted(principal.municipality_ids) or [-1]
 
 
 def incident_scope(principal: Principal) -> Any:
     return Incident.municipality.is_in(_scope_ids(principal)) & (Incident.archived_at.is_null())
-
-
-def _details(value: Any) -> dict[str, Any]:
-    if isinstance(value, dict):
-        return value
-    try:
-        parsed = json.loads(value or "{}")
-    except (TypeError, ValueError):
-        return {}
-    return parsed if isinstance(parsed, dict) else {}
 
 
 # --- choices ---------------------------------------------------------------------------
@@ -252,12 +187,15 @@ async def _group_names(incident_ids: Sequence[int]) -> dict[int, list[tuple[str,
     return found
 
 
-def _like(column: Any, term: str) -> Any:
-    pattern = "%" + term.replace("%", "").replace("_", "") + "%"
-    # SQLite's LIKE already ignores case (for ASCII); Piccolo warns on ilike there.
-    if _engine().engine_type == "postgres":
-        return column.ilike(pattern)
-    return column.like(pattern)
+INCIDENT_SORTS = Sorts(
+    "-when",
+    when=Incident.occurred_at,
+    kind=Incident.kind,
+    place=(Incident.municipality.name, Incident.area),
+    harm=Incident.harm,
+    review=Incident.review_status,
+)
+"""The orders of the incident list (``?sort=``)."""
 
 
 async def list_incidents(
@@ -266,48 +204,51 @@ async def list_incidents(
     search: str = "",
     kind: str = "",
     review_status: str = "",
+    sort: str = "",
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[list[IncidentRow], int]:
-    """Incidents in the user's municipalities, newest first; search on the area.
+    """Incidents in the user's municipalities, newest first unless *sort* says
+    otherwise (:data:`INCIDENT_SORTS`); search on the area.
 
     Only the area (a neighbourhood) is searchable: the search sits in the URL, and
     the place can be an address.
     """
-    _require(principal, Permission.incidents_read)
+    require(principal, Permission.incidents_read)
     where = incident_scope(principal)
     term = search.strip()
     if term:
-        where = where & _like(Incident.area, term)
+        where = where & contains(Incident.area, term)
     if kind in INCIDENT_KIND_LABELS:
         where = where & (Incident.kind == kind)
     if review_status in REVIEW_LABELS:
         where = where & (Incident.review_status == review_status)
-    async with write_transaction(_engine()):
-        rows = (
-            await Incident.select(
-                Incident.id,
-                Incident.occurred_at,
-                Incident.municipality.name.as_alias("municipality_name"),
-                Incident.area,
-                Incident.kind,
-                Incident.harm,
-                Incident.review_status,
+    async with write_transaction(Incident._meta.db):
+        rows, total = await audited_page(
+            INCIDENT_SORTS.apply(
+                Incident.select(
+                    Incident.id,
+                    Incident.occurred_at,
+                    Incident.municipality.name.as_alias("municipality_name"),
+                    Incident.area,
+                    Incident.kind,
+                    Incident.harm,
+                    Incident.review_status,
+                ),
+                sort,
+                tiebreak=Incident.id,
             )
             .where(where)
-            .order_by(Incident.occurred_at, ascending=False)
-            .order_by(Incident.id, ascending=False)
             .limit(limit)
-            .offset(offset)
-        )
-        total: int = await Incident.count().where(where)
-        groups = await _group_names([r["id"] for r in rows])
-        await record(
-            AuditAction.incident_read,
+            .offset(offset),
+            Incident.count().where(where),
+            action=AuditAction.incident_read,
             actor=principal,
             target_type="incident",
-            details={"count": len(rows), "offset": offset, "view": "list"},
+            offset=offset,
+            details={"view": "list"},
         )
+        groups = await _group_names([r["id"] for r in rows])
     return [
         IncidentRow(
             id=r["id"],
@@ -324,98 +265,9 @@ async def list_incidents(
     ], total
 
 
-def _visible_names(
-    g: nx.Graph, infos: dict[int, graphdata.GroupInfo], principal: Principal
-) -> set[int]:
-    """Groups the user may see by name: those of the user's municipalities and those
-    with a relation to one of them (as the group register shows relations)."""
-    scope = principal.municipality_ids
-    mine = {i for i, info in infos.items() if info.municipality_id in scope}
-    visible = set(mine)
-    for group in mine:
-        if group in g:
-            visible.update(g.adj[group])
-    return visible
-
-
-def _risk_rows(
-    ranking: Iterable[dict[str, Any]],
-    infos: dict[int, graphdata.GroupInfo],
-    visible: set[int],
-) -> list[RiskRow]:
-    rows = []
-    for item in ranking:
-        group_id = item.get("group_id")
-        if not isinstance(group_id, int):
-            continue
-        info = infos.get(group_id)
-        rows.append(
-            RiskRow(
-                group_id=group_id,
-                name=info.name if info and group_id in visible else None,
-                municipality=info.municipality if info else "",
-                score=float(item.get("score", 0.0)),
-                direction=str(item.get("direction", "")),
-                position=str(item.get("position", "")),
-                positions=tuple(str(p) for p in item.get("positions", [])),
-                recent_incidents=int(item.get("recent", 0)),
-                triads=int(item.get("triads", 0)),
-            )
-        )
-    return rows
-
-
-def _detail_field(name: str) -> str:
-    """SQL for one top-level field of ``alert.details`` as text, per engine. ``name``
-    is one of our own constant keys, never input."""
-    if _engine().engine_type == "postgres":
-        return f"(details::jsonb ->> '{name}')"
-    return f"CAST(json_extract(details, '$.{name}') AS TEXT)"
-
-
-async def _risk_alert(incident_id: int) -> dict[str, Any] | None:
-    """The incident's retaliation alert (the newest, should there be several)."""
-    rows = (
-        await Alert.select(Alert.id, Alert.raised_at, Alert.details)
-        .where(
-            (Alert.kind == Alert.Kind.retaliation_risk)
-            & WhereRaw(f"{_detail_field('incident_id')} = {{}}", str(incident_id))
-        )
-        .order_by(Alert.id, ascending=False)
-    )
-    for row in rows:
-        details = _details(row["details"])
-        if details.get("incident_id") == incident_id:
-            return {"id": row["id"], "raised_at": row["raised_at"], "details": details}
-    return None
-
-
-async def _risk_view(principal: Principal, incident_id: int) -> RiskView | None:
-    alert = await _risk_alert(incident_id)
-    if alert is None:
-        return None
-    d = alert["details"]
-    try:
-        incident_day = date.fromisoformat(str(d.get("incident_day")))
-        open_until = date.fromisoformat(str(d.get("open_until")))
-    except ValueError:
-        return None
-    g, infos = await graphdata.signed_graph(incident_day)
-    visible = _visible_names(g, infos, principal)
-    return RiskView(
-        alert_id=alert["id"],
-        raised_at=alert["raised_at"],
-        incident_day=incident_day,
-        open_until=open_until,
-        is_open=today() <= open_until,
-        ranking=_risk_rows(d.get("ranking", []), infos, visible),
-        proposed_groups=[g for g in d.get("proposed", []) if isinstance(g, int)],
-    )
-
-
 async def get_incident(principal: Principal, incident_id: int) -> IncidentDetail:
-    _require(principal, Permission.incidents_read)
-    async with write_transaction(_engine()):
+    require(principal, Permission.incidents_read)
+    async with write_transaction(Incident._meta.db):
         row = (
             await Incident.select(
                 Incident.id,
@@ -435,7 +287,7 @@ async def get_incident(principal: Principal, incident_id: int) -> IncidentDetail
             .first()
         )
         if row is None:
-            raise NotFoundException()
+            raise NotVisible()
         groups = (await _group_names([incident_id])).get(incident_id, [])
         people = (
             await IncidentPerson.select(
@@ -452,7 +304,7 @@ async def get_incident(principal: Principal, incident_id: int) -> IncidentDetail
             )
             .order_by(IncidentPerson.id)
         )
-        risk = await _risk_view(principal, incident_id)
+        risk = await retaliation.risk_view(principal, incident_id)
         if people:
             for p in people:
                 await record(
@@ -502,21 +354,21 @@ async def get_incident(principal: Principal, incident_id: int) -> IncidentDetail
 
 async def open_risks(principal: Principal) -> list[OpenRisk]:
     """Retaliation-risk alerts still open for incidents in the user's municipalities."""
-    _require(principal, Permission.incidents_read)
+    require(principal, Permission.incidents_read)
     on = today()
-    async with write_transaction(_engine()):
+    async with write_transaction(Incident._meta.db):
         # ISO dates compare as text: open_until >= today is a string comparison.
         rows = (
             await Alert.select(Alert.id, Alert.details)
             .where(
                 (Alert.kind == Alert.Kind.retaliation_risk)
-                & WhereRaw(f"{_detail_field('open_until')} >= {{}}", on.isoformat())
+                & WhereRaw(f"{retaliation.detail_field('open_until')} >= {{}}", on.isoformat())
             )
             .order_by(Alert.id, ascending=False)
         )
         latest: dict[int, dict[str, Any]] = {}
         for row in rows:
-            d = _details(row["details"])
+            d = retaliation.alert_details(row["details"])
             incident_id = d.get("incident_id")
             if not isinstance(incident_id, int) or incident_id in latest:
                 continue
@@ -543,7 +395,7 @@ async def open_risks(principal: Principal) -> list[OpenRisk]:
             target_type="incident",
             details={"count": len(incidents), "view": "risks"},
         )
-    visible = _visible_names(g, infos, principal)
+    visible = retaliation.visible_names(g, infos, principal)
     return [
         OpenRisk(
             incident_id=r["id"],
@@ -551,7 +403,7 @@ async def open_risks(principal: Principal) -> list[OpenRisk]:
             kind=r["kind"],
             municipality=r["municipality_name"],
             open_until=date.fromisoformat(str(latest[r["id"]]["open_until"])),
-            top=_risk_rows(latest[r["id"]].get("ranking", [])[:3], infos, visible),
+            top=retaliation.risk_rows(latest[r["id"]].get("ranking", [])[:3], infos, visible),
         )
         for r in incidents
     ]
@@ -603,119 +455,16 @@ async def _set_groups(incident_id: int, draft: IncidentDraft) -> None:
         await IncidentGroup.insert(*rows)
 
 
-async def _recent_counts(incident_id: int, occurred_at: datetime) -> dict[int, int]:
-    """Per group, the other incidents it was involved in during the look-back window.
-
-    All municipalities count: a group's conflicts do not stop at a border, and only
-    the count leaves this function.
-    """
-    since = occurred_at - timedelta(days=RECENT_INCIDENT_DAYS)
-    rows = await IncidentGroup.select(IncidentGroup.group, IncidentGroup.incident).where(
-        (IncidentGroup.incident != incident_id)
-        & (IncidentGroup.incident.occurred_at >= since.astimezone(UTC))
-        & (IncidentGroup.incident.occurred_at <= occurred_at.astimezone(UTC))
-        & IncidentGroup.incident.archived_at.is_null()
-    )
-    seen: dict[int, set[int]] = {}
-    for r in rows:
-        seen.setdefault(r["group"], set()).add(r["incident"])
-    return {group: len(incidents) for group, incidents in seen.items()}
-
-
-def _ranking_details(ranking: Sequence[RiskScore]) -> list[dict[str, Any]]:
-    return [
-        {
-            "group_id": s.group_id,
-            "score": s.score,
-            "direction": s.direction,
-            "position": s.position,
-            "positions": list(s.positions),
-            "recent": s.recent_incidents,
-            "triads": s.triads,
-        }
-        for s in ranking[:RANKING_KEPT]
-    ]
-
-
-async def assess_retaliation(principal: Principal, incident_id: int) -> list[RiskScore]:
-    """Rank the groups after an incident, keep the ranking in the incident's alert and
-    propose custom-notification tasks. Runs in the caller's write transaction."""
-    row = (
-        await Incident.select(Incident.id, Incident.occurred_at, Incident.municipality)
-        .where(Incident.id == incident_id)
-        .first()
-    )
-    if row is None:
-        raise NotFoundException()
-    day = local_day(row["occurred_at"])
-    links = await IncidentGroup.select(IncidentGroup.group, IncidentGroup.role).where(
-        IncidentGroup.incident == incident_id
-    )
-    victims = [r["group"] for r in links if r["role"] == IncidentGroup.Role.victim]
-    suspected = [r["group"] for r in links if r["role"] == IncidentGroup.Role.suspected]
-    g, infos = await graphdata.signed_graph(day)
-    counts = await _recent_counts(incident_id, row["occurred_at"])
-    ranking = retaliation_risk(g, victims, suspected, counts)
-    existing = await _risk_alert(incident_id)
-    details: dict[str, Any] = dict(existing["details"]) if existing else {}
-    proposed: list[int] = [p for p in details.get("proposed", []) if isinstance(p, int)]
-    task_ids: list[int] = [t for t in details.get("task_ids", []) if isinstance(t, int)]
-    open_until = day + timedelta(days=RETALIATION_WINDOW_DAYS)
-    candidates = [s for s in ranking if s.score >= PROPOSAL_MIN_SCORE][:PROPOSAL_LIMIT]
-    for score in candidates:
-        info = infos.get(score.group_id)
-        if info is None or score.group_id in proposed or open_until < today():
-            continue
-        direction = "risk att utsättas" if score.direction == "target" else "risk att hämnas"
-        task_ids.append(
-            await add_task(
-                principal,
-                title=f"Överväg individuella underrättelser: {info.name}",
-                kind=Task.Kind.custom_notification,
-                due_on=max(today(), day) + timedelta(days=PROPOSAL_DUE_DAYS),
-                municipality_id=info.municipality_id,
-                notes=(
-                    f"Föreslagen efter händelsen {day.isoformat()} (nr {incident_id}): "
-                    f"{direction}, poäng {score.score}."
-                ),
-                source="incident",
-            )
-        )
-        proposed.append(score.group_id)
-    details.update(
-        {
-            "incident_id": incident_id,
-            "municipality_id": row["municipality"],
-            "incident_day": day.isoformat(),
-            "open_until": open_until.isoformat(),
-            "window_days": RETALIATION_WINDOW_DAYS,
-            "ranking": _ranking_details(ranking),
-            "proposed": proposed,
-            "task_ids": task_ids,
-        }
-    )
-    if existing:
-        await Alert.update({Alert.details: details}).where(Alert.id == existing["id"])
-    else:
-        await Alert(
-            kind=Alert.Kind.retaliation_risk,
-            raised_at=clock.now(),
-            subject_user=None,
-            details=details,
-        ).save()
-    return ranking
-
-
 async def create_incident(
     principal: Principal, draft: IncidentDraft, *, known_errors: dict[str, str] | None = None
 ) -> int:
     """Record an incident and its groups; rank the retaliation risk in the same
     transaction. :class:`FormErrors` says what to fix, field by field."""
-    _require(principal, Permission.incidents_write)
+    require(principal, Permission.incidents_write)
     errors = dict(known_errors or {})
     if draft.occurred_at is None:
         errors.setdefault("occurred_on", gettext("Ange datum och tid."))
-    async with write_transaction(_engine()):
+    async with write_transaction(Incident._meta.db):
         await _check_draft(principal, draft, errors)
         if errors or draft.occurred_at is None:
             raise FormErrors(errors)
@@ -742,7 +491,7 @@ async def create_incident(
                 "victim_groups": sorted(set(draft.victim_group_ids)),
             },
         )
-        await assess_retaliation(principal, incident.id)
+        await retaliation.assess_retaliation(principal, incident.id)
     return incident.id
 
 
@@ -753,13 +502,8 @@ async def _for_write(principal: Principal, incident_id: int) -> dict[str, Any]:
         .first()
     )
     if row is None:
-        raise NotFoundException()
+        raise NotVisible()
     return row
-
-
-async def _bump(incident_id: int, version: int, values: dict[Any, Any]) -> None:
-    if not await bump_version(Incident, incident_id, version, values):
-        raise VersionConflict()
 
 
 async def update_incident(
@@ -771,16 +515,17 @@ async def update_incident(
     known_errors: dict[str, str] | None = None,
 ) -> None:
     """Change what was recorded; the retaliation ranking is redone on the new facts."""
-    _require(principal, Permission.incidents_write)
+    require(principal, Permission.incidents_write)
     errors = dict(known_errors or {})
     if draft.occurred_at is None:
         errors.setdefault("occurred_on", gettext("Ange datum och tid."))
-    async with write_transaction(_engine()):
+    async with write_transaction(Incident._meta.db):
         await _for_write(principal, incident_id)
         await _check_draft(principal, draft, errors)
         if errors or draft.occurred_at is None:
             raise FormErrors(errors)
-        await _bump(
+        await versioned_update(
+            Incident,
             incident_id,
             version,
             {
@@ -805,25 +550,28 @@ async def update_incident(
                 "victim_groups": sorted(set(draft.victim_group_ids)),
             },
         )
-        await assess_retaliation(principal, incident_id)
+        await retaliation.assess_retaliation(principal, incident_id)
 
 
 async def review_incident(
     principal: Principal, incident_id: int, version: int, status: str, notes: str
 ) -> None:
-    _require(principal, Permission.incidents_write)
+    require(principal, Permission.incidents_write)
     errors: dict[str, str] = {}
     if status not in REVIEW_LABELS:
         errors["review_status"] = gettext("Välj granskningsstatus.")
     notes = notes.strip()
     if len(notes) > 4000:
         errors["review_notes"] = gettext("Högst 4000 tecken.")
-    async with write_transaction(_engine()):
+    async with write_transaction(Incident._meta.db):
         await _for_write(principal, incident_id)
         if errors:
             raise FormErrors(errors)
-        await _bump(
-            incident_id, version, {Incident.review_status: status, Incident.review_notes: notes}
+        await versioned_update(
+            Incident,
+            incident_id,
+            version,
+            {Incident.review_status: status, Incident.review_notes: notes},
         )
         await record(
             AuditAction.incident_write,
@@ -836,14 +584,14 @@ async def review_incident(
 
 async def link_person(principal: Principal, incident_id: int, code: str, role: str) -> int:
     """Attach a person (by code, in the user's scope) to an incident."""
-    _require(principal, Permission.incidents_write)
+    require(principal, Permission.incidents_write)
     errors: dict[str, str] = {}
     code = code.strip().upper()
     if not PERSON_CODE.fullmatch(code):
         errors["code"] = gettext(PERSON_CODE_MESSAGE)
     if role not in PERSON_ROLE_LABELS:
         errors["role"] = gettext("Välj en roll.")
-    async with write_transaction(_engine()):
+    async with write_transaction(Incident._meta.db):
         await _for_write(principal, incident_id)
         person = None
         if "code" not in errors:
@@ -882,8 +630,8 @@ async def link_person(principal: Principal, incident_id: int, code: str, role: s
 
 
 async def unlink_person(principal: Principal, incident_id: int, link_id: int) -> None:
-    _require(principal, Permission.incidents_write)
-    async with write_transaction(_engine()):
+    require(principal, Permission.incidents_write)
+    async with write_transaction(Incident._meta.db):
         await _for_write(principal, incident_id)
         link = (
             await IncidentPerson.select(
@@ -893,7 +641,7 @@ async def unlink_person(principal: Principal, incident_id: int, link_id: int) ->
             .first()
         )
         if link is None:
-            raise NotFoundException()
+            raise NotVisible()
         await IncidentPerson.delete().where(IncidentPerson.id == link_id)
         await record(
             AuditAction.incident_write,

@@ -1,4 +1,4 @@
-"""The group network (DESIGN §3): the signed, time-aware graph of groups and people.
+"""The group network (architecture §3.2): the signed, time-aware graph of groups and people.
 
 ``graph`` and ``interchange`` are pure (networkx and the standard library only)
 so analyses run the same in a request, a background job or a test; services,

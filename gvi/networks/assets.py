@@ -1,47 +1,45 @@
-"""plotly.js for the browser, served from the installed ``plotly`` Python package,
-and what it takes to run it under our CSP without ``'unsafe-inline'`` or
-``'unsafe-eval'``.
+"""plotly.js for the browser: the partial bundle committed under
+``gvi/static/vendor``, served under a content-hashed name, and what it takes to
+run it under our CSP without ``'unsafe-inline'`` or ``'unsafe-eval'``.
 
-Nothing from plotly is copied into the repository: ``plotly.min.js`` (4.8 MB) is
-read from ``plotly/package_data`` and served at ``/static/vendor/plotly.min.js``
-with a year-long cache (the URL carries the version, so an upgrade is a new URL).
+The app draws two trace types, ``scatter`` and ``bar`` (the network figures, the
+timeline, the report charts), so it ships ``plotly.js-basic-dist-min`` (bar, pie,
+scatter: 1.1 MiB) instead of the full bundle inside the plotly Python package
+(4.6 MiB, which stays unused). ``tools/vendor_plotly.py`` refreshes the file
+from the npm registry and checks it; ``plotly-basic.json`` beside it records the
+version and checksum. The URLs carry the first hex digits of the file's SHA-256
+(:func:`plotly_js_url`), so they are served with a year-long ``immutable`` cache
+and an upgrade is a new URL.
 
-Two things plotly.js does at run time break a strict CSP; both are handled here:
+The figure builder switches to ``scattergl`` above a thousand nodes; the basic
+bundle has no WebGL traces (their regl code would need ``'unsafe-eval'`` or
+precompiled shaders), so ``gvi/static/js/network.js`` draws those traces as
+``scatter`` (SVG).
 
-1. It injects a ``<style>`` element with its global rules (modebar, hover
-   labels, cursors). plotly.js skips that when the page already has an element
-   with id ``plotly.js-style-global`` and class ``no-inline-styles`` (added for
-   strict-CSP pages, plotly.js PR #7109). :func:`plotly_css` extracts those rules
-   from the installed bundle, so the page links them as an ordinary stylesheet
-   under that id. The bundled maplibre CSS is injected the same way, guarded by
-   an element id (:func:`injected_style_ids`); we draw no maps, so the page
-   carries an empty placeholder element with that id and nothing is injected.
-2. WebGL traces (``scattergl``) compile their draw calls with ``Function(…)``
-   (regl), which ``'unsafe-eval'`` would be needed for. regl looks generated code
-   up by its SHA-256 in a cache first; ``plotly-regl-precompiled.js`` (made by
-   :mod:`gvi.networks.regl_codegen`, ours, not vendored) fills that cache with
-   the functions our figures need, as ordinary script. The page's JS loads it
-   only for WebGL figures and falls back to SVG traces when its version does not
-   match the bundle's.
+plotly.js injects a ``<style>`` element with its global rules (modebar, hover
+labels, cursors), which a strict CSP refuses. It skips that when the page already
+has an element with id ``plotly.js-style-global`` and class ``no-inline-styles``
+(plotly.js PR #7109). :func:`plotly_css` extracts those rules from the bundle, so
+the page links them as an ordinary stylesheet under that id. Any other style the
+bundle injects is guarded by an element id (:func:`injected_style_ids`); the
+page carries an empty placeholder element with each such id.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from functools import lru_cache
-from pathlib import Path
-
-import plotly
 
 from gvi.settings import ROOT
 
-PLOTLY_DIR = Path(plotly.__file__).resolve().parent / "package_data"
-PLOTLY_JS = PLOTLY_DIR / "plotly.min.js"
 VENDOR_DIR = ROOT / "gvi" / "static" / "vendor"
-REGL_PRECOMPILED = VENDOR_DIR / "plotly-regl-precompiled.js"
+PLOTLY_JS = VENDOR_DIR / "plotly-basic.min.js"
+PLOTLY_MANIFEST = VENDOR_DIR / "plotly-basic.json"
+HASH_DIGITS = 16
 
-_VERSION = re.compile(rb"plotly\.js v([0-9][0-9A-Za-z.+-]*)")
+_VERSION = re.compile(rb"plotly\.js[^\n]*? v([0-9][0-9A-Za-z.+-]*)")
 # The global rules: an object literal whose first key is "X,X div" (X stands for
 # ".js-plotly-plot .plotly", Y for ".plotly-notifier"), then addStyleRule per key.
 _RULES_START = '"X,X div":'
@@ -52,7 +50,7 @@ _INJECTED_STYLE = re.compile(
 
 
 class PlotlyBundleError(RuntimeError):
-    """The installed plotly.js does not look the way this module expects."""
+    """The vendored plotly.js does not look the way this module expects."""
 
 
 @lru_cache(maxsize=1)
@@ -66,13 +64,19 @@ def plotly_js_version() -> str:
         head = handle.read(512)
     match = _VERSION.search(head)
     if not match:
-        raise PlotlyBundleError("no version banner in plotly.min.js")
+        raise PlotlyBundleError("no version banner in the plotly.js bundle")
     return match.group(1).decode()
 
 
 @lru_cache(maxsize=1)
 def plotly_js_sha256() -> str:
     return hashlib.sha256(PLOTLY_JS.read_bytes()).hexdigest()
+
+
+def manifest() -> dict[str, str]:
+    """What ``tools/vendor_plotly.py`` recorded about the committed bundle."""
+    found: dict[str, str] = json.loads(PLOTLY_MANIFEST.read_text(encoding="utf-8"))
+    return found
 
 
 def _unescape(text: str) -> str:
@@ -121,21 +125,20 @@ def plotly_css() -> str:
 
 
 @lru_cache(maxsize=1)
+def plotly_css_sha256() -> str:
+    return hashlib.sha256(plotly_css().encode("utf-8")).hexdigest()
+
+
+@lru_cache(maxsize=1)
 def injected_style_ids() -> tuple[str, ...]:
     """Ids of ``<style>`` elements the bundle injects unless one exists already."""
     return tuple(sorted(set(_INJECTED_STYLE.findall(_bundle()))))
 
 
-_PRECOMPILED_HEADER = re.compile(r"plotly\.js ([0-9][0-9A-Za-z.+-]*) sha256:([0-9a-f]{64})")
+def plotly_js_url() -> str:
+    """The bundle's URL: its name carries its content hash."""
+    return f"/static/vendor/plotly-basic.{plotly_js_sha256()[:HASH_DIGITS]}.min.js"
 
 
-@lru_cache(maxsize=1)
-def regl_precompiled_matches() -> bool:
-    """Whether the precompiled regl code was generated for the installed bundle."""
-    try:
-        with REGL_PRECOMPILED.open("r", encoding="utf-8") as handle:
-            head = handle.read(1024)
-    except FileNotFoundError:
-        return False
-    match = _PRECOMPILED_HEADER.search(head)
-    return bool(match) and match is not None and match.group(2) == plotly_js_sha256()
+def plotly_css_url() -> str:
+    return f"/static/vendor/plotly.{plotly_css_sha256()[:HASH_DIGITS]}.css"

@@ -19,9 +19,10 @@ from litestar.response import File, Redirect, Template
 
 from gvi.access.permissions import Permission
 from gvi.access.principal import Principal
-from gvi.core.web import page, redirect_with_flash, translated
+from gvi.core import rest
+from gvi.core.web import page, redirect_with_flash, refusal_view, submit, translated
 from gvi.i18n import gettext
-from gvi.networks import assets, figures, jobs, services
+from gvi.networks import assets, figures, jobs, saved, services
 from gvi.networks.graph import GroupNode
 from gvi.networks.schemas import (
     AnalysesOut,
@@ -37,10 +38,12 @@ from gvi.networks.schemas import (
     PersonFigureOut,
     RelationChangeOut,
 )
+from gvi.networks.timeline_services import slider_context
 
 READ = {"permission": Permission.network_read}
+VIEWS = {"permission": Permission.saved_views_write}
 PUBLIC = {"permission": Permission.public}
-# The URL carries the version (?v=…), so the files may be cached for a year.
+# The URL carries the content hash, so the files may be cached for a year.
 IMMUTABLE = {"Cache-Control": "public, max-age=31536000, immutable"}
 ROW_LIMIT = 1000  # table rows on a page; the CSV export has them all
 
@@ -54,7 +57,13 @@ def _filter(
     as_of: date | None,
     municipality: list[int] | None,
     kinds: list[str] | None,
+    *,
+    strict: bool = False,
 ) -> services.NetworkFilter:
+    """The filter of a request; *strict* (the API) refuses an unknown relation
+    kind with a 400 naming it, where a page leaves it out."""
+    if strict:
+        kinds = rest.known_values(kinds, services.ALL_KINDS, "kinds")
     return services.make_filter(principal, as_of=as_of, municipalities=municipality, kinds=kinds)
 
 
@@ -103,6 +112,30 @@ def _export(file: services.ExportFile) -> Response[bytes]:
     )
 
 
+def _export_route(fmt: services.ExportFormat, summary: str) -> Any:
+    """``GET /export.<fmt>``: the network as on screen (the page's filters), or with
+    ``history=true`` every claim whatever its dates; audited in the service."""
+
+    async def export(
+        self: Any,
+        principal: NamedDependency[Principal],
+        as_of: FromQuery[date | None] = None,
+        municipality: FromQuery[list[int] | None] = None,
+        kinds: FromQuery[list[str] | None] = None,
+        history: FromQuery[bool] = False,
+    ) -> Response[bytes]:
+        flt = _filter(principal, as_of, municipality, kinds, strict=True)
+        return _export(await services.export_network(principal, flt, fmt, history=history))
+
+    export.__doc__ = summary
+    return get(
+        f"/export.{fmt}",
+        opt=READ,
+        name=f"api.network.export_{fmt.replace('.', '_')}",
+        media_type=services.EXPORT_MEDIA_TYPES[fmt],
+    )(export)
+
+
 class NetworkApi(Controller):
     path = "/api/v1/network"
     tags = ["network"]
@@ -120,7 +153,7 @@ class NetworkApi(Controller):
     ) -> FigureOut:
         """The group network as a plotly figure; with ``center`` one group's ego
         network (``radius`` 1 or 2)."""
-        flt = _filter(principal, as_of, municipality, kinds)
+        flt = _filter(principal, as_of, municipality, kinds, strict=True)
         view = await services.group_view(
             principal, flt, colour_by=colour, center=center, radius=radius
         )
@@ -143,7 +176,7 @@ class NetworkApi(Controller):
         """Group-level analyses as of a date; with ``group`` also its conflicts and
         ego network, with ``path_from``/``path_to`` the relation path, with
         ``diff_from``/``diff_to`` what changed between the dates."""
-        flt = _filter(principal, as_of, municipality, kinds)
+        flt = _filter(principal, as_of, municipality, kinds, strict=True)
         view = await services.group_view(principal, flt)
         a = view.analysis
         out = AnalysesOut(
@@ -191,7 +224,7 @@ class NetworkApi(Controller):
         radius: FromQuery[int] = 1,
     ) -> PersonFigureOut:
         """A person's ego view (people by code only); the read is audited."""
-        flt = _filter(principal, as_of, None, kinds)
+        flt = _filter(principal, as_of, None, kinds, strict=True)
         view = await services.person_view(principal, person_id, flt, radius)
         return PersonFigureOut(
             person_code=view.code,
@@ -203,53 +236,10 @@ class NetworkApi(Controller):
             co_members=view.people,
         )
 
-    @get(
-        "/export.graphml",
-        opt=READ,
-        name="api.network.export_graphml",
-        media_type=services.EXPORT_MEDIA_TYPES["graphml"],
-    )
-    async def export_graphml(
-        self,
-        principal: NamedDependency[Principal],
-        as_of: FromQuery[date | None] = None,
-        municipality: FromQuery[list[int] | None] = None,
-        kinds: FromQuery[list[str] | None] = None,
-    ) -> Response[bytes]:
-        flt = _filter(principal, as_of, municipality, kinds)
-        return _export(await services.export_network(principal, flt, "graphml"))
-
-    @get(
-        "/export.gexf",
-        opt=READ,
-        name="api.network.export_gexf",
-        media_type=services.EXPORT_MEDIA_TYPES["gexf"],
-    )
-    async def export_gexf(
-        self,
-        principal: NamedDependency[Principal],
-        as_of: FromQuery[date | None] = None,
-        municipality: FromQuery[list[int] | None] = None,
-        kinds: FromQuery[list[str] | None] = None,
-    ) -> Response[bytes]:
-        flt = _filter(principal, as_of, municipality, kinds)
-        return _export(await services.export_network(principal, flt, "gexf"))
-
-    @get(
-        "/export.csv",
-        opt=READ,
-        name="api.network.export_csv",
-        media_type=services.EXPORT_MEDIA_TYPES["csv"],
-    )
-    async def export_csv(
-        self,
-        principal: NamedDependency[Principal],
-        as_of: FromQuery[date | None] = None,
-        municipality: FromQuery[list[int] | None] = None,
-        kinds: FromQuery[list[str] | None] = None,
-    ) -> Response[bytes]:
-        flt = _filter(principal, as_of, municipality, kinds)
-        return _export(await services.export_network(principal, flt, "csv"))
+    export_graphml = _export_route("graphml", "The group graph as GraphML (igraph, i2).")
+    export_gexf = _export_route("gexf", "The group graph as dynamic GEXF 1.3 (Gephi).")
+    export_csv = _export_route("csv", "The group graph's edge list as CSV.")
+    export_nodes_csv = _export_route("nodes.csv", "The group graph's node list as CSV.")
 
     @post("/jobs", opt=READ, name="api.network.jobs_create", status_code=202)
     async def create_job(
@@ -273,6 +263,14 @@ class NetworkApi(Controller):
         full = include == "result"
         return _job_out(await jobs.get_job(principal, job_id, with_result=full), full=full)
 
+    @post("/jobs/{job_id:int}/cancel", opt=READ, name="api.network.jobs_cancel", status_code=200)
+    async def cancel_job(
+        self, principal: NamedDependency[Principal], job_id: FromPath[int]
+    ) -> JobOut:
+        """Cancel: a queued job ends now, a running one stops at its next step."""
+        await jobs.cancel_job(principal, job_id)
+        return _job_out(await jobs.get_job(principal, job_id))
+
 
 def _form_context(
     flt: services.NetworkFilter, municipalities: list[tuple[int, str]], colour: str
@@ -288,12 +286,37 @@ def _form_context(
     }
 
 
+async def _show_page(
+    request: Request[Any, Any, Any],
+    principal: Principal,
+    view: services.GroupView,
+    colour: str,
+    extra: dict[str, Any] | None = None,
+) -> Template:
+    """The network page: the figure (fetched, or embedded for a saved view), the
+    filters and the sortable tables."""
+    context = _form_context(view.flt, await services.municipality_choices(principal), colour)
+    return page(
+        request,
+        "network/show.html",
+        {
+            **context,
+            **vendor_context(),
+            **slider_context(view.data, view.flt.as_of),
+            "analysis": view.analysis,
+            "view": view,
+            "can_save": principal.can(Permission.saved_views_write),
+            **(extra or {}),
+        },
+    )
+
+
 def vendor_context() -> dict[str, Any]:
     """What templates/network/_plotly.html needs to load plotly.js."""
     return {
-        "plotly_version": assets.plotly_js_version(),
+        "plotly_js_url": assets.plotly_js_url(),
+        "plotly_css_url": assets.plotly_css_url(),
         "plotly_style_ids": assets.injected_style_ids(),
-        "regl_precompiled": assets.regl_precompiled_matches(),
     }
 
 
@@ -313,12 +336,7 @@ class NetworkPages(Controller):
     ) -> Template:
         flt = _filter(principal, as_of, municipality, kinds)
         view = await services.group_view(principal, flt, colour_by=colour)
-        context = _form_context(flt, await services.municipality_choices(principal), colour)
-        return page(
-            request,
-            "network/show.html",
-            {**context, **vendor_context(), "analysis": view.analysis, "view": view},
-        )
+        return await _show_page(request, principal, view, colour)
 
     @get("/analyses", opt=READ, name="network.analyses")
     async def show_analyses(
@@ -438,10 +456,20 @@ class NetworkPages(Controller):
         job = await jobs.get_job(principal, job_id, with_result=True)
         return page(request, "network/job.html", {"job": job})
 
+    @post("/jobs/{job_id:int}/cancel", opt=READ, name="network.job_cancel")
+    async def cancel_job(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        job_id: FromPath[int],
+    ) -> Redirect:
+        await jobs.cancel_job(principal, job_id)
+        return redirect_with_flash(request, f"/network/jobs/{job_id}", gettext("Analysen avbryts."))
 
-@get("/static/vendor/plotly.min.js", opt=PUBLIC, name="vendor.plotly_js", include_in_schema=False)
+
+@get(assets.plotly_js_url(), opt=PUBLIC, name="vendor.plotly_js", include_in_schema=False)
 async def plotly_js() -> File:
-    """plotly.js from the installed plotly package (not copied into the repository)."""
+    """The committed partial plotly.js bundle, under its content-hashed name."""
     return File(
         path=assets.PLOTLY_JS,
         media_type="text/javascript",
@@ -450,10 +478,92 @@ async def plotly_js() -> File:
     )
 
 
-@get("/static/vendor/plotly.css", opt=PUBLIC, name="vendor.plotly_css", include_in_schema=False)
+@get(assets.plotly_css_url(), opt=PUBLIC, name="vendor.plotly_css", include_in_schema=False)
 async def plotly_css() -> Response[str]:
     """plotly.js's global style rules as a stylesheet, so it injects no <style>."""
     return Response(content=assets.plotly_css(), media_type="text/css", headers=IMMUTABLE)
 
 
-NETWORK_ROUTES = [NetworkApi, NetworkPages, plotly_js, plotly_css]
+def _view_form(form: Any) -> saved.ViewForm:
+    return saved.ViewForm(
+        name=str(form.get("name", "")),
+        note=str(form.get("note", "")),
+        as_of=str(form.get("as_of", "")),
+        municipality=[str(v) for v in form.getall("municipality", [])],
+        kinds=[str(v) for v in form.getall("kinds", [])],
+        colour=str(form.get("colour", "community")),
+        center=str(form.get("center", "")),
+        radius=str(form.get("radius", "1")),
+    )
+
+
+class SavedViewPages(Controller):
+    """An analyst's saved pictures of the group network (gvi.networks.saved)."""
+
+    path = "/network/views"
+    include_in_schema = False
+
+    @get("/", opt=VIEWS, name="network.views")
+    async def list_views(
+        self, request: Request[Any, Any, Any], principal: NamedDependency[Principal]
+    ) -> Template:
+        return page(request, "network/views.html", {"views": await saved.list_views(principal)})
+
+    @get("/new", opt=VIEWS, name="network.views_new")
+    async def new_view(
+        self, request: Request[Any, Any, Any], principal: NamedDependency[Principal]
+    ) -> Template:
+        """The save form, filled from the picture's query (what the page showed)."""
+        form = _view_form(request.query_params)
+        return page(request, "network/view_form.html", {"form": form, "errors": {}})
+
+    @post("/", opt=VIEWS, name="network.views_create")
+    async def create_view(
+        self, request: Request[Any, Any, Any], principal: NamedDependency[Principal]
+    ) -> Template | Redirect:
+        form = _view_form(await request.form())
+
+        def again(exc: Any, status: int) -> Template:
+            shown = refusal_view(exc)
+            code = shown.pop("status_code")
+            context = {"form": form, **shown}
+            return page(request, "network/view_form.html", context, status_code=code)
+
+        return await submit(
+            request,
+            saved.save_view(principal, form),
+            rerender=again,
+            to=lambda view_id: f"/network/views/{view_id}",
+            flash=gettext("Vyn är sparad."),
+        )
+
+    @get("/{view_id:int}", opt=VIEWS, name="network.views_open")
+    async def open_view(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        view_id: FromPath[int],
+    ) -> Template:
+        """The saved picture, redrawn within the opener's scope now (audited)."""
+        opened = await saved.open_view(principal, view_id)
+        payload = {"figure": opened.view.figure, "webgl": opened.view.webgl}
+        return await _show_page(
+            request,
+            principal,
+            opened.view,
+            opened.saved.params.colour,
+            {"saved": opened.saved, "payload": payload, "center_lost": opened.center_lost},
+        )
+
+    @post("/{view_id:int}/delete", opt=VIEWS, name="network.views_delete")
+    async def delete_view(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        view_id: FromPath[int],
+    ) -> Redirect:
+        await saved.remove_view(principal, view_id)
+        return redirect_with_flash(request, "/network/views", gettext("Vyn är borttagen."))
+
+
+NETWORK_ROUTES = [NetworkApi, NetworkPages, SavedViewPages, plotly_js, plotly_css]

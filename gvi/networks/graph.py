@@ -197,6 +197,72 @@ def build_hierarchy(
     return h
 
 
+def _span(relations: list[Relation]) -> tuple[date | None, date | None]:
+    """From the earliest start to the latest end of these claims; open on a side
+    where any of them is (or where there are none)."""
+    starts = [r.valid_from for r in relations]
+    ends = [r.valid_to for r in relations]
+    start = None if not starts or None in starts else min(s for s in starts if s is not None)
+    end = None if not ends or None in ends else max(e for e in ends if e is not None)
+    return start, end
+
+
+def build_export_graph(
+    groups: Iterable[GroupNode],
+    relations: Iterable[Relation],
+    as_of: date,
+    *,
+    history: bool = False,
+) -> nx.MultiDiGraph:
+    """What a network export holds: every group, and as edges the alliances,
+    rivalries and truces (``directed=False``, low id → high id) and splinter-of /
+    subgroup-of (``directed=True``, child → parent) that hold on ``as_of`` — one per
+    pair as in :func:`build_signed_graph` and :func:`build_hierarchy` — or, with
+    ``history``, every claim whatever its dates (for a timeline).
+
+    Edges are keyed by relation id and carry ``kind``, ``sign`` (signed kinds only),
+    ``intensity``, ``relation_id``, ``confidence``, ``valid_from``, ``valid_to`` and
+    ``directed``. Groups have no recorded dates of their own: a node's
+    ``valid_from``/``valid_to`` is the span of its edges in the export (open where
+    one of them is open; open both ways for a group without edges).
+    """
+    nodes = list(groups)
+    rows = list(relations)
+    if history:
+        chosen = [r for r in rows if r.source != r.target]
+    else:
+        signed = _current_per_pair(rows, SIGNED_KINDS, as_of, directed=False)
+        hierarchy = _current_per_pair(rows, HIERARCHY_KINDS, as_of, directed=True)
+        chosen = [*signed.values(), *hierarchy.values()]
+    ids = {group.id for group in nodes}
+    chosen = sorted((r for r in chosen if r.source in ids and r.target in ids), key=lambda r: r.id)
+    touching: dict[int, list[Relation]] = {}
+    for r in chosen:
+        touching.setdefault(r.source, []).append(r)
+        touching.setdefault(r.target, []).append(r)
+    out = nx.MultiDiGraph()
+    for group in nodes:
+        start, end = _span(touching.get(group.id, []))
+        out.add_node(group.id, **_group_attrs(group), valid_from=start, valid_to=end)
+    for r in chosen:
+        directed = r.kind in HIERARCHY_KINDS
+        a, b = (r.source, r.target) if directed else sorted((r.source, r.target))
+        sign = {} if directed else {"sign": SIGN[r.kind]}
+        validity = {"valid_from": r.valid_from, "valid_to": r.valid_to, "directed": directed}
+        out.add_edge(
+            a,
+            b,
+            key=r.id,
+            kind=r.kind,
+            **sign,
+            intensity=r.intensity,
+            relation_id=r.id,
+            confidence=r.confidence,
+            **validity,
+        )
+    return out
+
+
 # --- derived graphs, each built once per analysis in one pass over the edges ---------
 
 

@@ -1,11 +1,9 @@
 """Background jobs for person-level network analyses at national scale.
 
-A request only queues an :class:`~gvi.networks.tables.AnalysisJob`; the worker
-started in the app's lifespan (:func:`worker_lifespan`) claims queued jobs with
-one conditional UPDATE (``… WHERE status = 'queued'``), so two app instances
-never run one job twice, and runs the CPU work in a thread, writing progress
-and a heartbeat to the row. A running job whose heartbeat is older than
-:data:`STALE_AFTER` (its instance died) is claimed again.
+A request only queues an :class:`~gvi.networks.tables.AnalysisJob`; a
+``gvi worker`` process runs it through :mod:`gvi.jobs` (claim by one
+conditional UPDATE, heartbeat, attempts, cancel), the CPU work in a thread,
+writing progress to the row.
 
 Results are pseudonymous (person codes, group names, counts) and only the user
 who asked sees them; reading a result (it names people by code) is audited.
@@ -13,47 +11,32 @@ who asked sees them; reading a result (it names people by code) is audited.
 
 from __future__ import annotations
 
-import asyncio
-import logging
-import os
-import random
-import secrets
-import socket
 import threading
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager, suppress
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 import anyio
 import anyio.to_thread
 import networkx as nx
-from litestar import Litestar
-from litestar.exceptions import NotFoundException
 
 from gvi.access.permissions import Permission, has_permission
-from gvi.access.principal import Principal
+from gvi.access.principal import Principal, require
 from gvi.accounts.tables import Role, User, UserMunicipality
 from gvi.audit.events import AuditAction
 from gvi.audit.services import record
+from gvi.core.failures import NotVisible
 from gvi.db import write_transaction
-from gvi.groups.tables import Group, Membership
 from gvi.i18n import N_, gettext
-from gvi.networks import graph
-from gvi.networks.graph import MemberTie
-from gvi.networks.services import (
-    NetworkFilter,
-    group_scope,
-    load_groups,
-    person_scope,
-    valid_on,
-)
+from gvi.jobs import runner
+from gvi.jobs.queue import enqueue
+from gvi.networks import graph, loading
+from gvi.networks.person_analyses import person_centrality, person_communities
+from gvi.networks.services import NetworkFilter, group_scope, person_scope
 from gvi.networks.tables import AnalysisJob
-from gvi.people.tables import Person
 
-log = logging.getLogger("gvi.jobs")
-
+KIND = "network_analysis"
 Kind = AnalysisJob.Kind
 Status = AnalysisJob.Status
 
@@ -61,32 +44,13 @@ KIND_LABELS = {
     Kind.person_centrality: N_("Centralitet för personer (via gemensamma grupper)"),
     Kind.person_communities: N_("Gemenskaper av personer och grupper"),
 }
-STATUS_LABELS = {
-    Status.queued: N_("Väntar"),
-    Status.running: N_("Pågår"),
-    Status.done: N_("Klar"),
-    Status.failed: N_("Misslyckades"),
-}
-
-POLL_SECONDS = 2.0
 HEARTBEAT_SECONDS = 1.0
-STALE_AFTER = timedelta(minutes=5)
-CENTRALITY_SAMPLES = 256  # BFS sources for sampled betweenness; exact below this many nodes
-TOP_PEOPLE = 100
-TOP_COMMUNITIES = 20
-CODES_PER_COMMUNITY = 50
-GROUPS_PER_COMMUNITY = 10
-
-
-def utcnow() -> datetime:
-    return datetime.now(tz=UTC)
 
 
 # --- the analyses (pure: networkx only) ----------------------------------------------
 
 
-class JobCancelled(Exception):
-    """The worker is stopping; the job goes back to the queue."""
+JobCancelled = runner.JobCancelled  # raised in the analysis' thread once cancel is asked
 
 
 class Progress:
@@ -109,86 +73,6 @@ class Progress:
     def read(self) -> tuple[int, str]:
         with self._lock:
             return self.percent, self.message
-
-
-def _people(pg: nx.Graph) -> list[Any]:
-    return sorted(n for n in pg if n[0] == graph.PERSON)
-
-
-def person_centrality(
-    pg: nx.Graph, progress: Callable[[int, str], None], *, samples: int = CENTRALITY_SAMPLES
-) -> dict[str, Any]:
-    """Betweenness of people in the person–group graph: who links groups and people
-    that are otherwise apart. Exact for small graphs; at national scale estimated
-    from ``samples`` BFS sources (Brandes & Pich 2007), in chunks so progress shows."""
-    nodes = sorted(pg.nodes)
-    n = len(nodes)
-    progress(5, "Beräknar vägar i nätet")
-    sources = nodes if n <= samples else random.Random(1).sample(nodes, samples)  # noqa: S311 - reproducible sampling, not a secret
-    raw: dict[Any, float] = dict.fromkeys(nodes, 0.0)
-    chunk = 16
-    for start in range(0, len(sources), chunk):
-        part = sources[start : start + chunk]
-        found = nx.betweenness_centrality_subset(pg, part, nodes, normalized=False)
-        for node, value in found.items():
-            raw[node] += value
-        done = min(start + chunk, len(sources))
-        progress(5 + 90 * done // len(sources), f"{done} av {len(sources)} startpunkter klara")
-    scale = (n / len(sources)) / ((n - 1) * (n - 2) / 2) if n > 2 and sources else 0.0
-    people = _people(pg)
-    ranked = sorted(people, key=lambda p: (-raw[p], pg.nodes[p]["label"]))[:TOP_PEOPLE]
-    return {
-        "summary": {
-            "people": len(people),
-            "groups": n - len(people),
-            "memberships": pg.number_of_edges(),
-            "sources": len(sources),
-            "exact": len(sources) == n,
-        },
-        "top": [
-            {
-                "code": pg.nodes[p]["label"],
-                "score": round(raw[p] * scale, 5),
-                "groups": pg.degree(p),
-            }
-            for p in ranked
-        ],
-    }
-
-
-def person_communities(pg: nx.Graph, progress: Callable[[int, str], None]) -> dict[str, Any]:
-    """Louvain communities of the person–group graph (memberships only: every weight
-    is positive), the biggest by number of people first."""
-    progress(10, "Söker gemenskaper")
-    partition: list[set[Any]] = [{n} for n in pg]
-    for level, found in enumerate(nx.community.louvain_partitions(pg, seed=1), start=1):
-        partition = [set(c) for c in found]
-        progress(min(90, 10 + 20 * level), f"Nivå {level}: {len(partition)} gemenskaper")
-    people_total = len(_people(pg))
-    described = []
-    for community in partition:
-        people = sorted(pg.nodes[n]["label"] for n in community if n[0] == graph.PERSON)
-        groups = sorted(pg.nodes[n]["label"] for n in community if n[0] == graph.GROUP)
-        if people:
-            described.append((len(people), len(groups), people, groups))
-    described.sort(key=lambda c: (-c[0], -c[1], c[2][0]))
-    return {
-        "summary": {
-            "people": people_total,
-            "groups": pg.number_of_nodes() - people_total,
-            "communities": len(described),
-            "largest": described[0][0] if described else 0,
-        },
-        "communities": [
-            {
-                "people": n_people,
-                "groups": n_groups,
-                "group_names": groups[:GROUPS_PER_COMMUNITY],
-                "codes": people[:CODES_PER_COMMUNITY],
-            }
-            for n_people, n_groups, people, groups in described[:TOP_COMMUNITIES]
-        ],
-    }
 
 
 ANALYSES: dict[str, Callable[[nx.Graph, Callable[[int, str], None]], dict[str, Any]]] = {
@@ -238,7 +122,7 @@ def _view(row: dict[str, Any], result: dict[str, Any] | None = None) -> JobView:
         kind=row["kind"],
         kind_label=gettext(KIND_LABELS.get(Kind(row["kind"]), row["kind"])),
         status=row["status"],
-        status_label=gettext(STATUS_LABELS.get(Status(row["status"]), row["status"])),
+        status_label=gettext(runner.STATUS_LABELS.get(row["status"], row["status"])),
         progress=row["progress"],
         message=row["message"],
         as_of=str(params.get("as_of", "")),
@@ -249,25 +133,21 @@ def _view(row: dict[str, Any], result: dict[str, Any] | None = None) -> JobView:
 
 
 def _require(principal: Principal) -> None:
-    if not principal.can(Permission.network_read):
-        raise NotFoundException()
+    require(principal, Permission.network_read)
 
 
 async def create_job(principal: Principal, kind: str, flt: NetworkFilter) -> JobView:
     """Queue a job over the user's scope as it is now; the worker is nudged."""
     _require(principal)
-    job_kind = Kind(kind)
-    job = AnalysisJob(
-        kind=job_kind,
-        params={
-            "as_of": flt.as_of.isoformat(),
-            "municipality_ids": sorted(flt.municipality_ids),
-        },
-        requested_by=principal.user_id,
-    )
-    await job.save()
-    wake_worker()
-    return await get_job(principal, job.id)
+    params = {"as_of": flt.as_of.isoformat(), "municipality_ids": sorted(flt.municipality_ids)}
+    job_id = await enqueue(KIND, principal.user_id, {"kind": Kind(kind), "params": params})
+    return await get_job(principal, job_id)
+
+
+async def cancel_job(principal: Principal, job_id: int) -> None:
+    """The owner's "Avbryt"; someone else's job is a 404 like a missing one."""
+    _require(principal)
+    await runner.request_cancel(KIND, principal.user_id, job_id)
 
 
 async def list_jobs(principal: Principal, limit: int = 20) -> list[JobView]:
@@ -282,33 +162,31 @@ async def list_jobs(principal: Principal, limit: int = 20) -> list[JobView]:
     return [_view(r) for r in rows]
 
 
+async def _own_job(principal: Principal, job_id: int) -> dict[str, Any]:
+    """A job of this user's, with its result; someone else's is missing (404)."""
+    row: dict[str, Any] | None = (
+        await AnalysisJob.select(*_JOB_COLUMNS, AnalysisJob.result)
+        .where((AnalysisJob.id == job_id) & (AnalysisJob.requested_by == principal.user_id))
+        .output(load_json=True)
+        .first()
+    )
+    if row is None:
+        raise NotVisible()
+    return row
+
+
 async def get_job(principal: Principal, job_id: int, *, with_result: bool = False) -> JobView:
     """A job of this user's; someone else's is a 404 like a missing one. With
     ``with_result`` a finished job's result (person codes) comes along, and that
     read is audited in the same transaction."""
     _require(principal)
-    where = (AnalysisJob.id == job_id) & (AnalysisJob.requested_by == principal.user_id)
     if not with_result:
-        row = (
-            await AnalysisJob.select(*_JOB_COLUMNS, AnalysisJob.result)
-            .where(where)
-            .output(load_json=True)
-            .first()
-        )
-        if row is None:
-            raise NotFoundException()
+        row = await _own_job(principal, job_id)
         # Counts only: polling for progress reads no person codes.
         summary = (row["result"] or {}).get("summary", {})
         return _view(row, {"summary": summary} if row["status"] == Status.done else None)
     async with write_transaction(AnalysisJob._meta.db):
-        row = (
-            await AnalysisJob.select(*_JOB_COLUMNS, AnalysisJob.result)
-            .where(where)
-            .output(load_json=True)
-            .first()
-        )
-        if row is None:
-            raise NotFoundException()
+        row = await _own_job(principal, job_id)
         if row["status"] != Status.done:
             return _view(row)
         result = row["result"] or {}
@@ -329,43 +207,7 @@ def _counts(result: dict[str, Any]) -> dict[str, int]:
     }
 
 
-# --- the worker -------------------------------------------------------------------------
-
-
-def _claimable(now: datetime) -> Any:
-    return (AnalysisJob.status == Status.queued) | (
-        (AnalysisJob.status == Status.running) & (AnalysisJob.heartbeat_at < now - STALE_AFTER)
-    )
-
-
-async def claim_next(token: str) -> int | None:
-    """Take the oldest claimable job: one UPDATE whose WHERE repeats the condition,
-    so of two workers racing for a row exactly one gets it back."""
-    now = utcnow()
-    candidates = (
-        await AnalysisJob.select(AnalysisJob.id)
-        .where(_claimable(now))
-        .order_by(AnalysisJob.id)
-        .limit(5)
-    )
-    for candidate in candidates:
-        claimed = (
-            await AnalysisJob.update(
-                {
-                    AnalysisJob.status: Status.running,
-                    AnalysisJob.claimed_by: token,
-                    AnalysisJob.started_at: now,
-                    AnalysisJob.heartbeat_at: now,
-                    AnalysisJob.progress: 0,
-                    AnalysisJob.message: "Startar",
-                }
-            )
-            .where((AnalysisJob.id == candidate["id"]) & _claimable(now))
-            .returning(AnalysisJob.id)
-        )
-        if claimed:
-            return int(candidate["id"])
-    return None
+# --- the work, run by a worker (gvi.jobs.runner.execute) ------------------------------
 
 
 async def _requester_scope(user_id: int, asked: list[int]) -> Principal | None:
@@ -395,206 +237,55 @@ async def _requester_scope(user_id: int, asked: list[int]) -> Principal | None:
 
 
 async def _person_graph(principal: Principal, flt: NetworkFilter) -> nx.Graph:
-    groups = await load_groups(group_scope(flt), flt.as_of)
-    rows = await Membership.select(
-        Membership.person,
-        Membership.person.code,
-        Membership.group,
-        Membership.role,
-        Membership.confidence,
-        Membership.valid_from,
-        Membership.valid_to,
-    ).where(
-        Membership.archived_at.is_null()
-        & valid_on(Membership.valid_from, Membership.valid_to, flt.as_of)
-        & Membership.person.is_in(Person.select(Person.id).where(person_scope(principal)))
-        & Membership.group.is_in(Group.select(Group.id).where(group_scope(flt)))
-    )
-    ties = [
-        MemberTie(
-            person_id=r["person"],
-            person_code=r["person.code"],
-            group_id=r["group"],
-            role=r["role"],
-            confidence=r["confidence"],
-            valid_from=r["valid_from"],
-            valid_to=r["valid_to"],
-        )
-        for r in rows
-    ]
+    groups = await loading.load_groups(group_scope(flt), flt.as_of)
+    ties = await loading.member_ties(person_scope(principal), group_scope(flt), flt.as_of)
     built: nx.Graph = await anyio.to_thread.run_sync(graph.person_graph, groups, ties, flt.as_of)
     return built
 
 
-async def _write_progress(job_id: int, token: str, percent: int, message: str) -> None:
-    await AnalysisJob.update(
-        {
-            AnalysisJob.progress: percent,
-            AnalysisJob.message: message,
-            AnalysisJob.heartbeat_at: utcnow(),
-        }
-    ).where((AnalysisJob.id == job_id) & (AnalysisJob.claimed_by == token))
-
-
-async def _finish(job_id: int, token: str, values: dict[Any, Any]) -> None:
-    await AnalysisJob.update({**values, AnalysisJob.finished_at: utcnow()}).where(
-        (AnalysisJob.id == job_id) & (AnalysisJob.claimed_by == token)
+async def _run(ctx: runner.JobContext) -> dict[str, Any]:
+    params = ctx.row.get("params") or {}
+    principal = await _requester_scope(ctx.requested_by, list(params.get("municipality_ids", [])))
+    if principal is None:
+        raise runner.JobFailed(runner.NO_LONGER_ALLOWED)
+    flt = NetworkFilter(
+        as_of=date.fromisoformat(params["as_of"]),
+        municipality_ids=principal.municipality_ids,
+        kinds=frozenset(),
     )
+    await ctx.progress(1, "Läser medlemskap")
+    pg = await _person_graph(principal, flt)
+    stop = threading.Event()
+    progress = Progress(stop, percent=1)
+    done = anyio.Event()
 
+    async def report() -> None:
+        # The thread cannot write to the database: its steps go to the row from here,
+        # and a cancel seen here stops the thread at its next step.
+        while not done.is_set():
+            with anyio.move_on_after(HEARTBEAT_SECONDS):
+                await done.wait()
+            if not done.is_set():
+                try:
+                    await ctx.progress(*progress.read())
+                except runner.JobCancelled:
+                    stop.set()
+                    return
 
-class Worker:
-    """Claims and runs jobs one at a time until stopped."""
-
-    def __init__(self, *, poll_seconds: float = POLL_SECONDS) -> None:
-        self.poll_seconds = poll_seconds
-        self.token = f"{socket.gethostname()[:32]}:{os.getpid()}:{secrets.token_hex(4)}"
-        self.stop = threading.Event()
-        self._wake = asyncio.Event()
-
-    def wake(self) -> None:
-        self._wake.set()
-
-    async def run_forever(self) -> None:
-        while not self.stop.is_set():
-            try:
-                ran = await self.run_once()
-            except Exception as exc:  # the worker must outlive a bad job or a DB hiccup
-                log.error("job worker error %s", type(exc).__name__)
-                ran = False
-            if not ran:
-                self._wake.clear()
-                with suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
-
-    async def run_once(self) -> bool:
-        """Claim and run one job; False when none was waiting."""
-        job_id = await claim_next(self.token)
-        if job_id is None:
-            return False
-        await self.execute(job_id)
-        return True
-
-    async def execute(self, job_id: int) -> None:
-        row = (
-            await AnalysisJob.select(AnalysisJob.kind, AnalysisJob.params, AnalysisJob.requested_by)
-            .where(AnalysisJob.id == job_id)
-            .output(load_json=True)
-            .first()
-        )
-        if row is None:
-            return
-        params = row["params"] or {}
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(report)
         try:
-            principal = await _requester_scope(
-                row["requested_by"], list(params.get("municipality_ids", []))
+            result: dict[str, Any] = await anyio.to_thread.run_sync(
+                ANALYSES[ctx.row["kind"]], pg, progress
             )
-            if principal is None:
-                await _finish(
-                    job_id,
-                    self.token,
-                    {
-                        AnalysisJob.status: Status.failed,
-                        AnalysisJob.message: "Beställaren har inte längre behörighet.",
-                    },
-                )
-                return
-            flt = NetworkFilter(
-                as_of=date.fromisoformat(params["as_of"]),
-                municipality_ids=principal.municipality_ids,
-                kinds=frozenset(),
-            )
-            await _write_progress(job_id, self.token, 1, "Läser medlemskap")
-            pg = await _person_graph(principal, flt)
-            progress = Progress(self.stop, percent=1)
-            analysis = ANALYSES[row["kind"]]
-            result = await self._run_in_thread(job_id, analysis, pg, progress)
-        except JobCancelled:
-            with anyio.CancelScope(shield=True):
-                await AnalysisJob.update(
-                    {
-                        AnalysisJob.status: Status.queued,
-                        AnalysisJob.claimed_by: "",
-                        AnalysisJob.progress: 0,
-                        AnalysisJob.message: "Avbröts när tjänsten startades om; köad igen.",
-                    }
-                ).where((AnalysisJob.id == job_id) & (AnalysisJob.claimed_by == self.token))
-            raise
-        except Exception as exc:
-            error_id = secrets.token_hex(6)
-            # Type and id only: messages can quote data.
-            log.error("job %s failed %s error_id=%s", job_id, type(exc).__name__, error_id)
-            await _finish(
-                job_id,
-                self.token,
-                {
-                    AnalysisJob.status: Status.failed,
-                    AnalysisJob.message: f"Analysen misslyckades (felkod {error_id}).",
-                },
-            )
-            return
-        await _finish(
-            job_id,
-            self.token,
-            {
-                AnalysisJob.status: Status.done,
-                AnalysisJob.progress: 100,
-                AnalysisJob.message: "",
-                AnalysisJob.result: result,
-            },
-        )
-
-    async def _run_in_thread(
-        self,
-        job_id: int,
-        analysis: Callable[[nx.Graph, Callable[[int, str], None]], dict[str, Any]],
-        pg: nx.Graph,
-        progress: Progress,
-    ) -> dict[str, Any]:
-        done = anyio.Event()
-        result: dict[str, Any] = {}
-
-        async def report() -> None:
-            last: tuple[int, str] | None = None
-            while not done.is_set():
-                with anyio.move_on_after(HEARTBEAT_SECONDS):
-                    await done.wait()
-                now = progress.read()
-                if now != last or not done.is_set():
-                    await _write_progress(job_id, self.token, *now)
-                    last = now
-
-        async with anyio.create_task_group() as tg:
-            tg.start_soon(report)
-            try:
-                result = await anyio.to_thread.run_sync(analysis, pg, progress)
-            finally:
-                done.set()
-        return result
+        finally:
+            done.set()
+    return result
 
 
-_worker: Worker | None = None
-
-
-def wake_worker() -> None:
-    if _worker is not None:
-        _worker.wake()
-
-
-@asynccontextmanager
-async def worker_lifespan(app: Litestar) -> AsyncIterator[None]:
-    """Run a worker beside the app; on shutdown, a job in progress is put back in
-    the queue (the analysis stops at its next progress report)."""
-    global _worker
-    worker = Worker()
-    _worker = worker
-    task = asyncio.create_task(worker.run_forever(), name="gvi-network-jobs")
-    try:
-        yield
-    finally:
-        worker.stop.set()
-        worker.wake()
-        task.cancel()
-        with suppress(asyncio.CancelledError, JobCancelled):
-            await task
-        if _worker is worker:
-            _worker = None
+ANALYSIS_KIND = runner.JobKind(
+    name=KIND,
+    table=AnalysisJob,
+    run=_run,
+    failure_message="Analysen misslyckades (felkod {error_id}).",
+)

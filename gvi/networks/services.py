@@ -23,33 +23,41 @@ from typing import Any, Literal
 
 import anyio.to_thread
 import networkx as nx
-from litestar.exceptions import NotFoundException
-from piccolo.query.functions.aggregate import Count
 
 from gvi.access.permissions import Permission
-from gvi.access.principal import Principal
+from gvi.access.principal import Principal, require
 from gvi.audit.events import AuditAction
 from gvi.audit.services import record
 from gvi.core import clock
+from gvi.core.failures import NotVisible
 from gvi.db import write_transaction
 from gvi.groups.tables import Group, GroupRelation, Membership
 from gvi.i18n import gettext
 from gvi.municipalities.tables import Municipality
-from gvi.networks import figures, graph, interchange, layout
+from gvi.networks import figures, graph, interchange, layout, loading
 from gvi.networks.graph import GroupNode, MemberTie, Relation
 from gvi.people.tables import Person
 
 TZ = clock.STOCKHOLM
 ALL_KINDS: tuple[str, ...] = tuple(GroupRelation.Kind)
 PERSON_RADII = (1, 2)  # in people: 1 = co-members, 2 = co-members of co-members
-_CHUNK = 500  # ids per IN (…) list: well below every engine's parameter limit
 
-ExportFormat = Literal["graphml", "gexf", "csv"]
+# How hard a pair ever tied this way pulls in the group layout.
+LAYOUT_WEIGHTS = {
+    "alliance": 1.0,
+    "splinter_of": 0.6,
+    "subgroup_of": 0.6,
+    "truce": 0.3,
+    "rivalry": 0.15,
+}
+
+ExportFormat = Literal["graphml", "gexf", "csv", "nodes.csv"]
 EXPORT_MEDIA_TYPES: dict[str, str] = {
     "graphml": "application/graphml+xml; charset=utf-8",
     "gexf": "application/gexf+xml; charset=utf-8",
     # Litestar adds "; charset=utf-8" to text/* itself.
     "csv": "text/csv",
+    "nodes.csv": "text/csv",
 }
 
 
@@ -108,37 +116,29 @@ class NetworkData:
 
     def layout_graph(self) -> nx.Graph:
         """Every group and every pair ever related: positions stay put when the date
-        or the kinds change, and only edges come and go."""
+        or the kinds change, and only edges come and go. A pair ever allied pulls
+        hardest (``weight``), so alliance communities sit together."""
         u = nx.Graph()
         u.add_nodes_from(g.id for g in self.groups)
-        u.add_edges_from((r.source, r.target) for r in self.relations if r.source != r.target)
+        for r in self.relations:
+            if r.source == r.target:
+                continue
+            w = LAYOUT_WEIGHTS.get(r.kind, 0.5)
+            old = u.get_edge_data(r.source, r.target, {"weight": 0.0})["weight"]
+            u.add_edge(r.source, r.target, weight=max(old, w))
         return u
 
 
 def _require(principal: Principal) -> None:
-    if not principal.can(Permission.network_read):
-        raise NotFoundException()
+    require(principal, Permission.network_read)
 
 
 def _engine() -> Any:
     return Group._meta.db
 
 
-def valid_on(column_from: Any, column_to: Any, as_of: date) -> Any:
-    return (column_from.is_null() | (column_from <= as_of)) & (
-        column_to.is_null() | (column_to > as_of)
-    )
-
-
 def group_scope(flt: NetworkFilter) -> Any:
-    return Group.municipality.is_in(sorted(flt.municipality_ids) or [-1]) & (
-        Group.archived_at.is_null()
-    )
-
-
-def _chunks(ids: Iterable[int]) -> list[list[int]]:
-    ordered = sorted(set(ids))
-    return [ordered[i : i + _CHUNK] for i in range(0, len(ordered), _CHUNK)] or [[]]
+    return loading.in_municipalities(flt.municipality_ids)
 
 
 async def municipality_choices(principal: Principal) -> list[tuple[int, str]]:
@@ -151,84 +151,17 @@ async def municipality_choices(principal: Principal) -> list[tuple[int, str]]:
     return [(r["id"], r["name"]) for r in rows]
 
 
-async def load_groups(where: Any, as_of: date) -> list[GroupNode]:
-    rows = (
-        await Group.select(
-            Group.id, Group.name, Group.status, Group.municipality, Group.municipality.name
-        )
-        .where(where)
-        .order_by(Group.id)
-    )
-    ids = [r["id"] for r in rows]
-    members: dict[int, int] = {}
-    for chunk in _chunks(ids):
-        counts = (
-            await Membership.select(Membership.group, Count(alias="members"))
-            .where(
-                Membership.group.is_in(chunk or [-1])
-                & Membership.archived_at.is_null()
-                & Membership.person.archived_at.is_null()
-                & valid_on(Membership.valid_from, Membership.valid_to, as_of)
-            )
-            .group_by(Membership.group)
-        )
-        members.update((c["group"], c["members"]) for c in counts)
-    return [
-        GroupNode(
-            id=r["id"],
-            name=r["name"],
-            municipality_id=r["municipality"],
-            municipality=r["municipality.name"],
-            status=r["status"],
-            members=members.get(r["id"], 0),
-        )
-        for r in rows
-    ]
-
-
-def _relation(r: dict[str, Any]) -> Relation:
-    return Relation(
-        id=r["id"],
-        source=r["source_group"],
-        target=r["target_group"],
-        kind=r["kind"],
-        intensity=r["intensity"],
-        valid_from=r["valid_from"],
-        valid_to=r["valid_to"],
-        confidence=r["confidence"],
-    )
-
-
-_RELATION_COLUMNS = (
-    GroupRelation.id,
-    GroupRelation.source_group,
-    GroupRelation.target_group,
-    GroupRelation.kind,
-    GroupRelation.intensity,
-    GroupRelation.valid_from,
-    GroupRelation.valid_to,
-    GroupRelation.confidence,
-)
-
-
 async def _load_relations_among(flt: NetworkFilter) -> list[Relation]:
     in_scope = Group.select(Group.id).where(group_scope(flt))
-    rows = (
-        await GroupRelation.select(*_RELATION_COLUMNS)
-        .where(
-            GroupRelation.archived_at.is_null()
-            & GroupRelation.source_group.is_in(in_scope)
-            & GroupRelation.target_group.is_in(in_scope)
-        )
-        .order_by(GroupRelation.id)
+    return await loading.load_relations(
+        GroupRelation.source_group.is_in(in_scope) & GroupRelation.target_group.is_in(in_scope)
     )
-    return [_relation(r) for r in rows]
 
 
 async def load_network(principal: Principal, flt: NetworkFilter) -> NetworkData:
     """Groups and relations in the filter's municipalities (group level: not audited)."""
     _require(principal)
-    groups = await load_groups(group_scope(flt), flt.as_of)
+    groups = await loading.load_groups(group_scope(flt), flt.as_of)
     relations = await _load_relations_among(flt)
     return NetworkData(groups=groups, relations=relations)
 
@@ -380,22 +313,28 @@ def build_group_view(
     colour_by: str,
     center: int | None,
     radius: int,
+    pins: dict[int, tuple[float, float]] | None = None,
 ) -> GroupView:
     """Graph, analyses, layout and figure from loaded data: no database, CPU only
-    (run in a worker thread; the benches call it directly)."""
+    (run in a worker thread; the benches call it directly). ``pins`` (a saved
+    view's positions) override the layout for the groups still shown."""
     g = data.signed(flt)
     analysis = analyse(g, flt.as_of)
     hierarchy = data.hierarchy(flt)
     center_node = None
     if center is not None:
         if center not in g:
-            raise NotFoundException()
+            raise NotVisible()
         shown = graph.ego_network(g, center, radius)
         pos = layout.shell_layout(shown, center)
         center_node = node_of(g, center)
     else:
         shown = g
         pos = layout.cached_group_layout(data.layout_graph())
+    kept = {n: xy for n, xy in (pins or {}).items() if n in shown}
+    pinned = frozenset(kept)
+    if kept:
+        pos = {**pos, **kept}
     figure = figures.group_figure(
         shown,
         pos,
@@ -403,6 +342,8 @@ def build_group_view(
         colour_by=colour_by,
         communities=analysis.community_sets,
         centrality=analysis.centrality,
+        center=center,
+        pinned=pinned,
     )
     webgl = any(t["type"] == "scattergl" for t in figure["data"])
     return GroupView(flt, data, shown, analysis, figure, webgl, center_node)
@@ -415,15 +356,16 @@ async def group_view(
     colour_by: str = "community",
     center: int | None = None,
     radius: int = 1,
+    pins: dict[int, tuple[float, float]] | None = None,
 ) -> GroupView:
     """The group network (or one group's ego network) with its analyses and figure."""
     data = await load_network(principal, flt)
     if colour_by not in figures.COLOUR_BY:
         colour_by = "community"
     if radius not in graph.EGO_RADII:
-        raise NotFoundException()
+        raise NotVisible()
     view: GroupView = await anyio.to_thread.run_sync(
-        build_group_view, data, flt, colour_by, center, radius
+        build_group_view, data, flt, colour_by, center, radius, pins
     )
     return view
 
@@ -445,7 +387,7 @@ class DiffAnswer:
 
 def relation_path(g: nx.Graph, a: int, b: int) -> PathAnswer:
     if a not in g or b not in g:
-        raise NotFoundException()
+        raise NotVisible()
     path = graph.relation_path(g, a, b)
     if path is None:
         return PathAnswer(None, [])
@@ -455,7 +397,7 @@ def relation_path(g: nx.Graph, a: int, b: int) -> PathAnswer:
 
 def conflicts_of(g: nx.Graph, group_id: int) -> list[GroupNode]:
     if group_id not in g:
-        raise NotFoundException()
+        raise NotVisible()
     return [node_of(g, n) for n in graph.conflicts_of(g, group_id)]
 
 
@@ -493,22 +435,29 @@ def _serialise(g: nx.Graph, fmt: ExportFormat) -> bytes:
         return interchange.to_graphml(g)
     if fmt == "gexf":
         return interchange.to_gexf(g)
+    if fmt == "nodes.csv":
+        return interchange.nodes_csv(g).encode("utf-8")
     return interchange.edges_csv(g, labels=True).encode("utf-8")
 
 
-def export_graph(data: NetworkData, flt: NetworkFilter) -> nx.Graph:
-    """What an export holds: the signed graph as on screen, groups by name with
+def export_graph(data: NetworkData, flt: NetworkFilter, *, history: bool = False) -> nx.Graph:
+    """What an export holds: the relations of the chosen kinds as on screen on the
+    date (splinter-of and subgroup-of as directed edges), or with ``history`` every
+    claim whatever its dates, each with its validity; groups by name with
     municipality, status and member count; no notes, no sources, no people."""
-    return data.signed(flt)
+    rel = [r for r in data.relations if r.kind in flt.kinds]
+    return graph.build_export_graph(data.groups, rel, flt.as_of, history=history)
 
 
-async def export_network(principal: Principal, flt: NetworkFilter, fmt: ExportFormat) -> ExportFile:
+async def export_network(
+    principal: Principal, flt: NetworkFilter, fmt: ExportFormat, *, history: bool = False
+) -> ExportFile:
     """The group graph as a file; an ``export:create`` event with counts only is
     written in the same transaction as the reads."""
     _require(principal)
     async with write_transaction(_engine()):
         data = await load_network(principal, flt)
-        g = export_graph(data, flt)
+        g = export_graph(data, flt, history=history)
         content: bytes = await anyio.to_thread.run_sync(_serialise, g, fmt)
         await record(
             AuditAction.export_create,
@@ -519,6 +468,7 @@ async def export_network(principal: Principal, flt: NetworkFilter, fmt: ExportFo
                 "as_of": flt.as_of.isoformat(),
                 "municipalities": sorted(flt.municipality_ids),
                 "kinds": sorted(flt.kinds),
+                "history": history,
                 "nodes": g.number_of_nodes(),
                 "edges": g.number_of_edges(),
             },
@@ -536,9 +486,7 @@ async def export_network(principal: Principal, flt: NetworkFilter, fmt: ExportFo
 
 
 def person_scope(principal: Principal) -> Any:
-    return Person.home_municipality.is_in(sorted(principal.municipality_ids) or [-1]) & (
-        Person.archived_at.is_null()
-    )
+    return loading.live_people(principal.municipality_ids)
 
 
 async def _ties(
@@ -550,37 +498,13 @@ async def _ties(
 ) -> list[MemberTie]:
     """Active memberships (on ``flt.as_of``) of in-scope people in in-scope groups,
     for the given people or the given groups."""
-    column = Membership.person if persons else Membership.group
-    ties: list[MemberTie] = []
-    for chunk in _chunks(persons or groups):
-        rows = await Membership.select(
-            Membership.person,
-            Membership.person.code,
-            Membership.group,
-            Membership.role,
-            Membership.confidence,
-            Membership.valid_from,
-            Membership.valid_to,
-        ).where(
-            column.is_in(chunk or [-1])
-            & Membership.archived_at.is_null()
-            & valid_on(Membership.valid_from, Membership.valid_to, flt.as_of)
-            & Membership.person.is_in(Person.select(Person.id).where(person_scope(principal)))
-            & Membership.group.is_in(Group.select(Group.id).where(group_scope(flt)))
-        )
-        ties.extend(
-            MemberTie(
-                person_id=r["person"],
-                person_code=r["person.code"],
-                group_id=r["group"],
-                role=r["role"],
-                confidence=r["confidence"],
-                valid_from=r["valid_from"],
-                valid_to=r["valid_to"],
-            )
-            for r in rows
-        )
-    return ties
+    return await loading.member_ties(
+        person_scope(principal),
+        group_scope(flt),
+        flt.as_of,
+        by=Membership.person if persons else Membership.group,
+        ids=persons or groups,
+    )
 
 
 @dataclass
@@ -676,7 +600,7 @@ async def person_view(
     transaction; a person outside the user's municipalities is a 404."""
     _require(principal)
     if radius not in PERSON_RADII:
-        raise NotFoundException()
+        raise NotVisible()
     async with write_transaction(_engine()):
         person = (
             await Person.select(Person.id, Person.code)
@@ -684,7 +608,7 @@ async def person_view(
             .first()
         )
         if person is None:
-            raise NotFoundException()
+            raise NotVisible()
         # Breadth first through memberships: groups, their members, their groups…
         ties: dict[tuple[int, int], MemberTie] = {}
         people: set[int] = {person_id}
@@ -699,7 +623,7 @@ async def person_view(
             ties.update(((t.person_id, t.group_id), t) for t in members)
             frontier_people = {t.person_id for t in members} - people
             people |= frontier_people
-        all_groups = await load_groups(group_scope(flt), flt.as_of)
+        all_groups = await loading.load_groups(group_scope(flt), flt.as_of)
         relations = [r for r in await _load_relations_among(flt) if r.kind in flt.kinds]
         tie_list = sorted(ties.values(), key=lambda t: (t.person_id, t.group_id))
         view: PersonView = await anyio.to_thread.run_sync(

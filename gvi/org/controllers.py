@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import HTTPException
 from litestar.params import FromPath, FromQuery, JSONBody, URLEncodedBody
@@ -15,6 +15,8 @@ from litestar.response import Redirect, Template
 from gvi.access.permissions import Permission
 from gvi.access.principal import Principal
 from gvi.admin.forms import CONFIRM_MESSAGE, CONFIRM_VALUE
+from gvi.core import rest
+from gvi.core.shapes import VersionIn
 from gvi.core.web import page, redirect_with_flash, translated
 from gvi.i18n import gettext
 from gvi.municipalities.reference import counties
@@ -26,8 +28,6 @@ from gvi.org.schemas import (
     UnitChangeOut,
     UnitIn,
     UnitOut,
-    UnitUpdateIn,
-    UnitVersionIn,
 )
 
 ORG = {"permission": Permission.org_manage}
@@ -59,11 +59,6 @@ def _unit_out(unit: services.UnitView) -> UnitOut:
     )
 
 
-def _bad_request(exc: services.FormErrors) -> HTTPException:
-    detail = "; ".join(f"{field}: {message}" for field, message in exc.errors.items())
-    return HTTPException(status_code=400, detail=detail)
-
-
 # --- JSON API ----------------------------------------------------------------------
 
 
@@ -75,60 +70,39 @@ class UnitsApi(Controller):
     async def list_units(self, principal: NamedDependency[Principal]) -> list[UnitOut]:
         return [_unit_out(u) for u in await services.list_units(principal)]
 
-    @get("/{unit_id:int}", opt=ORG, name="api.admin.units.show")
+    @rest.show("/{unit_id:int}", opt=ORG, name="api.admin.units.show")
     async def show_unit(
         self, principal: NamedDependency[Principal], unit_id: FromPath[int]
-    ) -> UnitOut:
-        return _unit_out(await services.get_unit(principal, unit_id))
+    ) -> Response[UnitOut]:
+        return rest.tagged(await _unit(principal, unit_id))
 
-    @post("/", opt=ORG, name="api.admin.units.create")
+    @rest.create("/", opt=ORG, name="api.admin.units.create")
     async def create_unit(
         self, principal: NamedDependency[Principal], data: JSONBody[UnitIn]
-    ) -> UnitOut:
-        draft = services.UnitDraft(
-            name=data.name,
-            kind=data.kind,
-            agency=data.agency,
-            home=data.home,
-            serves=tuple(data.serves),
-        )
-        try:
-            return _unit_out(await services.create_unit(principal, draft))
-        except services.FormErrors as exc:
-            raise _bad_request(exc) from exc
+    ) -> Response[UnitOut]:
+        created = await services.create_unit(principal, _draft(data))
+        return rest.created(self.path, _unit_out(created))
 
-    @post("/{unit_id:int}", opt=ORG, name="api.admin.units.update", status_code=200)
+    @rest.update("/{unit_id:int}", opt=ORG, name="api.admin.units.update")
     async def update_unit(
         self,
         principal: NamedDependency[Principal],
         unit_id: FromPath[int],
-        data: JSONBody[UnitUpdateIn],
-    ) -> UnitChangeOut:
-        draft = services.UnitDraft(
-            name=data.name,
-            kind=data.kind,
-            agency=data.agency,
-            home=data.home,
-            serves=tuple(data.serves),
-        )
-        try:
-            change = await services.update_unit(principal, unit_id, data.version, draft)
-        except services.VersionConflict as exc:
-            raise HTTPException(status_code=409, detail=str(exc)) from exc
-        except services.FormErrors as exc:
-            raise _bad_request(exc) from exc
-        return UnitChangeOut(
-            unit=_unit_out(await services.get_unit(principal, unit_id)),
-            scope_changed=change.scope_changed,
-            sessions_ended=change.sessions_ended,
-        )
+        data: JSONBody[UnitIn],
+        expected: rest.Expected,
+    ) -> Response[UnitChangeOut]:
+        """The whole unit, as on create; the ETag is the unit's version."""
+        version = expected
+        change = await services.update_unit(principal, unit_id, version, _draft(data))
+        out = await _change_out(principal, unit_id, change)
+        return rest.tagged(out, version=out.unit.version)
 
     @post("/{unit_id:int}/deactivate", opt=ORG, name="api.admin.units.deactivate", status_code=200)
     async def deactivate_unit(
         self,
         principal: NamedDependency[Principal],
         unit_id: FromPath[int],
-        data: JSONBody[UnitVersionIn],
+        data: JSONBody[VersionIn],
     ) -> UnitChangeOut:
         """Refused with 409 while the unit holds open defector cases: the answer
         names them by reference, with their count, and nothing else."""
@@ -143,15 +117,30 @@ class UnitsApi(Controller):
                     "cases": [{"id": c.id, "reference": c.reference} for c in exc.cases],
                 },
             ) from exc
-        except services.VersionConflict as exc:
-            raise HTTPException(status_code=409, detail=str(exc)) from exc
-        except services.FormErrors as exc:
-            raise _bad_request(exc) from exc
-        return UnitChangeOut(
-            unit=_unit_out(await services.get_unit(principal, unit_id)),
-            scope_changed=change.scope_changed,
-            sessions_ended=change.sessions_ended,
-        )
+        return await _change_out(principal, unit_id, change)
+
+    @post("/{unit_id:int}/reactivate", opt=ORG, name="api.admin.units.reactivate", status_code=200)
+    async def reactivate_unit(
+        self,
+        principal: NamedDependency[Principal],
+        unit_id: FromPath[int],
+        data: JSONBody[VersionIn],
+    ) -> UnitChangeOut:
+        """A deactivated unit made active again; its members' sessions end."""
+        change = await services.reactivate_unit(principal, unit_id, data.version)
+        return await _change_out(principal, unit_id, change)
+
+
+async def _unit(principal: Principal, unit_id: int) -> UnitOut:
+    return _unit_out(await services.get_unit(principal, unit_id))
+
+
+async def _change_out(principal: Principal, unit_id: int, change: Any) -> UnitChangeOut:
+    return UnitChangeOut(
+        unit=await _unit(principal, unit_id),
+        scope_changed=change.scope_changed,
+        sessions_ended=change.sessions_ended,
+    )
 
 
 class MunicipalitiesApi(Controller):
@@ -226,14 +215,11 @@ def _shown(unit: services.UnitView) -> dict[str, Any]:
     }
 
 
-def _draft(data: UnitForm) -> services.UnitDraft:
-    return services.UnitDraft(
-        name=data.name,
-        kind=data.kind,
-        agency=data.agency,
-        home=data.home,
-        serves=data.served_codes(),
-    )
+def _draft(data: UnitForm | UnitIn) -> services.UnitDraft:
+    """The unit a form or an API body describes."""
+    serves = data.served_codes() if isinstance(data, UnitForm) else data.serves
+    fields = {"name": data.name, "kind": data.kind, "agency": data.agency, "home": data.home}
+    return services.UnitDraft(**fields, serves=tuple(serves))
 
 
 class UnitPages(Controller):
@@ -370,6 +356,43 @@ class UnitPages(Controller):
             request,
             f"/admin/units/{unit_id}",
             gettext("Enheten är avaktiverad och dess användares inloggningar är avslutade."),
+        )
+
+    @post("/{unit_id:int}/reactivate", opt=ORG, name="admin.units.reactivate")
+    async def reactivate_unit(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        unit_id: FromPath[int],
+        data: URLEncodedBody[UnitActionForm],
+    ) -> Template | Redirect:
+        unit = await services.get_unit(principal, unit_id)
+
+        async def again(status: int, **extra: Any) -> Template:
+            return await _form_page(
+                request,
+                principal,
+                "admin/units/show.html",
+                _shown(unit),
+                unit=unit,
+                status_code=status,
+                **extra,
+            )
+
+        if data.confirm != CONFIRM_VALUE:
+            return await again(400, errors={"reactivate.confirm": gettext(CONFIRM_MESSAGE)})
+        try:
+            await services.reactivate_unit(principal, unit_id, _version(data.version))
+        except services.VersionConflict as exc:
+            return await again(409, error=str(exc))
+        except services.FormErrors as exc:
+            return await again(400, error=" ".join(exc.errors.values()))
+        return redirect_with_flash(
+            request,
+            f"/admin/units/{unit_id}",
+            gettext(
+                "Enheten är aktiv igen. Dess användare loggar in på nytt och får enhetens kommuner."
+            ),
         )
 
 

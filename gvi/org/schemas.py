@@ -36,19 +36,6 @@ class UnitIn(msgspec.Struct):
     serves: list[str] = []
 
 
-class UnitUpdateIn(msgspec.Struct):
-    version: int
-    name: str
-    kind: str
-    agency: str
-    home: str
-    serves: list[str] = []
-
-
-class UnitVersionIn(msgspec.Struct):
-    version: int
-
-
 class UnitChangeOut(msgspec.Struct):
     unit: UnitOut
     scope_changed: bool

@@ -4,7 +4,7 @@ the audit row of each change.
 
 A user's scope follows their units: the municipalities served by their home
 unit (``User.unit``) and their joint units (``UserUnit``), plus any granted
-explicitly (``UserMunicipality``); :func:`gvi.accounts.services.load_principal`
+explicitly (``UserMunicipality``); :func:`gvi.access.loading.load_principal`
 reads it in one query. So a change here that moves what someone may read ends
 the sessions of everyone concerned at once (``session_epoch`` + 1): a user
 moved between units, and every member of a unit whose served municipalities
@@ -22,8 +22,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from litestar.exceptions import NotFoundException
-
 from gvi.access.permissions import Permission
 from gvi.access.principal import Principal
 from gvi.accounts.tables import User, UserUnit
@@ -32,6 +30,7 @@ from gvi.admin.services import FormErrors as FormErrors
 from gvi.admin.services import VersionConflict as VersionConflict
 from gvi.audit import services as audit
 from gvi.audit.events import AuditAction
+from gvi.core.failures import NotVisible
 from gvi.core.versioning import bump_version
 from gvi.db import write_transaction
 from gvi.defectors.tables import CaseStatus, DefectorCase
@@ -76,7 +75,7 @@ class OpenCasesRefusal(AdminError):
 def _require(principal: Principal) -> None:
     # The guard already checked; this keeps a service safe when called from elsewhere.
     if not principal.can(Permission.org_manage):
-        raise NotFoundException()
+        raise NotVisible()
 
 
 def _engine() -> Any:
@@ -206,7 +205,7 @@ async def get_unit(principal: Principal, unit_id: int) -> UnitView:
     _require(principal)
     found = await _views((Unit.id == unit_id) & Unit.archived_at.is_null())
     if not found:
-        raise NotFoundException()
+        raise NotVisible()
     return found[0]
 
 
@@ -218,7 +217,7 @@ async def find_unit(principal: Principal, key: str) -> UnitView:
     where &= (Unit.id == int(key)) if key.isdigit() else (Unit.name == key)
     found = await _views(where)
     if not found:
-        raise NotFoundException()
+        raise NotVisible()
     return found[0]
 
 
@@ -355,7 +354,7 @@ async def _versioned(unit_id: int, version: int, values: dict[Any, Any]) -> None
     if not await bump_version(Unit, unit_id, version, values, live_only=True):
         if await Unit.exists().where((Unit.id == unit_id) & Unit.archived_at.is_null()):
             raise UnitConflict()
-        raise NotFoundException()
+        raise NotVisible()
 
 
 async def update_unit(
@@ -370,7 +369,7 @@ async def update_unit(
     member may read, so it ends their sessions."""
     _require(principal)
     if not await Unit.exists().where((Unit.id == unit_id) & Unit.archived_at.is_null()):
-        raise NotFoundException()
+        raise NotVisible()
     clean = await _clean(draft, unit_id=unit_id, known=known_errors)
     async with write_transaction(_engine()):
         held = {
@@ -450,7 +449,7 @@ async def deactivate_unit(principal: Principal, unit_id: int, version: int) -> U
             .first()
         )
         if row is None:
-            raise NotFoundException()
+            raise NotVisible()
         if row["version"] != version:
             raise UnitConflict()
         if not row["is_active"]:
@@ -480,6 +479,35 @@ async def deactivate_unit(principal: Principal, unit_id: int, version: int) -> U
     return UnitChange(scope_changed=True, sessions_ended=ended)
 
 
+async def reactivate_unit(principal: Principal, unit_id: int, version: int) -> UnitChange:
+    """Make a deactivated unit active again: it can be chosen and gives its members
+    its municipalities once more, so their sessions end (the next sign-in has the
+    wider scope)."""
+    _require(principal)
+    async with write_transaction(_engine()):
+        row = (
+            await Unit.select(Unit.is_active, Unit.version)
+            .where((Unit.id == unit_id) & Unit.archived_at.is_null())
+            .first()
+        )
+        if row is None:
+            raise NotVisible()
+        if row["version"] != version:
+            raise UnitConflict()
+        if row["is_active"]:
+            raise FormErrors({"unit": gettext("Enheten är redan aktiv.")})
+        await _versioned(unit_id, version, {Unit.is_active: True})
+        ended = await _end_sessions((await _members([unit_id]))[unit_id])
+        await audit.record(
+            AuditAction.org_unit_reactivate,
+            actor=principal,
+            target_type="unit",
+            target_id=unit_id,
+            details={"sessions_ended": ended},
+        )
+    return UnitChange(scope_changed=True, sessions_ended=ended)
+
+
 # --- a user's units ------------------------------------------------------------------
 
 
@@ -505,6 +533,26 @@ async def check_joint_units(ids: Iterable[int], errors: dict[str, str]) -> set[i
 
 async def joint_unit_ids(user_id: int) -> set[int]:
     return {r["unit"] for r in await UserUnit.select(UserUnit.unit).where(UserUnit.user == user_id)}
+
+
+async def join_units(
+    principal: Principal, user_id: int, unit_ids: set[int], *, home: int | None
+) -> None:
+    """In the caller's transaction: a new user's joint units (checked active by
+    :func:`check_joint_units` first), with its ``user:unit:change`` event."""
+    await replace_joint_units(user_id, unit_ids)
+    await audit.record(
+        AuditAction.user_unit_change,
+        actor=principal,
+        target_type="user",
+        target_id=user_id,
+        details={
+            "home_from": None,
+            "home_to": home,
+            "joint_units": len(unit_ids),
+            "sessions_ended": False,
+        },
+    )
 
 
 async def replace_joint_units(user_id: int, wanted: set[int]) -> bool:

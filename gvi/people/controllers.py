@@ -7,7 +7,7 @@ from dataclasses import asdict
 from typing import Any
 
 import msgspec
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import HTTPException, NotFoundException
 from litestar.params import FromPath, FromQuery, JSONBody, URLEncodedBody
@@ -15,9 +15,10 @@ from litestar.response import Redirect, Template
 
 from gvi.access.permissions import Permission
 from gvi.access.principal import Principal
-from gvi.core import clock
+from gvi.core import clock, rest
 from gvi.core.openapi import error_answer
-from gvi.core.paging import PageNumber
+from gvi.core.paging import PAGE_SIZE, page_offset, pages_count
+from gvi.core.params import PageNumber
 from gvi.core.web import page, redirect_with_flash, translated
 from gvi.groups import forms as group_forms
 from gvi.groups import services as group_services
@@ -33,7 +34,6 @@ from gvi.people.schemas import (
 )
 from gvi.people.tables import Protection
 
-PAGE_SIZE = 50
 PROTECTION_LABELS = {
     Protection.none: N_("Inga"),
     Protection.sekretessmarkering: N_("Sekretessmarkering"),
@@ -62,23 +62,15 @@ class PeopleApi(Controller):
     path = "/api/v1/people"
     tags = ["people"]
 
-    @get("/", opt={"permission": Permission.people_read}, name="api.people.list")
+    @rest.listing("/", opt={"permission": Permission.people_read}, name="api.people.list")
     async def list_people(
         self,
         principal: NamedDependency[Principal],
+        window: NamedDependency[rest.Window],
         code: FromQuery[str] = "",
-        page: PageNumber = 1,
-    ) -> PersonPage:
-        page = max(page, 1)
-        rows, total = await services.list_people(
-            principal, code_prefix=code, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
-        )
-        return PersonPage(
-            items=[PersonOut(**asdict(r)) for r in rows],
-            total=total,
-            page=page,
-            page_size=PAGE_SIZE,
-        )
+    ) -> Response[PersonPage]:
+        rows, total = await services.list_people(principal, code_prefix=code, **window.rows)
+        return window.page_of(PersonPage, [PersonOut(**asdict(r)) for r in rows], total)
 
     @get("/{person_id:int}", opt={"permission": Permission.people_read}, name="api.people.show")
     async def show_person(
@@ -104,7 +96,7 @@ class PeopleApi(Controller):
         except services.BreakGlassRequired as exc:
             raise BreakGlassNeeded(
                 detail=gettext(
-                    "Personen har skyddade personuppgifter. Ange skäl via break-the-glass först."
+                    "Personen har skyddade personuppgifter. Ange skäl för nödåtkomst först."
                 )
             ) from exc
         return IdentityOut(**asdict(identity))
@@ -121,10 +113,7 @@ class PeopleApi(Controller):
         person_id: FromPath[int],
         data: JSONBody[BreakGlassIn],
     ) -> BreakGlassOut:
-        try:
-            expires = await services.break_glass(principal, person_id, data.reason)
-        except services.PersonError as exc:
-            raise HTTPException(status_code=400, detail=str(exc)) from exc
+        expires = await services.break_glass(principal, person_id, data.reason)
         _rotate(request)
         return BreakGlassOut(expires_at=expires.isoformat())
 
@@ -160,11 +149,12 @@ class PeoplePages(Controller):
         request: Request[Any, Any, Any],
         principal: NamedDependency[Principal],
         code: FromQuery[str] = "",
+        sort: FromQuery[str] = "",
         page: PageNumber = 1,
     ) -> Template:
         page_no = max(page, 1)
         rows, total = await services.list_people(
-            principal, code_prefix=code, limit=PAGE_SIZE, offset=(page_no - 1) * PAGE_SIZE
+            principal, code_prefix=code, sort=sort, limit=PAGE_SIZE, offset=page_offset(page_no)
         )
         return page_(
             request,
@@ -173,8 +163,9 @@ class PeoplePages(Controller):
                 "people": rows,
                 "total": total,
                 "code": code,
+                "params": {"code": code, "sort": services.PEOPLE_SORTS.parse(sort).param},
                 "page": page_no,
-                "pages": max(1, -(-total // PAGE_SIZE)),
+                "pages": pages_count(total),
             },
         )
 

@@ -12,15 +12,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from litestar.exceptions import NotFoundException
 from piccolo.engine.postgres import PostgresEngine
 
 from gvi.access.permissions import Permission
-from gvi.access.principal import Principal
+from gvi.access.principal import Principal, require
 from gvi.access.tables import Alert, BreakGlass
 from gvi.audit.events import AuditAction
 from gvi.audit.services import counted_append_args, counted_append_sql, record
 from gvi.core import clock
+from gvi.core.failures import NotVisible, Refused
+from gvi.core.sorting import Sort, Sorts
 from gvi.db import ids_clause, ids_param, one_of, pg_fetch, write_transaction
 from gvi.i18n import gettext
 from gvi.municipalities.tables import Municipality
@@ -32,8 +33,8 @@ CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud on
 IDENTITY_FIELDS = ("name", "pin", "address", "phone")
 
 
-class PersonError(Exception):
-    """A problem a person can act on; safe to show."""
+class PersonError(Refused):
+    """A problem a person can act on (400); safe to show."""
 
 
 @dataclass(frozen=True)
@@ -51,10 +52,6 @@ class Identity:
     pin: str | None
     address: str | None
     phone: str | None
-
-
-def _engine() -> Any:
-    return Person._meta.db
 
 
 def _scope(principal: Principal) -> Any:
@@ -79,7 +76,28 @@ def _summary(row: dict[str, Any], principal: Principal) -> PersonSummary:
     )
 
 
-def _list_sql(engine_type: str, *, prefix: bool) -> tuple[str, str]:
+PEOPLE_SORTS = Sorts(
+    "code",
+    code=("p.code",),
+    municipality=("m.name", "p.code"),
+    # A protected person's birth year is hidden on the page; sorting by it would
+    # tell it by the row's place, so it sorts as unknown.
+    birth_year=("CASE WHEN p.protection = 'none' THEN p.birth_year END", "p.code"),
+)
+"""The orders of the people list (``?sort=``): SQL terms of our own, never input."""
+
+
+def _all_sorts() -> list[Sort]:
+    return [Sort(key, down) for key in PEOPLE_SORTS.keys for down in (False, True)]
+
+
+def _order(sort: str) -> str:
+    chosen = PEOPLE_SORTS.parse(sort)
+    suffix = " DESC" if chosen.descending else ""
+    return ", ".join(term + suffix for term in PEOPLE_SORTS.keys[chosen.key])
+
+
+def _list_sql(engine_type: str, *, prefix: bool, sort: str = "code") -> tuple[str, str]:
     """The list's two queries (rows, total), scoped by the user's municipalities as
     one parameter (as :func:`gvi.db.one_of`). Written out: the people list is the
     busiest read there is, and building it through the query builder cost as much
@@ -91,19 +109,20 @@ def _list_sql(engine_type: str, *, prefix: bool) -> tuple[str, str]:
     rows = (
         'SELECT p.id, p.code, p.birth_year, p.protection, m.name AS "home_municipality.name" '  # noqa: S608
         "FROM person p LEFT JOIN municipality m ON m.id = p.home_municipality "
-        f"WHERE {where} ORDER BY p.code LIMIT {{}} OFFSET {{}}"
+        f"WHERE {where} ORDER BY {_order(sort)} LIMIT {{}} OFFSET {{}}"
     )
     return rows, f"SELECT COUNT(*) AS n FROM person p WHERE {where}"  # noqa: S608
 
 
 _LIST_SQL = {
-    (engine, prefix): _list_sql(engine, prefix=prefix)
+    (engine, prefix, sort.param): _list_sql(engine, prefix=prefix, sort=sort.param)
     for engine in ("postgres", "sqlite")
     for prefix in (False, True)
+    for sort in _all_sorts()
 }
 
 
-def _pg_list_sql(*, prefix: bool) -> str:
+def _pg_list_sql(*, prefix: bool, sort: str = "code") -> str:
     """PostgreSQL: the page, its total and its audit event in one statement (one
     round trip, one transaction: the read and its audit row commit together or
     not at all). Parameters: the scope, the code prefix when searching, limit,
@@ -118,11 +137,18 @@ def _pg_list_sql(*, prefix: bool) -> str:
     # together in one row, the page first), so the lock comes after the reads and
     # is held only to the commit.
     audit = counted_append_sql(n + 2, "counts.shown")
+    # The page's own order again outside (the join keeps no order); by code it is
+    # the plain column, else the page numbers its rows.
+    order = _order(sort)
+    if PEOPLE_SORTS.parse(sort) == PEOPLE_SORTS.default:
+        position, outer = "", "page.code"
+    else:
+        position, outer = f", row_number() OVER (ORDER BY {order}) AS position", "page.position"
     return f"""
 WITH page AS MATERIALIZED (
-    SELECT p.id, p.code, p.birth_year, p.protection, m.name AS "home_municipality.name"
+    SELECT p.id, p.code, p.birth_year, p.protection, m.name AS "home_municipality.name"{position}
     FROM person p LEFT JOIN municipality m ON m.id = p.home_municipality
-    WHERE {where} ORDER BY p.code LIMIT ${n} OFFSET ${n + 1}
+    WHERE {where} ORDER BY {order} LIMIT ${n} OFFSET ${n + 1}
 ), counts AS MATERIALIZED (
     SELECT (SELECT COUNT(*) FROM page) AS shown,
            (SELECT COUNT(*) FROM person p WHERE {where}) AS total
@@ -131,18 +157,27 @@ WITH page AS MATERIALIZED (
 )
 SELECT counts.total, page.*
 FROM counts CROSS JOIN audited LEFT JOIN page ON true
-ORDER BY page.code"""  # noqa: S608 (fixed text only: every value is a parameter)
+ORDER BY {outer}"""  # noqa: S608 (fixed text only: every value is a parameter)
 
 
-_PG_LIST_SQL = {prefix: _pg_list_sql(prefix=prefix) for prefix in (False, True)}
+_PG_LIST_SQL = {
+    (prefix, sort.param): _pg_list_sql(prefix=prefix, sort=sort.param)
+    for prefix in (False, True)
+    for sort in _all_sorts()
+}
 
 
 async def list_people(
-    principal: Principal, *, code_prefix: str = "", limit: int = 50, offset: int = 0
+    principal: Principal,
+    *,
+    code_prefix: str = "",
+    sort: str = "",
+    limit: int = 50,
+    offset: int = 0,
 ) -> tuple[list[PersonSummary], int]:
-    if not principal.can(Permission.people_read):
-        raise NotFoundException()
-    engine = _engine()
+    """People of the user's municipalities, by code unless *sort* says otherwise."""
+    require(principal, Permission.people_read)
+    engine = Person._meta.db
     scope: list[Any] = [ids_param(engine.engine_type, principal.municipality_ids)]
     # Codes are upper case; a typed % or _ is a character, not a wildcard.
     prefix = code_prefix.strip().upper()
@@ -157,10 +192,13 @@ async def list_people(
             details={"offset": offset},
             count_key="count",
         )
-        found = await pg_fetch(engine, _PG_LIST_SQL[bool(prefix)], *scope, limit, offset, *audit)
+        sql = _PG_LIST_SQL[(bool(prefix), PEOPLE_SORTS.parse(sort).param)]
+        found = await pg_fetch(engine, sql, *scope, limit, offset, *audit)
         rows = [r for r in found if r["id"] is not None]
         return [_summary(r, principal) for r in rows], int(found[0]["total"])
-    rows_sql, total_sql = _LIST_SQL[(engine.engine_type, bool(prefix))]
+    rows_sql, total_sql = _LIST_SQL[
+        (engine.engine_type, bool(prefix), PEOPLE_SORTS.parse(sort).param)
+    ]
     async with write_transaction(engine):
         rows = await Person.raw(rows_sql, *scope, limit, offset)
         total = int((await Person.raw(total_sql, *scope))[0]["n"])
@@ -174,9 +212,8 @@ async def list_people(
 
 
 async def get_person(principal: Principal, person_id: int) -> PersonSummary:
-    if not principal.can(Permission.people_read):
-        raise NotFoundException()
-    async with write_transaction(_engine()):
+    require(principal, Permission.people_read)
+    async with write_transaction(Person._meta.db):
         row = (
             await Person.select(
                 Person.id,
@@ -189,7 +226,7 @@ async def get_person(principal: Principal, person_id: int) -> PersonSummary:
             .first()
         )
         if row is None:
-            raise NotFoundException()
+            raise NotVisible()
         await record(
             AuditAction.person_read,
             actor=principal,
@@ -213,16 +250,15 @@ async def _active_break_glass(principal: Principal, person_id: int) -> bool:
 async def read_identity(principal: Principal, person_id: int) -> Identity:
     """Decrypt a person's identity. Audited in the same transaction: if the audit
     row cannot be written, nothing is returned."""
-    if not principal.can(Permission.identity_read):
-        raise NotFoundException()
-    async with write_transaction(_engine()):
+    require(principal, Permission.identity_read)
+    async with write_transaction(Person._meta.db):
         person = (
             await Person.select(Person.id, Person.protection)
             .where(_scope(principal) & (Person.id == person_id))
             .first()
         )
         if person is None:
-            raise NotFoundException()
+            raise NotVisible()
         protected = person["protection"] != Protection.none
         if protected and not await _active_break_glass(principal, person_id):
             raise BreakGlassRequired()
@@ -251,8 +287,7 @@ class BreakGlassRequired(Exception):
 
 async def break_glass(principal: Principal, person_id: int, reason: str) -> datetime:
     """Grant this user time-boxed access to a protected person's identity; admins are alerted."""
-    if not principal.can(Permission.identity_read):
-        raise NotFoundException()
+    require(principal, Permission.identity_read)
     reason = reason.strip()
     if len(reason) < 15:
         raise PersonError(
@@ -260,10 +295,10 @@ async def break_glass(principal: Principal, person_id: int, reason: str) -> date
         )
     now = clock.now()
     expires = now + timedelta(minutes=BREAK_GLASS_MINUTES)
-    async with write_transaction(_engine()):
+    async with write_transaction(Person._meta.db):
         exists = await Person.exists().where(_scope(principal) & (Person.id == person_id))
         if not exists:
-            raise NotFoundException()
+            raise NotVisible()
         grant = BreakGlass(
             user=principal.user_id,
             person=person_id,
@@ -291,10 +326,9 @@ async def break_glass(principal: Principal, person_id: int, reason: str) -> date
 
 async def find_by_pin(principal: Principal, pin: str) -> PersonSummary | None:
     """Exact lookup by personnummer through the blind index; the number is never stored plain."""
-    if not principal.can(Permission.identity_read):
-        raise NotFoundException()
+    require(principal, Permission.identity_read)
     index = get_keyring().blind_index(pin)
-    async with write_transaction(_engine()):
+    async with write_transaction(Person._meta.db):
         row = (
             await Person.select(
                 Person.id,
@@ -333,14 +367,13 @@ async def create_person(
     identity: Identity | None = None,
     code: str | None = None,
 ) -> Person:
-    if not principal.can(Permission.people_write):
-        raise NotFoundException()
+    require(principal, Permission.people_write)
     if municipality_id not in principal.municipality_ids:
-        raise NotFoundException()
+        raise NotVisible()
     keyring = get_keyring()
-    async with write_transaction(_engine()):
+    async with write_transaction(Person._meta.db):
         if not await Municipality.exists().where(Municipality.id == municipality_id):
-            raise NotFoundException()
+            raise NotVisible()
         for _ in range(20):
             candidate = code or new_code()
             if not await Person.exists().where(Person.code == candidate):

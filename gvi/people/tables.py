@@ -52,3 +52,9 @@ class PersonIdentity(Archivable, Table, tablename="person_identity"):
         help_text="HMAC blind index of personnummer.",
     )
     key_id = Varchar(length=16, help_text="Which data key encrypted this row.")
+    import_digest = Varchar(
+        length=64,
+        null=True,
+        default=None,
+        help_text="HMAC of the identity an import wrote (gvi.records): re-import compares it.",
+    )

@@ -10,8 +10,11 @@ external reference (or code) or skips it unchanged, and returns the
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
+from typing import NamedTuple
 
 from gvi.core import tabular
 from gvi.core.tabular import Problem
@@ -22,7 +25,7 @@ from gvi.records.columns import (
     OFFERS,
     PEOPLE,
 )
-from gvi.records.importer import CaseRow, OfferRow, ParsedUpload
+from gvi.records.rows import CaseRow, OfferRow, ParsedUpload
 
 # --- checking what the rows refer to ------------------------------------------------
 
@@ -36,6 +39,8 @@ class ExistingPerson:
     birth_year: int | None
     protection: str
     notes: str
+    has_identity: bool = False
+    identity_digest: str | None = None  # of the identity an import last wrote
 
 
 @dataclass(frozen=True)
@@ -46,6 +51,13 @@ class ExistingCase:
     municipality_id: int
     external_ref: str
     facts: tuple[object, ...]  # the updatable fields, in CASE_FACTS order
+    # What a re-import may change besides the facts (issue 15): the dates and the
+    # outcome, the status history (oldest first, by local day), and the dated
+    # lists as the file writes them (consents, needs, grants, follow-ups).
+    dates: tuple[object, ...] = ()  # opened_on, closed_on, closure_outcome
+    history: tuple[tuple[str, date], ...] = ()
+    history_ids: tuple[int, ...] = ()
+    lists: tuple[frozenset[tuple[object, ...]], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -93,16 +105,16 @@ class Lookups:
     can_people: bool
     can_cases: bool
     can_offers: bool
+    # The keyed digest of an identity (gvi.security.crypto): compared, never decrypted.
+    identity_digest: Callable[[tuple[str, str, str, str]], str] = lambda identity: ""
 
 
-@dataclass(frozen=True)
-class PersonRef:
+class PersonRef(NamedTuple):
     new: int | None = None  # index into Plan.people
     existing: int | None = None
 
 
-@dataclass(frozen=True)
-class CaseRef:
+class CaseRef(NamedTuple):
     new: int | None = None  # index into Plan.cases
     existing: int | None = None
 
@@ -110,8 +122,7 @@ class CaseRef:
 CREATE, UPDATE, SKIP = "create", "update", "skip"
 
 
-@dataclass(frozen=True)
-class PersonPlan:
+class PersonPlan(NamedTuple):
     action: str
     existing_id: int | None
     code: str  # empty: generate one
@@ -119,12 +130,12 @@ class PersonPlan:
     external_ref: str | None
     birth_year: int | None
     protection: str
-    identity: tuple[str, str, str, str] | None
+    identity: tuple[str, str, str, str] | None  # to write (None: keep what is on file)
     notes: str
+    has_identity: bool = False  # on file already (an update replaces it)
 
 
-@dataclass(frozen=True)
-class CasePlan:
+class CasePlan(NamedTuple):
     action: str
     existing_id: int | None
     person: PersonRef
@@ -132,10 +143,37 @@ class CasePlan:
     unit_id: int
     row: CaseRow
     facts: tuple[object, ...]
+    existing: ExistingCase | None = None
 
 
-@dataclass(frozen=True)
-class OfferPlan:
+# How a file's status history meets the one on record (re-import).
+SAME, LATER, EARLIER = "same", "later", "earlier"
+
+
+def history_meets(on_file: tuple[tuple[str, date], ...], on_record: Sequence[str]) -> str | None:
+    """SAME steps; LATER: the file goes further (its new steps are added); EARLIER:
+    the case has moved on here since the file was written (its steps stay); None:
+    the two disagree about a step, which an import must not rewrite."""
+    steps = [status for status, _ in on_file]
+    common = min(len(steps), len(on_record))
+    if steps[:common] != list(on_record[:common]):
+        return None
+    if len(steps) == len(on_record):
+        return SAME
+    return LATER if len(steps) > len(on_record) else EARLIER
+
+
+def case_lists(row: CaseRow) -> tuple[frozenset[tuple[object, ...]], ...]:
+    """The row's dated lists in the shape :class:`ExistingCase` keeps them."""
+    return (
+        frozenset(tuple(c) for c in row.consents),
+        frozenset(tuple(n) for n in row.needs),
+        frozenset(tuple(g) for g in row.grants),
+        frozenset((f.phase, f.on, *f.levels) for f in row.follow_ups),
+    )
+
+
+class OfferPlan(NamedTuple):
     action: str
     existing_id: int | None
     person: PersonRef
@@ -155,7 +193,8 @@ class Plan:
     def counts(self) -> dict[str, dict[str, int]]:
         out: dict[str, dict[str, int]] = {}
         for kind, rows in ((PEOPLE, self.people), (CASES, self.cases), (OFFERS, self.offers)):
-            out[kind] = {a: sum(1 for r in rows if r.action == a) for a in (CREATE, UPDATE, SKIP)}
+            found = Counter(r.action for r in rows)
+            out[kind] = {a: found[a] for a in (CREATE, UPDATE, SKIP)}
         return out
 
 
@@ -282,18 +321,27 @@ def check_upload(parsed: ParsedUpload, lookups: Lookups) -> tuple[Plan | None, l
                 p.protection,
                 p.notes,
             )
+            # A re-import writes the identity again only when it changed (or was
+            # never written by an import): the digests are compared, nothing decrypted.
+            identity = (
+                p.identity
+                if p.identity is not None
+                and lookups.identity_digest(p.identity) != existing.identity_digest
+                else None
+            )
             ref = existing.external_ref or p.external_ref or None
             people.append(
                 PersonPlan(
-                    SKIP if same and ref == existing.external_ref else UPDATE,
+                    SKIP if same and identity is None and ref == existing.external_ref else UPDATE,
                     existing.id,
                     existing.code,
                     municipality_id,
                     ref,
                     p.birth_year,
                     p.protection,
-                    None,
+                    identity,
                     p.notes,
+                    existing.has_identity,
                 )
             )
             continue
@@ -346,10 +394,13 @@ def check_upload(parsed: ParsedUpload, lookups: Lookups) -> tuple[Plan | None, l
                 )
                 return None
             return PersonRef(existing=found.id), found.municipality_id
-        candidates: list[tuple[PersonRef, int]] = [
-            (PersonRef(new=i), mid) for mid, i in new_refs.get(ref, [])
-        ]
-        candidates += [(PersonRef(existing=x.id), x.municipality_id) for x in old_refs.get(ref, [])]
+        news, olds = new_refs.get(ref), old_refs.get(ref)
+        if news is not None and len(news) == 1 and not olds and not municipality:
+            # The usual row: its person is one new person of the upload.
+            mid, i = news[0]
+            return PersonRef(i, None), mid
+        candidates: list[tuple[PersonRef, int]] = [(PersonRef(new=i), mid) for mid, i in news or []]
+        candidates += [(PersonRef(existing=x.id), x.municipality_id) for x in olds or []]
         if municipality:
             mid_wanted = lookups.reach.get(municipality)
             candidates = [c for c in candidates if c[1] == mid_wanted]
@@ -371,6 +422,7 @@ def check_upload(parsed: ParsedUpload, lookups: Lookups) -> tuple[Plan | None, l
         return None
 
     # Cases: a unit of the user's that serves the municipality; a caseworker of that unit.
+    reach_ids = frozenset(lookups.reach.values())
     cases: list[CasePlan] = []
     unit_keys: dict[str, str] = {}
     new_cases: dict[tuple[int, str], int] = {}
@@ -431,7 +483,7 @@ def check_upload(parsed: ParsedUpload, lookups: Lookups) -> tuple[Plan | None, l
                 ),
             )
             continue
-        if municipality_id not in lookups.reach.values():
+        if municipality_id not in reach_ids:
             add(CASES, c.line, "municipality_code", _not_in_scope())
             continue
         members = lookups.members.get(unit_id, {})
@@ -474,15 +526,45 @@ def check_upload(parsed: ParsedUpload, lookups: Lookups) -> tuple[Plan | None, l
                     ),
                 )
                 continue
+            meets = history_meets(c.history, [s for s, _ in existing_case.history])
+            if meets is None:
+                add(
+                    CASES,
+                    c.line,
+                    "status_history",
+                    gettext(
+                        "Statushistoriken i filen stämmer inte med ärendets historik i systemet. "
+                        "En ny import kan ändra datumen och lägga till nya steg, men inte byta "
+                        "eller ta bort steg: rätta filen, eller ändra statusen på ärendets sida."
+                    ),
+                )
+                continue
+            dates = (c.opened_on, c.closed_on, c.closure_outcome)
+            same = (
+                facts == existing_case.facts
+                and case_lists(c) == existing_case.lists
+                and meets != LATER
+                and all(
+                    day == old
+                    for (_, day), (_, old) in zip(c.history, existing_case.history, strict=False)
+                )
+                # The dates the case has moved past here are its own.
+                and (
+                    dates == existing_case.dates
+                    if meets == SAME
+                    else dates[0] == existing_case.dates[0]
+                )
+            )
             cases.append(
                 CasePlan(
-                    SKIP if facts == existing_case.facts else UPDATE,
+                    SKIP if same else UPDATE,
                     existing_case.id,
                     person,
                     municipality_id,
                     unit_id,
                     c,
                     facts,
+                    existing_case,
                 )
             )
             continue
@@ -503,6 +585,7 @@ def check_upload(parsed: ParsedUpload, lookups: Lookups) -> tuple[Plan | None, l
     for y in lookups.offers_by_ref.values():
         old_offer_refs.setdefault(y.external_ref, []).append(y)
     offers: list[OfferPlan] = []
+    own_ids = frozenset(lookups.municipalities.values())
     seen_offers: dict[str, int] = {}
     for o in parsed.offers:
         if o.external_ref:
@@ -571,7 +654,7 @@ def check_upload(parsed: ParsedUpload, lookups: Lookups) -> tuple[Plan | None, l
             assert case_person is not None
             found = case_person
         person, home = found
-        if case is None and home not in lookups.municipalities.values():
+        if case is None and home not in own_ids:
             add(
                 OFFERS,
                 o.line,

@@ -159,20 +159,7 @@ LEVEL_LABELS = {
     "poor": N_("Dålig"),
     "unknown": N_("Okänd"),
 }
-CATEGORY_LABELS = {
-    "housing": N_("Boende"),
-    "employment": N_("Arbete"),
-    "education": N_("Utbildning"),
-    "addiction_care": N_("Beroendevård"),
-    "psychiatric_care": N_("Psykiatrisk vård"),
-    "family_support": N_("Familjestöd"),
-    "mentor": N_("Mentor eller kontaktperson"),
-    "debt_counselling": N_("Skuldrådgivning"),
-    "relocation": N_("Flytt eller skyddat boende"),
-    "tattoo_removal": N_("Tatueringsborttagning"),
-    "leisure": N_("Fritid"),
-    "other": N_("Annat"),
-}
+CATEGORY_LABELS = dict(offer_rules.CATEGORY_LABELS)
 CONTEXT_LABELS = {
     "call_in": N_("Call-in"),
     "notification": N_("Individuell underrättelse"),

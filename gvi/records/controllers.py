@@ -20,7 +20,7 @@ from litestar.response import Redirect, Template
 
 from gvi.access.permissions import Permission
 from gvi.access.principal import Principal
-from gvi.core.web import page, translated
+from gvi.core.web import page, redirect_with_flash, translated
 from gvi.i18n import N_, gettext
 from gvi.records import importer, jobs, services, sheets
 from gvi.records.schemas import (
@@ -184,6 +184,15 @@ class RecordImportPages(Controller):
             },
         )
 
+    @post("/jobs/{job_id:int}/cancel", opt=IMPORT, name="records.import_job_cancel")
+    async def cancel_job(
+        self, request: AnyRequest, principal: NamedDependency[Principal], job_id: FromPath[int]
+    ) -> Redirect:
+        await jobs.cancel_import(principal, job_id)
+        return redirect_with_flash(
+            request, f"/records/import/jobs/{job_id}", gettext("Importen avbryts.")
+        )
+
     @get("/template.xlsx", opt=IMPORT, name="records.template_xlsx")
     async def xlsx_template(self, principal: NamedDependency[Principal]) -> Response[bytes]:
         return Response(
@@ -244,6 +253,20 @@ class RecordImportApi(Controller):
     async def show_job(
         self, principal: NamedDependency[Principal], job_id: FromPath[int]
     ) -> ImportJobOut:
+        return job_out(await jobs.get_job(principal, job_id))
+
+    @post(
+        "/jobs/{job_id:int}/cancel",
+        opt=IMPORT,
+        name="api.records.import_job_cancel",
+        status_code=200,
+    )
+    async def cancel_job(
+        self, principal: NamedDependency[Principal], job_id: FromPath[int]
+    ) -> ImportJobOut:
+        """Cancel: a queued job ends now, a running one stops at its next step and
+        writes nothing (status ``cancelling``, then ``cancelled``)."""
+        await jobs.cancel_import(principal, job_id)
         return job_out(await jobs.get_job(principal, job_id))
 
 

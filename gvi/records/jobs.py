@@ -3,57 +3,45 @@ network analyses.
 
 A request stores the upload in an :class:`~gvi.records.tables.ImportJob`,
 encrypted with the data key (the files hold identities: they never rest in
-plain text, not even in the queue), and the worker started in the app's
-lifespan claims it with one conditional UPDATE, so two app instances never run
-one job twice. The worker runs the import as the requester is *now* (a
+plain text, and the queue carries only the row's id), and a ``gvi worker``
+process runs it through :mod:`gvi.jobs` (claim by one conditional UPDATE,
+heartbeat, attempts, cancel). The worker runs the import as the requester is *now* (a
 disabled account or lost permission stops it), writes progress to the row
 while it reads and checks, and on finishing deletes the upload and keeps only
 the result: counts and problems (file, line, column, fixed message).
 
-While the final transaction writes, SQLite lets nobody else write the file, so
-the row's progress stands still there; the page shows "Sparar" until done.
+While the final transaction writes, the bar still moves, batch by batch: on
+PostgreSQL each step is written to the job row on a connection of its own (the
+import's transaction would hide it until the end); on SQLite, where the
+transaction keeps every other writer out of the file, the step is written
+inside it (the heartbeat is fresh the moment it commits, so no reaper takes
+the job then) and kept in the running process's memory (:data:`_LIVE`) for
+:func:`get_job`. The web process is not the worker's, so its pages show the
+last step written before the final transaction, "Sparar", until the commit.
 """
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
-import logging
-import os
-import secrets
-import socket
-from collections.abc import AsyncIterator, Mapping
-from contextlib import asynccontextmanager, suppress
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from typing import Any
-
-from litestar import Litestar
-from litestar.exceptions import NotFoundException
 
 from gvi.access.principal import Principal
 from gvi.accounts.tables import Role, User, UserMunicipality, UserUnit
-from gvi.i18n import N_, gettext
+from gvi.core.failures import NotVisible
+from gvi.i18n import gettext
+from gvi.jobs import runner
+from gvi.jobs.queue import dispatch
 from gvi.records import services
 from gvi.records.tables import ImportJob
 from gvi.security.crypto import aad, get_keyring
 
-log = logging.getLogger("gvi.jobs")
+KIND = "records_import"
 Status = ImportJob.Status
-
-STATUS_LABELS = {
-    Status.queued: N_("Väntar"),
-    Status.running: N_("Pågår"),
-    Status.done: N_("Klar"),
-    Status.failed: N_("Misslyckades"),
-}
-POLL_SECONDS = 2.0
-STALE_AFTER = timedelta(minutes=10)
-
-
-def utcnow() -> datetime:
-    return datetime.now(tz=UTC)
+# job id → (percent, message) of the jobs this process runs, as they run.
+_LIVE: dict[int, tuple[int, str]] = {}
 
 
 def _seal(job_id: int, files: Mapping[str, tuple[str, bytes] | None]) -> bytes:
@@ -82,6 +70,14 @@ class JobView:
     message: str
     result: services.ImportResult | None
 
+    @property
+    def done(self) -> bool:
+        return self.status in runner.FINISHED
+
+    @property
+    def cancellable(self) -> bool:
+        return self.status in (Status.queued, Status.running)
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "id": self.id,
@@ -90,7 +86,7 @@ class JobView:
             "dry_run": self.dry_run,
             "progress": self.progress,
             "message": self.message,
-            "done": self.status in (Status.done, Status.failed),
+            "done": self.done,
             "result": self.result.as_dict() if self.result else None,
         }
 
@@ -102,13 +98,23 @@ async def queue_import(
     job = ImportJob(dry_run=dry_run, requested_by=principal.user_id, message="Väntar på tur")
     await job.save()
     await ImportJob.update({ImportJob.payload: _seal(job.id, files)}).where(ImportJob.id == job.id)
-    wake_worker()
+    await dispatch(KIND, int(job.id))
     return int(job.id)
+
+
+async def cancel_import(principal: Principal, job_id: int) -> None:
+    """The owner's "Avbryt"; someone else's job is a 404 like a missing one."""
+    services._require(principal)
+    await runner.request_cancel(KIND, principal.user_id, job_id)
 
 
 async def get_job(principal: Principal, job_id: int) -> JobView:
     """A job of this user's; someone else's is a 404 like a missing one."""
     services._require(principal)
+    # The live step is read before the row: a job that ends in between has
+    # already stored its outcome, and one still running never shows a step
+    # older than one this page has seen (the bar never steps back).
+    live = _LIVE.get(job_id)
     row = (
         await ImportJob.select(
             ImportJob.id,
@@ -123,54 +129,27 @@ async def get_job(principal: Principal, job_id: int) -> JobView:
         .first()
     )
     if row is None:
-        raise NotFoundException()
+        raise NotVisible()
     result = (
         services.ImportResult.from_dict(row["result"])
         if row["status"] == Status.done and row["result"]
         else None
     )
+    progress, message = row["progress"], row["message"]
+    if row["status"] == Status.running and live is not None and live[0] >= progress:
+        progress, message = live
     return JobView(
         id=row["id"],
         status=row["status"],
-        status_label=gettext(STATUS_LABELS[Status(row["status"])]),
+        status_label=gettext(runner.STATUS_LABELS[row["status"]]),
         dry_run=bool(row["dry_run"]),
-        progress=row["progress"],
-        message=row["message"],
+        progress=progress,
+        message=message,
         result=result,
     )
 
 
-# --- the worker -------------------------------------------------------------------------
-
-
-def _claimable(now: datetime) -> Any:
-    return (ImportJob.status == Status.queued) | (
-        (ImportJob.status == Status.running) & (ImportJob.heartbeat_at < now - STALE_AFTER)
-    )
-
-
-async def claim_next(token: str) -> int | None:
-    now = utcnow()
-    for candidate in (
-        await ImportJob.select(ImportJob.id).where(_claimable(now)).order_by(ImportJob.id).limit(5)
-    ):
-        claimed = (
-            await ImportJob.update(
-                {
-                    ImportJob.status: Status.running,
-                    ImportJob.claimed_by: token,
-                    ImportJob.started_at: now,
-                    ImportJob.heartbeat_at: now,
-                    ImportJob.progress: 0,
-                    ImportJob.message: "Startar",
-                }
-            )
-            .where((ImportJob.id == candidate["id"]) & _claimable(now))
-            .returning(ImportJob.id)
-        )
-        if claimed:
-            return int(candidate["id"])
-    return None
+# --- the work, run by a worker (gvi.jobs.runner.execute) ------------------------------
 
 
 async def _requester(user_id: int) -> Principal | None:
@@ -203,126 +182,33 @@ async def _requester(user_id: int) -> Principal | None:
     return principal if services.can_import(principal) else None
 
 
-async def _finish(job_id: int, token: str, values: dict[Any, Any]) -> None:
+async def _run(ctx: runner.JobContext) -> dict[str, Any]:
+    principal = await _requester(ctx.requested_by)
+    if principal is None or ctx.row.get("payload") is None:
+        raise runner.JobFailed(runner.NO_LONGER_ALLOWED)
+    files = _open(ctx.job_id, bytes(ctx.row["payload"]))
+
+    async def progress(percent: int, message: str) -> None:
+        _LIVE[ctx.job_id] = (percent, message[:200])
+        await ctx.progress(percent, message)
+
+    result = await services.import_records(
+        principal, files, dry_run=bool(ctx.row["dry_run"]), progress=progress
+    )
+    return result.as_dict()
+
+
+def _forget(job_id: int) -> None:
+    _LIVE.pop(job_id, None)
+
+
+IMPORT_KIND = runner.JobKind(
+    name=KIND,
+    table=ImportJob,
+    run=_run,
+    failure_message="Importen misslyckades (felkod {error_id}).",
     # The upload goes as the job ends, whatever the outcome.
-    await ImportJob.update(
-        {**values, ImportJob.payload: None, ImportJob.finished_at: utcnow()}
-    ).where((ImportJob.id == job_id) & (ImportJob.claimed_by == token))
-
-
-async def run_job(job_id: int, token: str) -> None:
-    row = (
-        await ImportJob.select(ImportJob.dry_run, ImportJob.payload, ImportJob.requested_by)
-        .where(ImportJob.id == job_id)
-        .first()
-    )
-    if row is None:
-        return
-    try:
-        principal = await _requester(row["requested_by"])
-        if principal is None or row["payload"] is None:
-            await _finish(
-                job_id,
-                token,
-                {
-                    ImportJob.status: Status.failed,
-                    ImportJob.message: "Beställaren har inte längre behörighet.",
-                },
-            )
-            return
-        files = _open(job_id, bytes(row["payload"]))
-
-        async def progress(percent: int, message: str) -> None:
-            await ImportJob.update(
-                {
-                    ImportJob.progress: percent,
-                    ImportJob.message: message[:200],
-                    ImportJob.heartbeat_at: utcnow(),
-                }
-            ).where((ImportJob.id == job_id) & (ImportJob.claimed_by == token))
-
-        result = await services.import_records(
-            principal, files, dry_run=bool(row["dry_run"]), progress=progress
-        )
-    except Exception as exc:
-        error_id = secrets.token_hex(6)
-        # Type and id only: messages can quote data.
-        log.error("import job %s failed %s error_id=%s", job_id, type(exc).__name__, error_id)
-        await _finish(
-            job_id,
-            token,
-            {
-                ImportJob.status: Status.failed,
-                ImportJob.message: f"Importen misslyckades (felkod {error_id}).",
-            },
-        )
-        return
-    await _finish(
-        job_id,
-        token,
-        {
-            ImportJob.status: Status.done,
-            ImportJob.progress: 100,
-            ImportJob.message: "",
-            ImportJob.result: result.as_dict(),
-        },
-    )
-
-
-class Worker:
-    def __init__(self, *, poll_seconds: float = POLL_SECONDS) -> None:
-        self.poll_seconds = poll_seconds
-        self.token = f"{socket.gethostname()[:32]}:{os.getpid()}:{secrets.token_hex(4)}"
-        self.stopping = False
-        self._wake = asyncio.Event()
-
-    def wake(self) -> None:
-        self._wake.set()
-
-    async def run_once(self) -> bool:
-        job_id = await claim_next(self.token)
-        if job_id is None:
-            return False
-        await run_job(job_id, self.token)
-        return True
-
-    async def run_forever(self) -> None:
-        while not self.stopping:
-            try:
-                ran = await self.run_once()
-            except Exception as exc:  # the worker must outlive a bad job or a DB hiccup
-                log.error("import worker error %s", type(exc).__name__)
-                ran = False
-            if not ran:
-                self._wake.clear()
-                with suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
-
-
-_worker: Worker | None = None
-
-
-def wake_worker() -> None:
-    if _worker is not None:
-        _worker.wake()
-
-
-@asynccontextmanager
-async def worker_lifespan(app: Litestar) -> AsyncIterator[None]:
-    """Run an import worker beside the app. A job cut off by a shutdown is taken
-    over by a worker once its heartbeat is stale (nothing was written: the write
-    is one transaction)."""
-    global _worker
-    worker = Worker()
-    _worker = worker
-    task = asyncio.create_task(worker.run_forever(), name="gvi-import-jobs")
-    try:
-        yield
-    finally:
-        worker.stopping = True
-        worker.wake()
-        task.cancel()
-        with suppress(asyncio.CancelledError):
-            await task
-        if _worker is worker:
-            _worker = None
+    finish_values=lambda: {ImportJob.payload: None},
+    # Forgotten only once the row holds the outcome: the bar never steps back.
+    after=_forget,
+)

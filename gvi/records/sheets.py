@@ -4,9 +4,9 @@ and a CSV per kind. Pure (openpyxl and the importer's column lists)."""
 
 from __future__ import annotations
 
-import csv
 import io
 
+from gvi.core.exporting import EXCEL_SV, Column, to_csv
 from gvi.i18n import gettext
 from gvi.records import importer
 
@@ -31,11 +31,9 @@ def headers(kind: str) -> list[str]:
 
 
 def csv_template(kind: str) -> bytes:
-    """Semicolon-separated UTF-8 with a byte order mark: what Swedish Excel opens
-    straight into columns."""
-    out = io.StringIO()
-    csv.writer(out, delimiter=";", lineterminator="\r\n").writerow(headers(kind))
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    """The header row in the Swedish Excel dialect (semicolon-separated UTF-8 with a
+    byte order mark): what Swedish Excel opens straight into columns."""
+    return to_csv([Column(h) for h in headers(kind)], [], EXCEL_SV)
 
 
 def _column_letter(index: int) -> str:

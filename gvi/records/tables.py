@@ -25,6 +25,8 @@ class ImportJob(Keyed, Table, tablename="import_job"):
         running = "running"
         done = "done"
         failed = "failed"
+        cancelling = "cancelling"
+        cancelled = "cancelled"
 
     status = Varchar(length=16, choices=Status, default=Status.queued, index=True)
     dry_run = Boolean(default=True)
@@ -36,6 +38,8 @@ class ImportJob(Keyed, Table, tablename="import_job"):
     result = JSON(default="{}", help_text="Counts and problems: no cell is ever quoted.")
     requested_by = ForeignKey(User, on_delete=OnDelete.restrict)
     claimed_by = Varchar(length=64, default="", help_text="Which worker runs it (host:pid:token).")
+    attempts = Integer(default=0, help_text="Runs started; capped by GVI_JOB_MAX_ATTEMPTS.")
+    cancel_requested = Boolean(default=False, help_text="The owner pressed Avbryt.")
     created_at = Timestamptz(default=TimestamptzNow())
     started_at = Timestamptz(null=True, default=None)
     heartbeat_at = Timestamptz(null=True, default=None)

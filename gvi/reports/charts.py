@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from gvi.i18n import number_separators
+
 SUPPRESSED = "<5"
 
 
@@ -56,5 +58,7 @@ def figure(
         "margin": {"l": 50, "r": 20, "t": 50, "b": 50},
         "legend": {"orientation": "h"},
         "font": {"family": "system-ui, sans-serif"},
+        # "6,5" beside text that uses commas, not "6.5".
+        "separators": number_separators(),
     }
     return {"data": data, "layout": layout}

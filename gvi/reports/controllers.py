@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeAlias, TypeVar
 from urllib.parse import urlencode
 
 import msgspec
@@ -18,7 +18,7 @@ from litestar import Request, Response, get
 from litestar.di import NamedDependency
 from litestar.exceptions import ValidationException
 from litestar.handlers import HTTPRouteHandler
-from litestar.params import FromQuery
+from litestar.params import FromQuery, QueryParameter
 from litestar.response import Template
 
 from gvi.access.permissions import Permission
@@ -29,6 +29,13 @@ from gvi.networks.controllers import vendor_context
 from gvi.reports import exports, services
 
 READ = {"permission": Permission.figures_read}
+CsvDialect: TypeAlias = Annotated[
+    str | None,
+    QueryParameter(
+        description="CSV only: `excel-sv` (`;`, decimal comma, UTF-8 with BOM; the default "
+        "for Swedish readers) or `rfc4180` (comma, decimal point, no BOM; the default otherwise)."
+    ),
+]
 _T = TypeVar("_T")
 
 
@@ -71,9 +78,10 @@ def _figure_route(name: str, fmt: str | None) -> HTTPRouteHandler:
         year: FromQuery[int | None] = None,
         date_from: FromQuery[date | None] = None,
         date_to: FromQuery[date | None] = None,
+        dialect: CsvDialect = None,
     ) -> Response[bytes]:
         flt = _filters(municipality, year, date_from, date_to)
-        return _file(await exports.export_figure(principal, name, file_format, flt))
+        return _file(await exports.export_figure(principal, name, file_format, flt, dialect))
 
     async def figure(
         principal: NamedDependency[Principal],
@@ -106,9 +114,10 @@ def _follow_up_route(fmt: str) -> HTTPRouteHandler:
         year: FromQuery[int | None] = None,
         date_from: FromQuery[date | None] = None,
         date_to: FromQuery[date | None] = None,
+        dialect: CsvDialect = None,
     ) -> Response[bytes]:
         flt = _filters(municipality, year, date_from, date_to)
-        return _file(await exports.export_follow_ups(principal, fmt, flt))
+        return _file(await exports.export_follow_ups(principal, fmt, flt, dialect))
 
     handler.__name__ = f"api_reports_follow_ups_{fmt}"
     handler.__doc__ = f"Individual follow-ups, one row per case and follow-up, as {fmt.upper()}."
@@ -158,7 +167,7 @@ async def dashboard(
             "qs": urlencode(flt.query()),
             "note": gettext(services.SUPPRESSION_NOTE),
             "can_export_follow_ups": "outcomes" in services.sections(principal)
-            and principal.role.value == "outreach",
+            and principal.can(Permission.follow_ups_export),
         },
     )
 

@@ -2,28 +2,30 @@
 
 Exports are always suppressed (small cells < 5, whoever asks) and each one writes
 an ``export:create`` audit event, counts only, in the same transaction as the
-queries it ran.
+queries it ran. The files are written by :mod:`gvi.core.exporting`: typed cells,
+Swedish headers, labels and sheet names ("Nyckeltal", "Uppföljningar"), the notes
+on the XLSX sheet "Noter" and never in the CSV rows, and the CSV in the reader's
+dialect (Swedish Excel for Swedish readers, RFC 4180 otherwise or on request).
 """
 
 from __future__ import annotations
 
-import csv
-import io
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from litestar.exceptions import NotFoundException
-from openpyxl import Workbook  # type: ignore[import-untyped]
-
+from gvi.access.permissions import Permission
 from gvi.access.principal import Principal
-from gvi.accounts.tables import Role
 from gvi.audit.events import AuditAction
 from gvi.audit.services import record
-from gvi.core.text import strip_for_xml
+from gvi.core import clock
+from gvi.core.exporting import Column, Dialect, Kind, dialect_for, to_csv, to_xlsx
+from gvi.core.failures import NotVisible
 from gvi.db import write_transaction
+from gvi.defectors.forms import LEVEL_LABELS, PHASE_LABELS
 from gvi.defectors.services import visible_case_ids
 from gvi.defectors.tables import CaseFollowUp
-from gvi.i18n import DEFAULT_LANGUAGE, current_language, set_language
+from gvi.i18n import DEFAULT_LANGUAGE, N_, current_language, gettext, set_language
 from gvi.reports import queries, services
 
 FORMATS = {
@@ -31,13 +33,28 @@ FORMATS = {
     "csv": "text/csv",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
+FIGURES_SHEET = N_("Nyckeltal")
+FOLLOW_UPS_SHEET = N_("Uppföljningar")
+SOURCE = N_("GVI-trackern, sidan Siffror (/reports).")
+# A report column's kind → the exported cell's kind.
+KINDS = {
+    "text": Kind.text,
+    "year": Kind.integer,
+    "count": Kind.integer,
+    "change": Kind.integer,
+    "days": Kind.decimal,
+    "percent": Kind.percent,
+}
 FOLLOW_UP_COLUMNS = (
-    ("reference", "Ärende"),
-    ("municipality", "Kommun"),
-    ("phase", "Skede"),
-    ("follow_up_on", "Datum"),
-    ("months_since_start", "Månader sedan start"),
-    *((area, services.AREA_LABELS[area]) for area in queries.AREAS),
+    ("reference", Column(N_("Ärende"))),
+    ("municipality", Column(N_("Kommun"))),
+    ("phase", Column(N_("Skede"), Kind.label, PHASE_LABELS)),
+    ("follow_up_on", Column(N_("Datum"), Kind.date)),
+    ("months_since_start", Column(N_("Månader sedan start"), Kind.integer)),
+    *(
+        (area, Column(services.AREA_LABELS[area], Kind.label, LEVEL_LABELS))
+        for area in queries.AREAS
+    ),
 )
 
 
@@ -48,69 +65,76 @@ class ExportFile:
     content: bytes
 
 
-def _cell(value: Any) -> Any:
-    if isinstance(value, float):
-        return round(value, 4)
-    if isinstance(value, str):
-        # Rows written before control characters were refused: openpyxl refuses them
-        # (a 500), and a spreadsheet shows them as boxes.
-        return strip_for_xml(value)
-    return value
+def _in_swedish(columns: list[Column]) -> list[Column]:
+    return [Column(gettext(c.header), c.kind, c.labels, c.digits) for c in columns]
+
+
+def _filters_note(filters: services.Filters) -> str:
+    parts = []
+    if filters.municipality_ids:
+        parts.append(gettext("%(n)s valda kommuner") % {"n": len(filters.municipality_ids)})
+    if filters.year is not None:
+        parts.append(gettext("år %(year)s") % {"year": filters.year})
+    if filters.date_from is not None:
+        parts.append(gettext("från %(day)s") % {"day": filters.date_from.isoformat()})
+    if filters.date_to is not None:
+        parts.append(gettext("till %(day)s") % {"day": filters.date_to.isoformat()})
+    return ", ".join(parts) or gettext("Alla kommuner du har behörighet till, alla år")
+
+
+def _notes(title: str, filters: services.Filters) -> list[tuple[str, Any]]:
+    """What the XLSX says on its "Noter" sheet, never inside the data."""
+    return [
+        (gettext("Tabell"), title),
+        (gettext("Urval"), _filters_note(filters)),
+        (gettext("Sekretess"), gettext(services.SUPPRESSION_NOTE)),
+        (gettext("Källa"), gettext(SOURCE)),
+        (gettext("Skapad"), clock.now()),
+    ]
 
 
 def encode(
-    fmt: str, title: str, header: list[str], rows: list[list[Any]], note: str | None
+    fmt: str,
+    sheet: str,
+    columns: list[Column],
+    rows: list[list[Any]],
+    notes: list[tuple[str, Any]],
+    dialect: Dialect,
 ) -> bytes:
+    """One export file: CSV in *dialect* (data only), or XLSX with the notes sheet."""
     if fmt == "csv":
-        buf = io.StringIO()
-        writer = csv.writer(buf, lineterminator="\r\n")
-        writer.writerow(header)
-        for row in rows:
-            # A leading = + - @ would be a formula in a spreadsheet: neutralise it.
-            writer.writerow([_no_formula(_cell(v)) for v in row])
-        if note:
-            writer.writerow([])
-            writer.writerow([note])
-        return ("\ufeff" + buf.getvalue()).encode("utf-8")
-    wb = Workbook()
-    ws = wb.active
-    assert ws is not None
-    ws.title = title[:31]
-    ws.append(header)
-    for row in rows:
-        # A string starting with = would be stored as a formula: neutralise it too.
-        ws.append([_no_formula(_cell(v)) for v in row])
-    if note:
-        ws.append([])
-        ws.append([note])
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+        return to_csv(columns, rows, dialect)
+    return to_xlsx(sheet, columns, rows, notes)
 
 
-def _no_formula(value: Any) -> Any:
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@") and value != "-":
-        return "'" + value
-    return value
-
-
-async def export_figure(
-    principal: Principal, name: str, fmt: str, filters: services.Filters
+async def _in_export_language(
+    fmt: str, dialect: str | None, make: Callable[..., Awaitable[ExportFile]], *args: Any
 ) -> ExportFile:
+    """Exports keep their documented Swedish titles, headers, labels and sheet names
+    whatever the reader's language; the reader's language picks the CSV dialect."""
     if fmt not in FORMATS:
-        raise NotFoundException()
-    # Exports keep their documented Swedish titles, headers and labels whatever
-    # the reader's language.
+        raise NotVisible()
     reader_language = current_language()
+    chosen = dialect_for(reader_language, dialect)
     set_language(DEFAULT_LANGUAGE)
     try:
-        return await _export_figure(principal, name, fmt, filters)
+        return await make(*args, chosen)
     finally:
         set_language(reader_language)
 
 
+async def export_figure(
+    principal: Principal,
+    name: str,
+    fmt: str,
+    filters: services.Filters,
+    dialect: str | None = None,
+) -> ExportFile:
+    return await _in_export_language(fmt, dialect, _export_figure, principal, name, fmt, filters)
+
+
 async def _export_figure(
-    principal: Principal, name: str, fmt: str, filters: services.Filters
+    principal: Principal, name: str, fmt: str, filters: services.Filters, dialect: Dialect
 ) -> ExportFile:
     async with write_transaction(CaseFollowUp._meta.db):
         report = await services.build(principal, name, filters, export=True)
@@ -126,19 +150,26 @@ async def _export_figure(
                 "suppressed_cells": report.suppressed_cells,
             },
         )
-    header = [c.label for c in report.columns]
+    columns = [Column(c.label, KINDS.get(c.kind, Kind.text)) for c in report.columns]
     rows = [[r.get(c.key) for c in report.columns] for r in report.rows]
-    content = encode(fmt, name, header, rows, report.note)
+    notes = _notes(report.title, filters)
+    content = encode(fmt, gettext(FIGURES_SHEET), columns, rows, notes, dialect)
     return ExportFile(f"gvi-{name}.{fmt}", FORMATS[fmt], content)
 
 
 async def export_follow_ups(
-    principal: Principal, fmt: str, filters: services.Filters
+    principal: Principal, fmt: str, filters: services.Filters, dialect: str | None = None
 ) -> ExportFile:
     """One row per case and follow-up: case reference, municipality, phase, date and
     levels. Pseudonymous: no person code, no name, no notes. Social services only."""
-    if fmt not in FORMATS or principal.role is not Role.outreach:
-        raise NotFoundException()
+    if not principal.can(Permission.follow_ups_export):
+        raise NotVisible()
+    return await _in_export_language(fmt, dialect, _export_follow_ups, principal, fmt, filters)
+
+
+async def _export_follow_ups(
+    principal: Principal, fmt: str, filters: services.Filters, dialect: Dialect
+) -> ExportFile:
     scope = services.scope_for(principal, filters)
     where = (
         CaseFollowUp.archived_at.is_null()
@@ -169,14 +200,10 @@ async def export_follow_ups(
             target_type="case_follow_up",
             details={"figure": "follow_ups", "format": fmt, "rows": len(data)},
         )
-    header = [label for _, label in FOLLOW_UP_COLUMNS]
-    rows = [
-        [
-            r[key].isoformat() if key == "follow_up_on" and r[key] is not None else r[key]
-            for key, _ in FOLLOW_UP_COLUMNS
-        ]
-        for r in data
-    ]
-    return ExportFile(
-        f"gvi-uppfoljningar.{fmt}", FORMATS[fmt], encode(fmt, "uppfoljningar", header, rows, None)
+    columns = _in_swedish([column for _, column in FOLLOW_UP_COLUMNS])
+    rows = [[r[key] for key, _ in FOLLOW_UP_COLUMNS] for r in data]
+    notes = _notes(
+        gettext("Individuella uppföljningar, en rad per ärende och uppföljning"), filters
     )
+    content = encode(fmt, gettext(FOLLOW_UPS_SHEET), columns, rows, notes, dialect)
+    return ExportFile(f"gvi-uppfoljningar.{fmt}", FORMATS[fmt], content)

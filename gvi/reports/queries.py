@@ -1,4 +1,4 @@
-"""The figures' aggregates, computed in SQL on both engines (DESIGN §5).
+"""The figures' aggregates, computed in SQL on both engines (architecture §3.3).
 
 Every query here returns counts grouped by year, municipality, category or
 level, never rows about people. Scope is a list of municipality ids the caller
@@ -95,6 +95,17 @@ def _int(value: Any) -> int:
     return int(value or 0)
 
 
+async def _counts(
+    sql: str, args: Sequence[Any], counts: Sequence[str], *, labels: Sequence[str] = ()
+) -> list[dict[str, Any]]:
+    """The rows of ``sql``: ``labels`` as they are, ``counts`` as ints (NULL is 0:
+    an empty SUM)."""
+    return [
+        {**{k: r[k] for k in labels}, **{k: _int(r[k]) for k in counts}}
+        for r in await _raw(sql, args)
+    ]
+
+
 # --- defector cases --------------------------------------------------------------------
 
 # "Led to an intervention": at least one linked offer reached started, now or in
@@ -119,15 +130,7 @@ async def cases(scope: Scope) -> list[dict[str, Any]]:
         " FROM defector_case c JOIN municipality mu ON mu.id = c.municipality"
         f" WHERE {w.sql()} GROUP BY 1, 2 ORDER BY 2, 1"
     )
-    return [
-        {
-            "municipality": r["municipality"],
-            "year": _int(r["year"]),
-            "cases": _int(r["cases"]),
-            "led": _int(r["led"]),
-        }
-        for r in await _raw(sql, w.args)
-    ]
+    return await _counts(sql, w.args, ("year", "cases", "led"), labels=("municipality",))
 
 
 # --- grants ------------------------------------------------------------------------------
@@ -145,15 +148,7 @@ async def grants(scope: Scope) -> list[dict[str, Any]]:
         ' FROM grant_application g JOIN defector_case c ON c.id = g."case"'
         f" WHERE {w.sql()} GROUP BY 1 ORDER BY 1"
     )
-    return [
-        {
-            "year": _int(r["year"]),
-            "applications": _int(r["applications"]),
-            "granted": _int(r["granted"]),
-            "municipalities": _int(r["municipalities"]),
-        }
-        for r in await _raw(sql, w.args)
-    ]
+    return await _counts(sql, w.args, ("year", "applications", "granted", "municipalities"))
 
 
 # --- call-ins and notifications ------------------------------------------------------------
@@ -173,10 +168,7 @@ async def callins(scope: Scope) -> list[dict[str, Any]]:
         " ON i.call_in = ci.id AND i.archived_at IS NULL"
         f" WHERE {w.sql()} GROUP BY 1 ORDER BY 1"
     )
-    return [
-        {k: _int(r[k]) for k in ("year", "held", "invited", "attended", "groups")}
-        for r in await _raw(sql, w.args)
-    ]
+    return await _counts(sql, w.args, ("year", "held", "invited", "attended", "groups"))
 
 
 async def notifications(scope: Scope) -> list[dict[str, Any]]:
@@ -188,7 +180,7 @@ async def notifications(scope: Scope) -> list[dict[str, Any]]:
         "SELECT n.outcome AS outcome, COUNT(*) AS count FROM notification n"
         f" WHERE {w.sql()} GROUP BY 1 ORDER BY 1"
     )
-    return [{"outcome": r["outcome"], "count": _int(r["count"])} for r in await _raw(sql, w.args)]
+    return await _counts(sql, w.args, ("count",), labels=("outcome",))
 
 
 # --- offers ----------------------------------------------------------------------------------
@@ -210,15 +202,7 @@ async def offers(scope: Scope) -> list[dict[str, Any]]:
         " SUM(CASE WHEN o.status = 'completed' THEN 1 ELSE 0 END) AS completed"
         f" FROM support_offer o WHERE {w.sql()} GROUP BY 1 ORDER BY 1"
     )
-    return [
-        {
-            "category": r["category"],
-            "offered": _int(r["offered"]),
-            "accepted": _int(r["accepted"]),
-            "completed": _int(r["completed"]),
-        }
-        for r in await _raw(sql, w.args)
-    ]
+    return await _counts(sql, w.args, ("offered", "accepted", "completed"), labels=("category",))
 
 
 # --- promises and incidents ------------------------------------------------------------------
@@ -268,10 +252,7 @@ async def promises(scope: Scope) -> tuple[list[dict[str, Any]], list[dict[str, A
         }
         for r in await _raw(sql, w.args)
     ]
-    histogram = [
-        {"year": _int(r["year"]), "days": _int(r["days"]), "n": _int(r["n"])}
-        for r in await _raw(histogram_sql, w.args)
-    ]
+    histogram = await _counts(histogram_sql, w.args, ("year", "days", "n"))
     return rows, histogram
 
 
@@ -284,10 +265,7 @@ async def incidents(scope: Scope) -> list[dict[str, Any]]:
         f"SELECT {_year('i.occurred_at')} AS year, i.kind AS kind, COUNT(*) AS count"
         f" FROM incident i WHERE {w.sql()} GROUP BY 1, 2 ORDER BY 1, 2"
     )
-    return [
-        {"year": _int(r["year"]), "kind": r["kind"], "count": _int(r["count"])}
-        for r in await _raw(sql, w.args)
-    ]
+    return await _counts(sql, w.args, ("year", "count"), labels=("kind",))
 
 
 async def incidents_by_group(scope: Scope) -> list[dict[str, Any]]:
@@ -340,10 +318,7 @@ async def offer_lead_times(scope: Scope) -> list[dict[str, Any]]:
         f"SELECT context, days, COUNT(*) AS n FROM ({' UNION ALL '.join(parts)}) AS lead"
         " WHERE days >= 0 GROUP BY context, days ORDER BY context, days"
     )
-    return [
-        {"context": r["context"], "days": _int(r["days"]), "n": _int(r["n"])}
-        for r in await _raw(sql, args)
-    ]
+    return await _counts(sql, args, ("days", "n"), labels=("context",))
 
 
 # --- follow-ups ------------------------------------------------------------------------------

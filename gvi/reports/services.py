@@ -1,6 +1,6 @@
 """Figures for the dashboards and exports: which reader sees which section, the
 derived values (shares, change from the year before, median), and small-cell
-suppression (DESIGN §4: aggregates with cells < 5 are suppressed).
+suppression (architecture §4.6: aggregates with cells < 5 are suppressed).
 
 Suppression rule: for an analyst, and in every export whoever asks, any count
 below 5 is replaced by ``"<5"`` and every value derived from such a count
@@ -16,13 +16,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from litestar.exceptions import NotFoundException
-
 from gvi.access.permissions import Permission
 from gvi.access.principal import Principal
 from gvi.accounts.tables import Role
+from gvi.core.failures import NotVisible
 from gvi.i18n import N_, gettext
 from gvi.reports import charts, queries
+from gvi.support.transitions import CATEGORY_LABELS
 
 SUPPRESSED = charts.SUPPRESSED
 SMALL = 5
@@ -124,20 +124,6 @@ AREA_LABELS = {
     "criminality": N_("Kriminalitet"),
     "substance_use": N_("Missbruk"),
     "safety": N_("Säkerhet"),
-}
-CATEGORY_LABELS = {
-    "housing": N_("Boende"),
-    "employment": N_("Arbete"),
-    "education": N_("Utbildning"),
-    "addiction_care": N_("Missbruksvård"),
-    "psychiatric_care": N_("Psykiatrisk vård"),
-    "family_support": N_("Familjestöd"),
-    "mentor": N_("Mentor"),
-    "debt_counselling": N_("Skuldrådgivning"),
-    "relocation": N_("Flytt"),
-    "tattoo_removal": N_("Tatueringsborttagning"),
-    "leisure": N_("Fritid"),
-    "other": N_("Annat"),
 }
 KIND_LABELS = {
     "shooting": N_("Skjutning"),
@@ -453,7 +439,7 @@ def sections(principal: Principal) -> tuple[str, ...]:
 
 
 def must_suppress(principal: Principal, *, export: bool) -> bool:
-    return export or principal.role is Role.analyst
+    return export or principal.pseudonymous_only
 
 
 def suppress(report: Report) -> Report:
@@ -486,7 +472,7 @@ async def build(
 ) -> Report:
     """One figure for this reader; 404 for a figure outside the reader's sections."""
     if name not in sections(principal):
-        raise NotFoundException()
+        raise NotVisible()
     report = await BUILDERS[name](scope_for(principal, filters))
     if must_suppress(principal, export=export):
         return suppress(report)
@@ -508,7 +494,7 @@ class Dashboard:
 async def dashboard(principal: Principal, filters: Filters) -> Dashboard:
     names = sections(principal)
     if not names:
-        raise NotFoundException()
+        raise NotVisible()
     reports = [await build(principal, n, filters) for n in names]
     return Dashboard(
         reports=reports,

@@ -38,11 +38,12 @@ from __future__ import annotations
 
 import base64
 import fcntl
+import functools
 import os
 import re
 import secrets
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,7 +55,7 @@ from gvi.access.principal import SYSTEM, Principal
 from gvi.accounts.tables import User
 from gvi.audit.events import AuditAction
 from gvi.audit.services import record
-from gvi.db import write_transaction
+from gvi.db import app_engine, write_transaction, writing
 from gvi.people.tables import PersonIdentity
 from gvi.security.crypto import (
     KeyError_,
@@ -264,17 +265,13 @@ class KeyUsage:
         )
 
 
-def _engine() -> Any:
-    return PersonIdentity._meta.db
-
-
 def _is_postgres() -> bool:
-    return bool(_engine().engine_type == "postgres")
+    return bool(app_engine().engine_type == "postgres")
 
 
 def _batch_transaction(dry_run: bool) -> Any:
     """A write transaction per batch; a dry run only reads, so it takes no write lock."""
-    engine = _engine()
+    engine = app_engine()
     return engine.transaction() if dry_run else write_transaction(engine)
 
 
@@ -382,6 +379,35 @@ class ReencryptResult:
         )
 
 
+async def _each_row(
+    total: int,
+    batch: Callable[..., Awaitable[list[dict[str, Any]]]],
+    handle: Callable[[dict[str, Any]], Awaitable[None]],
+    stage: str,
+    *,
+    batch_size: int,
+    dry_run: bool,
+    progress: Progress | None,
+) -> int:
+    """Walk a table in id order, *batch_size* rows per transaction (locked unless
+    *dry_run*), calling *handle* on each row; reports progress per batch and
+    returns how many rows it scanned."""
+    scanned = 0
+    last = 0
+    while True:
+        async with _batch_transaction(dry_run):
+            rows = await batch(last, batch_size, lock=not dry_run)
+            for row in rows:
+                await handle(row)
+        if not rows:
+            return scanned
+        last = rows[-1]["id"]
+        scanned += len(rows)
+        total = max(total, scanned)
+        if progress:
+            progress(stage, scanned, total)
+
+
 def _reseal(keyring: Keyring, blob: bytes, associated: str) -> tuple[bytes | None, str | None]:
     """(new ciphertext under the active key, None) or (None, failure reason)."""
     try:
@@ -430,82 +456,61 @@ async def reencrypt(
     result = ReencryptResult(active_key_id=active, dry_run=dry_run)
     await _audit("reencrypt_start", active, actor, dry_run=dry_run)
 
-    total = await PersonIdentity.count()
-    last = 0
-    while True:
-        async with _batch_transaction(dry_run):
-            rows = await _identity_batch(last, batch_size, lock=not dry_run)
-            for row in rows:
-                person_id = row["person"]
-                blobs = {c: _blob(row[c]) for c in _IDENTITY_COLUMNS}
-                if row["key_id"] == active and all(
-                    b is None or ciphertext_key_id(b) == active for b in blobs.values()
-                ):
-                    continue
-                new: dict[str, bytes | None] = {}
-                failed = False
-                for field_name, column in zip(IDENTITY_FIELDS, _IDENTITY_COLUMNS, strict=True):
-                    blob = blobs[column]
-                    if blob is None or ciphertext_key_id(blob) == active:
-                        new[column] = blob
-                        continue
-                    sealed, reason = _reseal(
-                        keyring, blob, aad("person_identity", field_name, person_id)
-                    )
-                    if reason is not None:
-                        result.failures.append(
-                            Failure("person_identity", row["id"], column, reason)
-                        )
-                        failed = True
-                    new[column] = sealed
-                if failed:
-                    continue
-                result.identities_reencrypted += 1
-                if not dry_run:
-                    await PersonIdentity.raw(
-                        "UPDATE person_identity SET name_enc = {}, pin_enc = {}, "
-                        "address_enc = {}, phone_enc = {}, key_id = {} WHERE id = {}",
-                        *(new[c] for c in _IDENTITY_COLUMNS),
-                        active,
-                        row["id"],
-                    )
-        if not rows:
-            break
-        last = rows[-1]["id"]
-        result.identities_scanned += len(rows)
-        total = max(total, result.identities_scanned)
-        if progress:
-            progress(STAGE_IDENTITIES, result.identities_scanned, total)
+    async def reseal_identity(row: dict[str, Any]) -> None:
+        person_id = row["person"]
+        blobs = {c: _blob(row[c]) for c in _IDENTITY_COLUMNS}
+        if row["key_id"] == active and all(
+            b is None or ciphertext_key_id(b) == active for b in blobs.values()
+        ):
+            return
+        new: dict[str, bytes | None] = {}
+        failed = False
+        for field_name, column in zip(IDENTITY_FIELDS, _IDENTITY_COLUMNS, strict=True):
+            blob = blobs[column]
+            if blob is None or ciphertext_key_id(blob) == active:
+                new[column] = blob
+                continue
+            sealed, reason = _reseal(keyring, blob, aad("person_identity", field_name, person_id))
+            if reason is not None:
+                result.failures.append(Failure("person_identity", row["id"], column, reason))
+                failed = True
+            new[column] = sealed
+        if failed:
+            return
+        result.identities_reencrypted += 1
+        if not dry_run:
+            await PersonIdentity.raw(
+                "UPDATE person_identity SET name_enc = {}, pin_enc = {}, "
+                "address_enc = {}, phone_enc = {}, key_id = {} WHERE id = {}",
+                *(new[c] for c in _IDENTITY_COLUMNS),
+                active,
+                row["id"],
+            )
 
-    total = await User.count().where(User.totp_secret_enc.is_not_null())
-    last = 0
-    while True:
-        async with _batch_transaction(dry_run):
-            rows = await _totp_batch(last, batch_size, lock=not dry_run)
-            for row in rows:
-                blob = bytes(row["totp_secret_enc"])
-                if ciphertext_key_id(blob) == active:
-                    continue
-                sealed, reason = _reseal(keyring, blob, aad("app_user", "totp_secret", row["id"]))
-                if reason is not None:
-                    result.failures.append(
-                        Failure("app_user", row["id"], "totp_secret_enc", reason)
-                    )
-                    continue
-                result.totp_reencrypted += 1
-                if not dry_run:
-                    await User.raw(
-                        "UPDATE app_user SET totp_secret_enc = {} WHERE id = {}",
-                        sealed,
-                        row["id"],
-                    )
-        if not rows:
-            break
-        last = rows[-1]["id"]
-        result.totp_scanned += len(rows)
-        total = max(total, result.totp_scanned)
-        if progress:
-            progress(STAGE_TOTP, result.totp_scanned, total)
+    async def reseal_totp(row: dict[str, Any]) -> None:
+        blob = bytes(row["totp_secret_enc"])
+        if ciphertext_key_id(blob) == active:
+            return
+        sealed, reason = _reseal(keyring, blob, aad("app_user", "totp_secret", row["id"]))
+        if reason is not None:
+            result.failures.append(Failure("app_user", row["id"], "totp_secret_enc", reason))
+            return
+        result.totp_reencrypted += 1
+        if not dry_run:
+            await User.raw(
+                "UPDATE app_user SET totp_secret_enc = {} WHERE id = {}", sealed, row["id"]
+            )
+
+    walk = functools.partial(_each_row, batch_size=batch_size, dry_run=dry_run, progress=progress)
+    result.identities_scanned = await walk(
+        await PersonIdentity.count(), _identity_batch, reseal_identity, STAGE_IDENTITIES
+    )
+    result.totp_scanned = await walk(
+        await User.count().where(User.totp_secret_enc.is_not_null()),
+        _totp_batch,
+        reseal_totp,
+        STAGE_TOTP,
+    )
 
     await _audit(
         "reencrypt",
@@ -549,40 +554,37 @@ async def recompute_blind_index(
     if batch_size < 1:
         raise ValueError("batch_size must be positive")
     result = ReindexResult(index_key_id=target.index_key_id, dry_run=dry_run)
-    total = await PersonIdentity.count()
-    last = 0
-    while True:
-        async with _batch_transaction(dry_run):
-            rows = await _identity_batch(last, batch_size, lock=not dry_run)
-            for row in rows:
-                blob = _blob(row["pin_enc"])
-                if blob is None:
-                    result.without_number += 1
-                    continue
-                try:
-                    pin = reader.decrypt(blob, aad("person_identity", "pin", row["person"]))
-                except (InvalidTag, KeyError_, ValueError) as exc:
-                    raise RotationError(
-                        f"person_identity row {row['id']}: the personnummer does not decrypt "
-                        f"({type(exc).__name__}); its index cannot be recomputed"
-                    ) from exc
-                index = target.blind_index(pin)
-                if index == row["pin_index"]:
-                    continue
-                result.updated += 1
-                if not dry_run:
-                    await PersonIdentity.raw(
-                        "UPDATE person_identity SET pin_index = {} WHERE id = {}",
-                        index,
-                        row["id"],
-                    )
-        if not rows:
-            break
-        last = rows[-1]["id"]
-        result.scanned += len(rows)
-        total = max(total, result.scanned)
-        if progress:
-            progress(STAGE_INDEX, result.scanned, total)
+
+    async def reindex_row(row: dict[str, Any]) -> None:
+        blob = _blob(row["pin_enc"])
+        if blob is None:
+            result.without_number += 1
+            return
+        try:
+            pin = reader.decrypt(blob, aad("person_identity", "pin", row["person"]))
+        except (InvalidTag, KeyError_, ValueError) as exc:
+            raise RotationError(
+                f"person_identity row {row['id']}: the personnummer does not decrypt "
+                f"({type(exc).__name__}); its index cannot be recomputed"
+            ) from exc
+        index = target.blind_index(pin)
+        if index == row["pin_index"]:
+            return
+        result.updated += 1
+        if not dry_run:
+            await PersonIdentity.raw(
+                "UPDATE person_identity SET pin_index = {} WHERE id = {}", index, row["id"]
+            )
+
+    result.scanned = await _each_row(
+        await PersonIdentity.count(),
+        _identity_batch,
+        reindex_row,
+        STAGE_INDEX,
+        batch_size=batch_size,
+        dry_run=dry_run,
+        progress=progress,
+    )
     return result
 
 
@@ -650,7 +652,7 @@ async def rotate(
             elif dry_run:
                 keyring = grown
             else:
-                async with write_transaction(_engine()):
+                async with writing():
                     # The event commits only if the file was written.
                     await _audit("add_key", kid, actor, keys=len(grown.keys))
                     prepend_key(source.key_file, line)
@@ -719,7 +721,7 @@ async def retire(
             reindexed = await recompute_blind_index(
                 keyring, after, batch_size=batch_size, progress=progress, dry_run=dry_run
             )
-        async with write_transaction(_engine()):
+        async with writing():
             await _lock_tables()
             in_use = (await key_usage()).rows_using(key_id)
             if in_use:

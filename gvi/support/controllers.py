@@ -8,21 +8,25 @@ with a flash message after every change.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
+from functools import partial
 from typing import Any
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.exceptions import HTTPException
 from litestar.params import FromPath, FromQuery, JSONBody, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from gvi.access.permissions import Permission
 from gvi.access.principal import Principal
-from gvi.core.paging import PageNumber
+from gvi.core import rest
+from gvi.core.clock import today
+from gvi.core.failures import FormErrors, VersionConflict
+from gvi.core.paging import PAGE_SIZE, page_rows, pages_count
+from gvi.core.params import PageNumber
+from gvi.core.shapes import CreatedOut as Created
 from gvi.core.web import page, redirect_with_flash, translated
-from gvi.defectors.forms import FormErrors, form_to, money, prefixed
-from gvi.defectors.services import today
+from gvi.defectors.forms import form_to, money, prefixed
 from gvi.i18n import gettext
 from gvi.support import services
 from gvi.support.forms import (
@@ -34,41 +38,29 @@ from gvi.support.forms import (
     offer_from_form,
 )
 from gvi.support.schemas import (
-    Created,
+    OfferChangesIn,
     OfferIn,
     OfferLinkIn,
     OfferPage,
     OfferStatusIn,
     OfferUpdateIn,
     OfferView,
+    ProviderChangesIn,
     ProviderCheckIn,
     ProviderIn,
     ProviderPage,
     ProviderUpdateIn,
     ProviderView,
 )
-from gvi.support.tables import Provider, SupportOffer
+from gvi.support.tables import OfferStatus, Provider, SupportOffer
+from gvi.support.transitions import neuter_label
 
-PAGE_SIZE = 50
 OFFERS_READ = {"permission": Permission.offers_read}
 OFFERS_WRITE = {"permission": Permission.offers_write}
 PROVIDERS_READ = {"permission": Permission.providers_read}
 PROVIDERS_WRITE = {"permission": Permission.providers_write}
 
 Form = Mapping[str, Any]
-
-
-def _pages(total: int) -> int:
-    return max(1, -(-total // PAGE_SIZE))
-
-
-def _bad_request(exc: Exception) -> HTTPException:
-    if isinstance(exc, FormErrors):
-        detail = "; ".join(f"{field}: {message}" for field, message in exc.errors.items())
-        return HTTPException(status_code=400, detail=detail)
-    if isinstance(exc, services.Conflict):
-        return HTTPException(status_code=409, detail=str(exc))
-    return HTTPException(status_code=400, detail=str(exc))
 
 
 def _link_errors(errors: Mapping[str, str]) -> dict[str, str]:
@@ -97,6 +89,71 @@ def _render(
     return page(request, template, ctx, status_code=status_code)
 
 
+async def _saved(
+    request: Request[Any, Any, Any],
+    action: Callable[[], Awaitable[object]],
+    again: Callable[..., Awaitable[Template]],
+    *,
+    form: tuple[str, Form],
+    to: str,
+    flash: str,
+) -> Template | Redirect:
+    """One form of an offer or provider page: ``again`` shows the page once more with
+    what was typed (``form`` names the page's form) and the field errors (400), or
+    the conflict (409); success redirects with a flash message."""
+    name, typed = form
+    try:
+        await action()
+    except FormErrors as exc:
+        return await again(
+            **{name: typed}, errors=prefixed(exc.errors, f"{name}."), status_code=400
+        )
+    except VersionConflict as exc:
+        return await again(error=str(exc), status_code=409)
+    return redirect_with_flash(request, to, flash)
+
+
+async def _offer_list(
+    principal: Principal,
+    page: int,
+    q: str,
+    status: str,
+    category: str,
+    context: str,
+    case: int | None = None,
+    sort: str = "",
+    size: int = PAGE_SIZE,
+) -> OfferPage:
+    """One page of offers: the API's answer, and the list page's rows."""
+    page = max(page, 1)
+    rows, total = await services.list_offers(
+        principal,
+        search=q,
+        status=status,
+        category=category,
+        context=context,
+        case_id=case,
+        sort=sort,
+        **page_rows(page, size),
+    )
+    return OfferPage(items=rows, total=total, page=page, page_size=size)
+
+
+async def _provider_list(
+    principal: Principal, page: int, q: str, kind: str, flagged: bool, size: int = PAGE_SIZE
+) -> ProviderPage:
+    """One page of the provider register: the API's answer, and the list page's rows."""
+    page = max(page, 1)
+    rows, total = await services.list_providers(
+        principal,
+        search=q,
+        kind=kind,
+        flagged=flagged,
+        **page_rows(page, size),
+    )
+    return ProviderPage(items=rows, total=total, page=page, page_size=size)
+
+
 # --- JSON API ----------------------------------------------------------------------
 
 
@@ -104,58 +161,49 @@ class OffersApi(Controller):
     path = "/api/v1/offers"
     tags = ["support offers"]
 
-    @get("/", opt=OFFERS_READ, name="api.offers.list")
+    @rest.listing("/", opt=OFFERS_READ, name="api.offers.list")
     async def list_offers(
         self,
         principal: NamedDependency[Principal],
+        window: NamedDependency[rest.Window],
         q: FromQuery[str] = "",
         status: FromQuery[str] = "",
         category: FromQuery[str] = "",
         context: FromQuery[str] = "",
         case: FromQuery[int | None] = None,
-        page: PageNumber = 1,
-    ) -> OfferPage:
-        page = max(page, 1)
-        rows, total = await services.list_offers(
-            principal,
-            search=q,
-            status=status,
-            category=category,
-            context=context,
-            case_id=case,
-            limit=PAGE_SIZE,
-            offset=(page - 1) * PAGE_SIZE,
+    ) -> Response[OfferPage]:
+        status = rest.known_value(status, OfferStatus.__members__, "status")
+        category = rest.known_value(category, SupportOffer.Category.__members__, "category")
+        context = rest.known_value(context, SupportOffer.Context.__members__, "context")
+        found = await _offer_list(
+            principal, window.page, q, status, category, context, case, size=window.size
         )
-        return OfferPage(items=rows, total=total, page=page, page_size=PAGE_SIZE)
+        return window.answer(found)
 
-    @post("/", opt=OFFERS_WRITE, name="api.offers.create")
+    @rest.create("/", opt=OFFERS_WRITE, name="api.offers.create")
     async def create_offer(
         self, principal: NamedDependency[Principal], data: JSONBody[OfferIn]
-    ) -> OfferView:
-        try:
-            offer_id = await services.create_offer(principal, data)
-        except (FormErrors, services.SupportError) as exc:
-            raise _bad_request(exc) from exc
-        return await services.get_offer(principal, offer_id)
+    ) -> Response[OfferView]:
+        offer_id = await services.create_offer(principal, data)
+        return rest.created(self.path, await services.get_offer(principal, offer_id))
 
-    @get("/{offer_id:int}", opt=OFFERS_READ, name="api.offers.show")
+    @rest.show("/{offer_id:int}", opt=OFFERS_READ, name="api.offers.show")
     async def show_offer(
         self, principal: NamedDependency[Principal], offer_id: FromPath[int]
-    ) -> OfferView:
-        return await services.get_offer(principal, offer_id)
+    ) -> Response[OfferView]:
+        return rest.tagged(await services.get_offer(principal, offer_id))
 
-    @post("/{offer_id:int}/edit", opt=OFFERS_WRITE, name="api.offers.update", status_code=200)
+    @rest.update("/{offer_id:int}", opt=OFFERS_WRITE, name="api.offers.update")
     async def update_offer(
         self,
         principal: NamedDependency[Principal],
         offer_id: FromPath[int],
-        data: JSONBody[OfferUpdateIn],
-    ) -> OfferView:
-        try:
-            await services.update_offer(principal, offer_id, data)
-        except (FormErrors, services.SupportError) as exc:
-            raise _bad_request(exc) from exc
-        return await services.get_offer(principal, offer_id)
+        data: JSONBody[OfferChangesIn],
+        expected: rest.Expected,
+    ) -> Response[OfferView]:
+        """Fields left out keep their value."""
+        update = rest.body_versioned(services.update_offer, OfferUpdateIn)
+        return await rest.patched(update, services.get_offer, principal, offer_id, expected, data)
 
     @post("/{offer_id:int}/status", opt=OFFERS_WRITE, name="api.offers.status", status_code=200)
     async def change_status(
@@ -164,10 +212,7 @@ class OffersApi(Controller):
         offer_id: FromPath[int],
         data: JSONBody[OfferStatusIn],
     ) -> OfferView:
-        try:
-            await services.change_offer_status(principal, offer_id, data)
-        except (FormErrors, services.SupportError) as exc:
-            raise _bad_request(exc) from exc
+        await services.change_offer_status(principal, offer_id, data)
         return await services.get_offer(principal, offer_id)
 
     @post("/{offer_id:int}/link", opt=OFFERS_WRITE, name="api.offers.link", status_code=200)
@@ -177,10 +222,7 @@ class OffersApi(Controller):
         offer_id: FromPath[int],
         data: JSONBody[OfferLinkIn],
     ) -> OfferView:
-        try:
-            await services.link_offer(principal, offer_id, data)
-        except (FormErrors, services.SupportError) as exc:
-            raise _bad_request(exc) from exc
+        await services.link_offer(principal, offer_id, data)
         return await services.get_offer(principal, offer_id)
 
 
@@ -188,58 +230,45 @@ class ProvidersApi(Controller):
     path = "/api/v1/providers"
     tags = ["providers"]
 
-    @get("/", opt=PROVIDERS_READ, name="api.providers.list")
+    @rest.listing("/", opt=PROVIDERS_READ, name="api.providers.list")
     async def list_providers(
         self,
         principal: NamedDependency[Principal],
+        window: NamedDependency[rest.Window],
         q: FromQuery[str] = "",
         kind: FromQuery[str] = "",
         flagged: FromQuery[bool] = False,
-        page: PageNumber = 1,
-    ) -> ProviderPage:
-        page = max(page, 1)
-        rows, total = await services.list_providers(
-            principal,
-            search=q,
-            kind=kind,
-            flagged=flagged,
-            limit=PAGE_SIZE,
-            offset=(page - 1) * PAGE_SIZE,
+    ) -> Response[ProviderPage]:
+        kind = rest.known_value(kind, Provider.Kind.__members__, "kind")
+        return window.answer(
+            await _provider_list(principal, window.page, q, kind, flagged, window.size)
         )
-        return ProviderPage(items=rows, total=total, page=page, page_size=PAGE_SIZE)
 
-    @post("/", opt=PROVIDERS_WRITE, name="api.providers.create")
+    @rest.create("/", opt=PROVIDERS_WRITE, name="api.providers.create")
     async def create_provider(
         self, principal: NamedDependency[Principal], data: JSONBody[ProviderIn]
-    ) -> Created:
-        try:
-            return Created(id=await services.create_provider(principal, data))
-        except (FormErrors, services.SupportError) as exc:
-            raise _bad_request(exc) from exc
+    ) -> Response[Created]:
+        created = Created(id=await services.create_provider(principal, data))
+        return rest.created(self.path, created)
 
-    @get("/{provider_id:int}", opt=PROVIDERS_READ, name="api.providers.show")
+    @rest.show("/{provider_id:int}", opt=PROVIDERS_READ, name="api.providers.show")
     async def show_provider(
         self, principal: NamedDependency[Principal], provider_id: FromPath[int]
-    ) -> ProviderView:
-        return await services.get_provider(principal, provider_id)
+    ) -> Response[ProviderView]:
+        return rest.tagged(await services.get_provider(principal, provider_id))
 
-    @post(
-        "/{provider_id:int}/edit",
-        opt=PROVIDERS_WRITE,
-        name="api.providers.update",
-        status_code=200,
-    )
+    @rest.update("/{provider_id:int}", opt=PROVIDERS_WRITE, name="api.providers.update")
     async def update_provider(
         self,
         principal: NamedDependency[Principal],
         provider_id: FromPath[int],
-        data: JSONBody[ProviderUpdateIn],
-    ) -> ProviderView:
-        try:
-            await services.update_provider(principal, provider_id, data)
-        except (FormErrors, services.SupportError) as exc:
-            raise _bad_request(exc) from exc
-        return await services.get_provider(principal, provider_id)
+        data: JSONBody[ProviderChangesIn],
+        expected: rest.Expected,
+    ) -> Response[ProviderView]:
+        """Fields left out keep their value."""
+        update = rest.body_versioned(services.update_provider, ProviderUpdateIn)
+        read = services.get_provider
+        return await rest.patched(update, read, principal, provider_id, expected, data)
 
     @post("/{provider_id:int}/checks", opt=PROVIDERS_WRITE, name="api.providers.check")
     async def add_check(
@@ -248,10 +277,7 @@ class ProvidersApi(Controller):
         provider_id: FromPath[int],
         data: JSONBody[ProviderCheckIn],
     ) -> Created:
-        try:
-            return Created(id=await services.add_provider_check(principal, provider_id, data))
-        except (FormErrors, services.SupportError) as exc:
-            raise _bad_request(exc) from exc
+        return Created(id=await services.add_provider_check(principal, provider_id, data))
 
 
 # --- offer pages -----------------------------------------------------------------------
@@ -344,27 +370,21 @@ class OfferPages(Controller):
         status: FromQuery[str] = "",
         category: FromQuery[str] = "",
         context: FromQuery[str] = "",
+        sort: FromQuery[str] = "",
         page: PageNumber = 1,
     ) -> Template:
-        page_no = max(page, 1)
-        rows, total = await services.list_offers(
-            principal,
-            search=q,
-            status=status,
-            category=category,
-            context=context,
-            limit=PAGE_SIZE,
-            offset=(page_no - 1) * PAGE_SIZE,
-        )
+        listing = await _offer_list(principal, page, q, status, category, context, sort=sort)
+        filters = {"q": q, "status": status, "category": category, "context": context}
         return _render(
             request,
             "offers/list.html",
             {
-                "offers": rows,
-                "total": total,
-                "filters": {"q": q, "status": status, "category": category, "context": context},
-                "page": page_no,
-                "pages": _pages(total),
+                "offers": listing.items,
+                "total": listing.total,
+                "filters": filters,
+                "params": {**filters, "sort": services.OFFER_SORTS.parse(sort).param},
+                "page": listing.page,
+                "pages": pages_count(listing.total),
             },
         )
 
@@ -413,21 +433,13 @@ class OfferPages(Controller):
         offer_id: FromPath[int],
         data: URLEncodedBody[dict[str, Any]],
     ) -> Template | Redirect:
-        try:
-            await services.update_offer(principal, offer_id, form_to(OfferUpdateIn, data))
-        except FormErrors as exc:
-            return await _offer_page(
-                request,
-                principal,
-                offer_id,
-                edit=data,
-                errors=prefixed(exc.errors, "edit."),
-                status_code=400,
-            )
-        except services.Conflict as exc:
-            return await _offer_page(request, principal, offer_id, error=str(exc), status_code=409)
-        return redirect_with_flash(
-            request, f"/offers/{offer_id}", gettext("Ändringarna är sparade.")
+        return await _saved(
+            request,
+            lambda: services.update_offer(principal, offer_id, form_to(OfferUpdateIn, data)),
+            partial(_offer_page, request, principal, offer_id),
+            form=("edit", data),
+            to=f"/offers/{offer_id}",
+            flash=gettext("Ändringarna är sparade."),
         )
 
     @post("/{offer_id:int}/status", opt=OFFERS_WRITE, name="offers.status")
@@ -459,9 +471,9 @@ class OfferPages(Controller):
                 errors={"status.to_status": str(exc)},
                 status_code=400,
             )
-        except services.Conflict as exc:
+        except VersionConflict as exc:
             return await _offer_page(request, principal, offer_id, error=str(exc), status_code=409)
-        label = gettext(OFFER_STATUS_LABELS[form.to_status]).lower()
+        label = neuter_label(form.to_status)
         return redirect_with_flash(
             request,
             f"/offers/{offer_id}",
@@ -495,7 +507,7 @@ class OfferPages(Controller):
                 for k, v in exc.errors.items()
             }
             return await _offer_page(request, principal, offer_id, errors=errors, status_code=400)
-        except services.Conflict as exc:
+        except VersionConflict as exc:
             return await _offer_page(request, principal, offer_id, error=str(exc), status_code=409)
         to_case = back == "case" and kind == "defector_case" and raw_id != ""
         where = f"/cases/{raw_id}#interventions" if to_case else f"/offers/{offer_id}"
@@ -594,24 +606,16 @@ class ProviderPages(Controller):
         flagged: FromQuery[str] = "",
         page: PageNumber = 1,
     ) -> Template:
-        page_no = max(page, 1)
-        rows, total = await services.list_providers(
-            principal,
-            search=q,
-            kind=kind,
-            flagged=flagged == "1",
-            limit=PAGE_SIZE,
-            offset=(page_no - 1) * PAGE_SIZE,
-        )
+        listing = await _provider_list(principal, page, q, kind, flagged == "1")
         return _render(
             request,
             "providers/list.html",
             {
-                "providers": rows,
-                "total": total,
+                "providers": listing.items,
+                "total": listing.total,
                 "filters": {"q": q, "kind": kind, "flagged": flagged},
-                "page": page_no,
-                "pages": _pages(total),
+                "page": listing.page,
+                "pages": pages_count(listing.total),
                 "kinds": Provider.Kind,
             },
         )
@@ -658,23 +662,15 @@ class ProviderPages(Controller):
         provider_id: FromPath[int],
         data: URLEncodedBody[dict[str, Any]],
     ) -> Template | Redirect:
-        try:
-            await services.update_provider(principal, provider_id, form_to(ProviderUpdateIn, data))
-        except FormErrors as exc:
-            return await _provider_page(
-                request,
-                principal,
-                provider_id,
-                edit=data,
-                errors=prefixed(exc.errors, "edit."),
-                status_code=400,
-            )
-        except services.Conflict as exc:
-            return await _provider_page(
-                request, principal, provider_id, error=str(exc), status_code=409
-            )
-        return redirect_with_flash(
-            request, f"/providers/{provider_id}", gettext("Ändringarna är sparade.")
+        return await _saved(
+            request,
+            lambda: services.update_provider(
+                principal, provider_id, form_to(ProviderUpdateIn, data)
+            ),
+            partial(_provider_page, request, principal, provider_id),
+            form=("edit", data),
+            to=f"/providers/{provider_id}",
+            flash=gettext("Ändringarna är sparade."),
         )
 
     @post("/{provider_id:int}/checks", opt=PROVIDERS_WRITE, name="providers.check")
@@ -685,21 +681,15 @@ class ProviderPages(Controller):
         provider_id: FromPath[int],
         data: URLEncodedBody[dict[str, Any]],
     ) -> Template | Redirect:
-        try:
-            await services.add_provider_check(
+        return await _saved(
+            request,
+            lambda: services.add_provider_check(
                 principal, provider_id, form_to(ProviderCheckIn, data)
-            )
-        except FormErrors as exc:
-            return await _provider_page(
-                request,
-                principal,
-                provider_id,
-                check=data,
-                errors=prefixed(exc.errors, "check."),
-                status_code=400,
-            )
-        return redirect_with_flash(
-            request, f"/providers/{provider_id}", gettext("Kravkontrollen är sparad i historiken.")
+            ),
+            partial(_provider_page, request, principal, provider_id),
+            form=("check", data),
+            to=f"/providers/{provider_id}",
+            flash=gettext("Kravkontrollen är sparad i historiken."),
         )
 
 

@@ -10,10 +10,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from gvi.defectors.forms import FormErrors, form_to
+from gvi.core.failures import FormErrors
+from gvi.defectors.forms import form_to
 from gvi.i18n import N_, gettext
 from gvi.support.schemas import OfferIn
 from gvi.support.tables import SupportOffer
+from gvi.support.transitions import CATEGORY_LABELS as CATEGORY_LABELS
 from gvi.support.transitions import STATUS_LABELS as OFFER_STATUS_LABELS
 
 __all__ = [
@@ -26,20 +28,6 @@ __all__ = [
     "offer_from_form",
 ]
 
-CATEGORY_LABELS: Mapping[str, str] = {
-    "housing": N_("Boende"),
-    "employment": N_("Arbete"),
-    "education": N_("Utbildning"),
-    "addiction_care": N_("Beroendevård"),
-    "psychiatric_care": N_("Psykiatrisk vård"),
-    "family_support": N_("Familjestöd"),
-    "mentor": N_("Mentor eller kontaktperson"),
-    "debt_counselling": N_("Skuldrådgivning"),
-    "relocation": N_("Flytt eller skyddat boende"),
-    "tattoo_removal": N_("Tatueringsborttagning"),
-    "leisure": N_("Fritid"),
-    "other": N_("Annat"),
-}
 CONTEXT_LABELS: Mapping[str, str] = {
     "call_in": N_("Call-in"),
     "notification": N_("Individuell underrättelse"),

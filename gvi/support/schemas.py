@@ -58,8 +58,9 @@ class ProviderIn(msgspec.Struct):
     municipality_id: int | None = None
 
 
-class ProviderUpdateIn(msgspec.Struct):
-    version: int
+class ProviderChangesIn(msgspec.Struct, kw_only=True):
+    """Fields left out keep their value; the version you read goes in If-Match."""
+
     name: str | UnsetType = UNSET
     kind: Provider.Kind | UnsetType = UNSET
     services: str | UnsetType = UNSET
@@ -68,14 +69,14 @@ class ProviderUpdateIn(msgspec.Struct):
     is_active: bool | UnsetType = UNSET
 
 
+class ProviderUpdateIn(ProviderChangesIn, kw_only=True):
+    version: int
+
+
 class ProviderCheckIn(msgspec.Struct):
     what: str
     result: ProviderCheck.Result
     checked_on: date | None = None  # today when left out
-
-
-class Created(msgspec.Struct):
-    id: int
 
 
 # --- offers -------------------------------------------------------------------
@@ -155,13 +156,18 @@ class OfferIn(msgspec.Struct):
     confirm_duplicate: bool = False
 
 
-class OfferUpdateIn(msgspec.Struct):
-    version: int
+class OfferChangesIn(msgspec.Struct, kw_only=True):
+    """Fields left out keep their value; the version you read goes in If-Match."""
+
     category: SupportOffer.Category | UnsetType = UNSET
     provider_id: int | UnsetType | None = UNSET
     offered_on: date | UnsetType = UNSET
     cost: Decimal | UnsetType | None = UNSET
     notes: str | UnsetType = UNSET
+
+
+class OfferUpdateIn(OfferChangesIn, kw_only=True):
+    version: int
 
 
 class OfferStatusIn(msgspec.Struct):

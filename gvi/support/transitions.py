@@ -29,14 +29,30 @@ STATUS_LABELS: Mapping[str, str] = {
     DISCONTINUED: N_("Avbruten"),
 }
 
+# One name per category on forms, lists, imports and figures alike.
+CATEGORY_LABELS: Mapping[str, str] = {
+    "housing": N_("Boende"),
+    "employment": N_("Arbete"),
+    "education": N_("Utbildning"),
+    "addiction_care": N_("Beroendevård"),
+    "psychiatric_care": N_("Psykiatrisk vård"),
+    "family_support": N_("Familjestöd"),
+    "mentor": N_("Mentor eller kontaktperson"),
+    "debt_counselling": N_("Skuldrådgivning"),
+    "relocation": N_("Flytt eller skyddat boende"),
+    "tattoo_removal": N_("Tatueringsborttagning"),
+    "leisure": N_("Fritid"),
+    "other": N_("Annat"),
+}
+
 # "Erbjudandet är …": the same words in the neuter.
 _NEUTER: Mapping[str, str] = {
-    OFFERED: "erbjudet",
-    ACCEPTED: "accepterat",
+    OFFERED: N_("erbjudet"),
+    ACCEPTED: N_("accepterat"),
     DECLINED: N_("avböjt"),
     STARTED: N_("påbörjat"),
     COMPLETED: N_("slutfört"),
-    DISCONTINUED: "avbrutet",
+    DISCONTINUED: N_("avbrutet"),
 }
 
 ALLOWED: Mapping[str, frozenset[str]] = {
@@ -86,6 +102,11 @@ def refusal(current: str, target: str) -> str | None:
         "choices": choices,
         "n2": gettext(_NEUTER[target]),
     }
+
+
+def neuter_label(status: str) -> str:
+    """The status as it reads after "Erbjudandet är nu …" (neuter: "accepterat")."""
+    return gettext(_NEUTER[status])
 
 
 def reached_start(status: str, history: Iterable[str]) -> bool:

@@ -6,20 +6,25 @@ from datetime import date
 from typing import Any
 
 import msgspec
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from gvi.access.permissions import Permission
 from gvi.access.principal import Principal
-from gvi.core.paging import PageNumber
-from gvi.core.web import redirect_with_flash
-from gvi.i18n import gettext
-from gvi.incidents.controllers import PAGE_SIZE, api_error, ops_page, pages_count
-from gvi.incidents.forms import VersionConflict, page_number, read_version, today
+from gvi.core import rest
+from gvi.core.batch import read_selection_versions, ticked
+from gvi.core.clock import today
+from gvi.core.failures import FormErrors, VersionConflict
+from gvi.core.forms import read_version
+from gvi.core.paging import PAGE_SIZE, page_offset
+from gvi.core.params import PageNumber
+from gvi.core.shapes import VersionIn
+from gvi.core.web import ops_list, redirect_with_flash
+from gvi.i18n import gettext, ngettext
 from gvi.tasks import services
-from gvi.tasks.forms import DoneForm
+from gvi.tasks.forms import BulkDoneForm, DoneForm
 
 READ = {"permission": Permission.tasks_read}
 
@@ -50,61 +55,43 @@ class TaskPage(msgspec.Struct):
     page_size: int
 
 
-class DoneIn(msgspec.Struct):
-    version: int
+STATUS_FILTERS = ("open", "done", "all")
 
 
 def _out(t: services.TaskRow) -> TaskOut:
-    return TaskOut(
-        id=t.id,
-        version=t.version,
-        title=t.title,
-        kind=t.kind,
-        status=t.status,
-        due_on=t.due_on,
-        overdue=t.overdue,
-        municipality=t.municipality,
-        assignee=t.assignee,
-        unit=t.unit,
-        person_code=t.person_code,
-        call_in_id=t.call_in_id,
-        notification_id=t.notification_id,
-        case_id=t.case_id,
-    )
+    return msgspec.convert(t, TaskOut, from_attributes=True)
 
 
 class TasksApi(Controller):
     path = "/api/v1/tasks"
     tags = ["tasks"]
 
-    @get("/", opt=READ, name="api.tasks.list")
+    @rest.listing("/", opt=READ, name="api.tasks.list")
     async def list_tasks(
         self,
         principal: NamedDependency[Principal],
+        window: NamedDependency[rest.Window],
         view: FromQuery[str] = "all",
         status: FromQuery[str] = "open",
         q: FromQuery[str] = "",
-        page: PageNumber = 1,
-    ) -> TaskPage:
-        page = page_number(page)
+    ) -> Response[TaskPage]:
         rows, total = await services.list_tasks(
             principal,
-            view=view,
-            status=status,
+            view=rest.known_value(view, services.VIEWS, "view"),
+            status=rest.known_value(status, STATUS_FILTERS, "status"),
             search=q,
-            limit=PAGE_SIZE,
-            offset=(page - 1) * PAGE_SIZE,
+            **window.rows,
         )
-        return TaskPage(items=[_out(t) for t in rows], total=total, page=page, page_size=PAGE_SIZE)
+        return window.page_of(TaskPage, [_out(t) for t in rows], total)
 
     @post("/{task_id:int}/done", opt=READ, name="api.tasks.done", status_code=200)
     async def complete_task(
-        self, principal: NamedDependency[Principal], task_id: FromPath[int], data: JSONBody[DoneIn]
-    ) -> DoneIn:
-        try:
-            await services.complete_task(principal, task_id, data.version)
-        except VersionConflict as exc:
-            raise api_error(exc) from exc
+        self,
+        principal: NamedDependency[Principal],
+        task_id: FromPath[int],
+        data: JSONBody[VersionIn],
+    ) -> VersionIn:
+        await services.complete_task(principal, task_id, data.version)
         return data
 
 
@@ -120,34 +107,38 @@ class TaskPages(Controller):
         view: FromQuery[str] = "all",
         status: FromQuery[str] = "open",
         q: FromQuery[str] = "",
+        sort: FromQuery[str] = "",
         page: PageNumber = 1,
     ) -> Template:
-        view = view if view in services.VIEWS else "all"
-        status = status if status in services.STATUSES else "open"
-        page_no = page_number(page)
-        rows, total = await services.list_tasks(
-            principal,
-            view=view,
-            status=status,
-            search=q,
-            limit=PAGE_SIZE,
-            offset=(page_no - 1) * PAGE_SIZE,
-        )
-        return ops_page(
-            request,
-            "tasks/list.html",
-            {
-                "tasks": rows,
-                "total": total,
-                "view": view,
-                "status": status,
-                "q": q,
-                "page": page_no,
-                "pages": pages_count(total),
-                "today": today(),
-                "overdue": sum(1 for t in rows if t.overdue),
-            },
-        )
+        return await _task_list(request, principal, view, status, q, page, sort=sort)
+
+    @post("/done", opt=READ, name="tasks.done_selected")
+    async def complete_selected(
+        self,
+        request: AnyRequest,
+        principal: NamedDependency[Principal],
+        data: URLEncodedBody[BulkDoneForm],
+    ) -> Redirect | Template:
+        """ "Markera valda som klara": every ticked task, or none of them."""
+        back = data.back if data.back in services.VIEWS else "all"
+        boxes = ticked(data)
+        try:
+            done = await services.complete_tasks(principal, read_selection_versions(boxes))
+        except (FormErrors, VersionConflict) as exc:
+            code = 409 if isinstance(exc, VersionConflict) else 400
+            return await _task_list(
+                request,
+                principal,
+                back,
+                data.status,
+                data.q,
+                1,
+                error=str(exc),
+                code=code,
+                ticked=boxes,
+            )
+        message = ngettext("%(num)s uppgift är klar.", "%(num)s uppgifter är klara.", done)
+        return redirect_with_flash(request, f"/tasks?view={back}", message % {"num": done})
 
     @post("/{task_id:int}/done", opt=READ, name="tasks.done")
     async def complete_task(
@@ -163,6 +154,59 @@ class TaskPages(Controller):
         except VersionConflict as exc:
             return redirect_with_flash(request, f"/tasks?view={back}", str(exc), "error")
         return redirect_with_flash(request, f"/tasks?view={back}", gettext("Uppgiften är klar."))
+
+
+async def _task_list(
+    request: AnyRequest,
+    principal: Principal,
+    view: str,
+    status: str,
+    q: str,
+    page: int,
+    *,
+    sort: str = "",
+    error: str = "",
+    code: int = 200,
+    ticked: list[str] | None = None,
+) -> Template:
+    """The task list; after a refused "Markera valda som klara" with its error and
+    the boxes still ticked."""
+    view = view if view in services.VIEWS else "all"
+    status = status if status in services.STATUSES else "open"
+    page_no = max(page, 1)
+    rows, total = await _listed(principal, view, status, q, page_no, sort)
+    return ops_list(
+        request,
+        "tasks/list.html",
+        "tasks",
+        rows,
+        total,
+        page_no,
+        {
+            "today": today(),
+            "overdue": sum(1 for t in rows if t.overdue),
+            "bulk_error": error,
+            "ticked": {t.partition(":")[0] for t in ticked or []},
+        },
+        filters={"view": view, "status": status, "q": q},
+        sort=services.TASK_SORTS.parse(sort).param,
+        status_code=code,
+    )
+
+
+async def _listed(
+    principal: Principal, view: str, status: str, q: str, page: int, sort: str = ""
+) -> tuple[list[services.TaskRow], int]:
+    """One page of the tasks a list (the API's or the page's) shows."""
+    return await services.list_tasks(
+        principal,
+        view=view,
+        status=status,
+        search=q,
+        sort=sort,
+        limit=PAGE_SIZE,
+        offset=page_offset(page),
+    )
 
 
 TASK_ROUTES = [TasksApi, TaskPages]

@@ -20,7 +20,9 @@ pseudonymous code): listing them writes a ``task:list`` audit row, changing one 
 ``task:write`` row, in the same transaction.
 
 Other services create tasks inside their own transaction with :func:`add_task`
-(after a custom notification, after a call-in, after an incident).
+(after a custom notification, after a call-in, after an incident) and close the
+tasks their work has done with :func:`complete_linked_tasks` (a notification's
+outcome recorded); both write the ``task:write`` row.
 """
 
 from __future__ import annotations
@@ -29,17 +31,21 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from litestar.exceptions import NotFoundException
-
 from gvi.access.permissions import Permission
-from gvi.access.principal import Principal
+from gvi.access.principal import Principal, require
 from gvi.accounts.tables import Role
 from gvi.audit.events import AuditAction
 from gvi.audit.services import record
-from gvi.core.versioning import bump_version
+from gvi.core.batch import each_in_one_transaction
+from gvi.core.clock import today
+from gvi.core.failures import NotVisible
+from gvi.core.listing import audited_page
+from gvi.core.sorting import Sorts
+from gvi.core.textsearch import contains
+from gvi.core.versioning import versioned_update
 from gvi.db import write_transaction
 from gvi.i18n import N_, gettext
-from gvi.incidents.forms import TASK_KIND_LABELS, VersionConflict, today
+from gvi.tasks.labels import TASK_KIND_LABELS
 from gvi.tasks.tables import Task
 
 VIEWS = ("all", "mine", "unit", "pool")
@@ -69,15 +75,6 @@ class TaskRow:
     notes: str
     pooled: bool
     case_id: int | None = None
-
-
-def _engine() -> Any:
-    return Task._meta.db
-
-
-def _require(principal: Principal) -> None:
-    if not principal.can(Permission.tasks_read):
-        raise NotFoundException()
 
 
 def _mine(principal: Principal) -> Any:
@@ -216,17 +213,22 @@ def _row(r: dict[str, Any], principal: Principal, on: date, links: _Visible) -> 
     )
 
 
+TASK_SORTS = Sorts("due", due=Task.due_on, title=Task.title, status=Task.status)
+"""The orders of the task list (``?sort=``); earliest due first by default."""
+
+
 async def list_tasks(
     principal: Principal,
     *,
     view: str = "all",
     status: str = "open",
     search: str = "",
+    sort: str = "",
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[list[TaskRow], int]:
     """Visible tasks, earliest due first (overdue ones lead)."""
-    _require(principal)
+    require(principal, Permission.tasks_read)
     view = view if view in VIEWS else "all"
     where = task_scope(principal, view)
     if status == "open":
@@ -235,48 +237,38 @@ async def list_tasks(
         where = where & (Task.status == Task.Status.done)
     term = search.strip().replace("%", "").replace("_", "")
     if term:
-        pattern = f"%{term}%"
-        where = where & (
-            Task.title.ilike(pattern)
-            if _engine().engine_type == "postgres"
-            else Task.title.like(pattern)
-        )
+        where = where & contains(Task.title, term)
     on = today()
-    async with write_transaction(_engine()):
-        rows = (
-            await Task.select(*_COLUMNS)
-            .where(where)
-            .order_by(Task.due_on)
-            .order_by(Task.id)
+    async with write_transaction(Task._meta.db):
+        rows, total = await audited_page(
+            TASK_SORTS.apply(Task.select(*_COLUMNS).where(where), sort, tiebreak=Task.id)
             .limit(limit)
-            .offset(offset)
-        )
-        total: int = await Task.count().where(where)
-        links = await _visible_links(principal, rows)
-        await record(
-            AuditAction.task_list,
+            .offset(offset),
+            Task.count().where(where),
+            action=AuditAction.task_list,
             actor=principal,
             target_type="task",
-            details={"count": len(rows), "offset": offset, "view": view},
+            offset=offset,
+            details={"view": view},
         )
+        links = await _visible_links(principal, rows)
     return [_row(r, principal, on, links) for r in rows], total
 
 
 async def complete_task(principal: Principal, task_id: int, version: int) -> None:
     """Mark a visible open task done; VersionConflict when it changed meanwhile."""
-    _require(principal)
-    async with write_transaction(_engine()):
+    require(principal, Permission.tasks_read)
+    async with write_transaction(Task._meta.db):
         row = (
             await Task.select(Task.id, Task.version, Task.status, Task.person)
             .where(task_scope(principal) & (Task.id == task_id))
             .first()
         )
         if row is None:
-            raise NotFoundException()
+            raise NotVisible()
         if row["status"] == Task.Status.done:
             return
-        if not await bump_version(Task, task_id, version, {Task.status: Task.Status.done}):
-            raise VersionConflict()
+        await versioned_update(Task, task_id, version, {Task.status: Task.Status.done})
         await record(
             AuditAction.task_write,
             actor=principal,
@@ -285,6 +277,13 @@ async def complete_task(principal: Principal, task_id: int, version: int) -> Non
             person_id=row["person"],
             details={"op": "done"},
         )
+
+
+async def complete_tasks(principal: Principal, items: list[tuple[int, int]]) -> int:
+    """Several visible tasks done at once (``(id, version)`` pairs): :func:`complete_task`
+    for each in one transaction, so all or none; a ``task:write`` row per task."""
+    await each_in_one_transaction(items, lambda item: complete_task(principal, item[0], item[1]))
+    return len(items)
 
 
 async def add_task(
@@ -329,3 +328,31 @@ async def add_task(
         details={"op": "create", "kind": str(kind), "source": source},
     )
     return task.id
+
+
+async def complete_linked_tasks(
+    principal: Principal, *, notification_id: int, kind: Task.Kind, source: str
+) -> list[int]:
+    """Mark done, in the caller's write transaction, the open tasks of ``kind`` that a
+    notification's work has done (the task to carry it out, once its outcome is
+    recorded), each with its ``task:write`` row. The caller has checked the scope of
+    the notification; returns the ids closed."""
+    done = await (
+        Task.update({Task.status: Task.Status.done, Task.version: Task.version + 1})
+        .where(
+            (Task.notification == notification_id)
+            & (Task.kind == kind)
+            & (Task.status == Task.Status.open)
+        )
+        .returning(Task.id, Task.person)
+    )
+    for row in done:
+        await record(
+            AuditAction.task_write,
+            actor=principal,
+            target_type="task",
+            target_id=row["id"],
+            person_id=row["person"],
+            details={"op": "done", "source": source},
+        )
+    return [row["id"] for row in done]

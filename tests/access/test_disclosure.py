@@ -11,8 +11,8 @@ from litestar.testing import AsyncTestClient
 from gvi.access.tables import Disclosure
 from gvi.audit.services import who_accessed_person
 from gvi.defectors.tables import CaseConsent, ConsentAgency, DefectorCase
-from tests.access.test_matrix import BASE, _build_world
-from tests.support import csrf_from, login
+from tests.access.test_matrix import _build_world
+from tests.clients import BASE, csrf_from, login, signed_in
 
 
 async def test_disclosure_opens_the_case_to_one_officer_and_consent_withdrawal_closes_it(
@@ -103,8 +103,7 @@ async def test_disclosure_validity_is_one_to_365_days(app: Litestar) -> None:
     accepted. Now 1–365 days, a Swedish refusal otherwise (400)."""
     world = await _build_world()
     case_id = world.case["own"]
-    async with AsyncTestClient(app=app, base_url=BASE) as social:
-        await login(social, "m-outreach", world.secrets["outreach"])
+    async with signed_in(app, "m-outreach", world.secrets["outreach"]) as social:
         token = csrf_from((await social.get("/")).text)
 
         async def disclose(days: object) -> tuple[int, str]:

@@ -16,7 +16,8 @@ from litestar import Litestar
 from gvi.callins.tables import CallIn, Invitation
 from gvi.groups.tables import GroupRelation, Membership
 from gvi.incidents.tables import Incident, IncidentGroup, IncidentPerson
-from tests.operations.support import build_world, group, person, signed_in
+from tests.clients import signed_in
+from tests.factories import build_world, group, person
 
 RELATION_SOURCE = "Relationskälla: informatör Annanby 2024"
 MEMBERSHIP_SOURCE = "Medlemskälla: spaning Annanby"

@@ -62,7 +62,7 @@ def test_provisioning_uri_names_issuer_and_account(secret: str) -> None:
     assert "anna.svensson" in parts.path
     query = parse_qs(parts.query)
     assert query["secret"] == [secret]
-    assert query["issuer"] == ["GVI-tracker"]
+    assert query["issuer"] == ["GVI-stöd"]
 
 
 def test_current_code_returns_its_step(secret: str) -> None:

@@ -1,11 +1,9 @@
-"""Helpers for the admin tests: signed-in clients, tokens, versions, audit rows."""
+"""Helpers for the admin tests: users, versions, audit rows, failed logins."""
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
 from litestar import Litestar
@@ -13,9 +11,10 @@ from litestar.testing import AsyncTestClient
 
 from gvi.accounts.tables import User
 from gvi.audit.tables import AuditEvent
-from tests.support import PASSWORD, csrf_from, login, make_user, reference_municipality
+from tests.clients import BASE, PASSWORD, csrf_from, signed_in, token
+from tests.database import reference_municipality
+from tests.factories import make_user
 
-BASE = "https://testserver.local"
 MUNICIPALITY_CODE = "0114"
 
 Client = AsyncTestClient  # type: ignore[type-arg]
@@ -28,19 +27,6 @@ async def municipality(code: str = MUNICIPALITY_CODE) -> int:
 
 async def new_user(username: str, role: str) -> tuple[int, str | None]:
     return await make_user(username, role, municipality_codes=[MUNICIPALITY_CODE])
-
-
-@asynccontextmanager
-async def signed_in(app: Litestar, username: str, secret: str | None) -> AsyncIterator[Any]:
-    async with AsyncTestClient(app=app, base_url=BASE) as client:
-        await login(client, username, secret)
-        yield client
-
-
-async def token(client: Any, path: str = "/") -> str:
-    page = await client.get(path)
-    assert page.status_code == 200, page.text
-    return csrf_from(page.text)
 
 
 async def version(user_id: int) -> int:
@@ -102,4 +88,5 @@ async def fail_logins(app: Litestar, username: str, times: int = 5) -> None:
             )
 
 
-__all__ = ["PASSWORD", "make_user"]
+# tests/org (and older imports) take these from here; they live in tests.clients.
+__all__ = ["BASE", "PASSWORD", "make_user", "signed_in", "token"]

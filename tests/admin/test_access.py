@@ -12,7 +12,8 @@ from gvi.access.tables import Alert
 from gvi.core.columns import utcnow
 from gvi.municipalities.tables import Agency, Unit
 from gvi.people.tables import Person, Protection
-from tests.admin.support import municipality, new_user, signed_in, token
+from tests.admin.support import municipality, new_user
+from tests.clients import signed_in, token
 
 
 async def a_unit() -> int:
@@ -71,7 +72,14 @@ async def test_other_roles_get_404_on_every_admin_route(app: Litestar, role: str
             if method == "GET":
                 r = await c.get(concrete)
             elif path.startswith("/api/"):
-                r = await c.post(concrete, json={"version": 1}, headers={"X-CSRF-Token": csrf})
+                # The route's own method (PATCH, DELETE, POST): a 405 would mean the
+                # walk never reached the permission check.
+                r = await c.request(
+                    method,
+                    concrete,
+                    json={"version": 1},
+                    headers={"X-CSRF-Token": csrf, "If-Match": '"1"'},
+                )
             else:
                 r = await c.post(concrete, data={"csrf_token": csrf, "version": "1"})
             assert r.status_code == 404, (method, path, r.status_code)
@@ -103,7 +111,7 @@ async def test_admin_reaches_admin_pages_and_not_people_or_identities(app: Lites
 async def test_admin_pages_need_a_signed_in_user(app: Litestar) -> None:
     from litestar.testing import AsyncTestClient
 
-    from tests.admin.support import BASE
+    from tests.clients import BASE
 
     async with AsyncTestClient(app=app, base_url=BASE) as c:
         page = await c.get("/admin/users", follow_redirects=False)

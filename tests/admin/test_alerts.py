@@ -8,15 +8,8 @@ from litestar import Litestar
 
 from gvi.access.tables import Alert
 from gvi.people.tables import Person, Protection
-from tests.admin.support import (
-    audit_rows,
-    fail_logins,
-    head_seq,
-    municipality,
-    new_user,
-    signed_in,
-    token,
-)
+from tests.admin.support import audit_rows, fail_logins, head_seq, municipality, new_user
+from tests.clients import signed_in, token
 
 REASON = "Hotbild mot personen, behöver adressen för skyddsbedömning"
 

@@ -10,11 +10,10 @@ from tests.admin.support import (
     head_seq,
     municipality,
     new_user,
-    signed_in,
-    token,
     user_row,
     version,
 )
+from tests.clients import signed_in, token
 
 
 async def test_list_create_and_disable_through_the_api(app: Litestar) -> None:

@@ -4,12 +4,10 @@ sessions, unlock, optimistic locking, and the audit row of every change."""
 from __future__ import annotations
 
 from litestar import Litestar
-from litestar.testing import AsyncTestClient
 
 from gvi.accounts.tables import RecoveryCode, User, UserMunicipality
 from gvi.admin.services import CONFLICT_MESSAGE
 from tests.admin.support import (
-    BASE,
     PASSWORD,
     audit_rows,
     fail_logins,
@@ -18,12 +16,10 @@ from tests.admin.support import (
     new_user,
     shown_recovery_codes,
     shown_secret,
-    signed_in,
-    token,
     user_row,
     version,
 )
-from tests.support import csrf_from, login
+from tests.clients import csrf_from, signed_in, token
 
 
 async def _admin(app: Litestar) -> tuple[int, str | None]:
@@ -68,8 +64,7 @@ async def test_admin_creates_user_and_the_new_user_signs_in_with_the_shown_secre
         # Shown once: the user's page never shows it again.
         detail = await c.get(f"/admin/users/{user.id}")
         assert secret not in detail.text
-    async with AsyncTestClient(app=app, base_url=BASE) as newcomer:
-        await login(newcomer, "nypolis", secret)
+    async with signed_in(app, "nypolis", secret) as newcomer:
         assert (await newcomer.get("/", follow_redirects=False)).status_code == 200
     (created,) = await audit_rows(start, "user:create", target_id=user.id)
     assert created["actor_id"] == admin_id

@@ -5,7 +5,8 @@ A bench module has ``main() -> list[dict]``; each row has ``name``, ``ours_s``,
 ``baseline_s``, ``ratio``, ``bound`` and ``ok``. A row that has no baseline (a
 payload size, say) sets ``baseline_s`` and ``ratio`` to ``None``, its absolute
 ``bound`` in the same unit as ``ours_s``, and may name that unit in ``unit``
-(default ``s``). Exits 1 if any row is not ok or any bench fails to run.
+(default ``s``). A row with a baseline and an absolute bound (seconds) sets
+``bound`` to ``None`` and ``bound_s``. Exits 1 if any row is not ok or any bench fails to run.
 """
 
 from __future__ import annotations
@@ -31,7 +32,9 @@ def _amount(value: float | None, unit: str) -> str:
 def _cells(module: str, row: dict[str, Any]) -> tuple[str, ...]:
     unit = str(row.get("unit", "s"))
     ratio, bound, baseline = row.get("ratio"), row.get("bound"), row.get("baseline_s")
-    if bound is None:
+    if bound is None and row.get("bound_s") is not None:
+        bound_text = f"≤ {_amount(row['bound_s'], unit)}"
+    elif bound is None:
         bound_text = "-"
     elif baseline is None:
         bound_text = f"≤ {_amount(bound, unit)}"

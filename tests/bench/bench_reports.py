@@ -11,16 +11,13 @@ set before any gvi module (and its engine) is imported.
 from __future__ import annotations
 
 import asyncio
-import base64
 import json
-import os
-import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 from typing import Any
+
+from tests.bench import child
 
 BOUND = 3.0
 REPEAT = 9
@@ -94,30 +91,7 @@ async def _child() -> list[dict[str, Any]]:
 
 
 def main() -> list[dict[str, Any]]:
-    tmp = Path(tempfile.mkdtemp(prefix="gvi-bench-reports-"))
-    env = {
-        **os.environ,
-        "GVI_ENV": "test",
-        "GVI_DATABASE_URL": f"sqlite:///{tmp / 'bench.sqlite3'}",
-        "GVI_VAR_DIR": str(tmp / "var"),
-        "GVI_DATA_KEY": "k1:" + base64.b64encode(b"\x02" * 32).decode(),
-        "GVI_AUDIT_KEY": "a1:" + base64.b64encode(b"\x04" * 32).decode(),
-        "GVI_AUDIT_SIGNING_KEY": "s1:" + base64.b64encode(b"\x05" * 32).decode(),
-        "GVI_SECRET_KEY": "bench-secret-key-not-for-production-0123456789",
-        "PICCOLO_CONF": "gvi.piccolo_conf",
-        "GVI_DB_POOL_MAX": "0",
-    }
-    env.pop("GVI_REDIS_URL", None)
-    done = subprocess.run(
-        [sys.executable, "-m", "tests.bench.bench_reports", "--child"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=Path(__file__).resolve().parents[2],
-    )
-    rows: list[dict[str, Any]] = json.loads(done.stdout.strip().splitlines()[-1])
-    return rows
+    return child.run("tests.bench.bench_reports", "gvi-bench-reports-")
 
 
 if __name__ == "__main__":

@@ -332,7 +332,7 @@ async def _make_users(n: int) -> list[BenchUser]:
     from gvi.accounts.services import create_user
     from gvi.accounts.tables import Role
     from gvi.municipalities.tables import Municipality
-    from tests.support import PASSWORD
+    from tests.clients import PASSWORD
 
     codes = [r["code"] for r in await Municipality.select(Municipality.code)]
     users = []
@@ -351,7 +351,7 @@ async def _make_users(n: int) -> list[BenchUser]:
 
 
 def _csrf(html: str) -> str:
-    from tests.support import csrf_from
+    from tests.clients import csrf_from
 
     return csrf_from(html)
 
@@ -360,7 +360,7 @@ async def sign_in(client: Any, base: str, user: BenchUser) -> None:
     """Password, then the current TOTP code, through the real pages."""
     import pyotp
 
-    from tests.support import PASSWORD
+    from tests.clients import PASSWORD
 
     page = await client.get(f"{base}/login")
     r = await client.post(
@@ -809,7 +809,7 @@ async def _shared_lockout(bases: list[str], victim: BenchUser) -> bool:
     five failures (with per-process counters it would be let through)."""
     import httpx
 
-    from tests.support import PASSWORD
+    from tests.clients import PASSWORD
 
     statuses = []
     async with httpx.AsyncClient(timeout=30) as c:

@@ -16,10 +16,13 @@ from typing import Any
 from gvi.access.principal import Principal
 from gvi.accounts.tables import Role, User, UserMunicipality, UserUnit
 from gvi.defectors.tables import CaseConsent, CaseStatus, ConsentAgency, DefectorCase
-from gvi.municipalities.tables import Agency, Unit, UnitMunicipality
+from gvi.municipalities.tables import Agency, Unit
 from gvi.people.tables import Person
 from gvi.support.tables import OfferStatus, Provider, SupportOffer, SupportOfferStatusChange
-from tests.support import login, make_user, reference_municipality
+from tests import factories
+from tests.clients import login
+from tests.database import reference_municipality
+from tests.factories import make_user
 
 JOINT = "Avhopparverksamheten Nordväst (test)"
 SOC_JARFALLA = "Socialtjänsten Järfälla (test)"
@@ -36,6 +39,9 @@ class World:
     secret: dict[str, str | None]
     person: dict[str, int] = field(default_factory=dict)
     code: dict[str, str] = field(default_factory=dict)
+
+    def login(self, name: str) -> tuple[str, str | None]:
+        return name, self.secret[name]
 
     def principal(self, name: str) -> Principal:
         """The principal ``load_principal`` builds for a user of this world."""
@@ -71,11 +77,9 @@ async def build_world(*, logins: bool = True) -> World:
         (JOINT, Unit.Kind.joint_defector_unit, Agency.social_services, "0123", ("0123", "0163")),
         (POLICE, Unit.Kind.police, Agency.police, "0123", ("0123", "0163", "0191")),
     ):
-        row = Unit(name=name, kind=kind, agency=agency, municipality=municipality[home])
-        await row.save()
-        unit[name] = row.id
-        for code in served:
-            await UnitMunicipality(unit=row.id, municipality=municipality[code]).save()
+        unit[name] = await factories.unit(
+            name, kind, agency, municipality[home], serves=[municipality[c] for c in served]
+        )
     user: dict[str, int] = {}
     secret: dict[str, str | None] = {}
     for name, role, codes, home_unit in (
@@ -207,4 +211,4 @@ async def make_provider(
 
 
 async def sign_in(client: object, world: World, name: str) -> None:
-    await login(client, name, world.secret[name])
+    await login(client, *world.login(name))

@@ -8,22 +8,20 @@ import json
 from datetime import UTC, datetime
 
 from litestar import Litestar
-from litestar.testing import AsyncTestClient
 
 from gvi.access.tables import Disclosure, LegalGround
 from gvi.defectors.tables import CaseFollowUp, CaseNeed, CaseStatus, DefectorCase
 from gvi.support.tables import OfferStatus
-from tests.access.test_matrix import BASE
+from tests.clients import csrf_from, signed_in
 from tests.defectors.audit import events_since, last_seq
-from tests.defectors.factories import JOINT, build_world, make_case, make_offer, sign_in
-from tests.support import csrf_from, login, make_user
+from tests.defectors.factories import JOINT, build_world, make_case, make_offer
+from tests.factories import make_user
 
 
 async def test_moving_along_and_closing_with_confirmation(app: Litestar) -> None:
     world = await build_world()
     case_id = await make_case(world, unit=JOINT, status=CaseStatus.consent, police_ready=True)
-    async with AsyncTestClient(app=app, base_url=BASE) as c:
-        await sign_in(c, world, "sofia")
+    async with signed_in(app, world, "sofia") as c:
         page = await c.get(f"/cases/{case_id}")
         token = csrf_from(page.text)
         assert 'value="risk_assessment"' in page.text
@@ -99,8 +97,7 @@ async def test_moving_along_and_closing_with_confirmation(app: Litestar) -> None
 async def test_assessments_are_locked_and_change_the_police_definition(app: Litestar) -> None:
     world = await build_world()
     case_id = await make_case(world, unit=JOINT)
-    async with AsyncTestClient(app=app, base_url=BASE) as c:
-        await sign_in(c, world, "sofia")
+    async with signed_in(app, world, "sofia") as c:
         page = await c.get(f"/cases/{case_id}")
         token = csrf_from(page.text)
         assert "Motivationen är inte bedömd." in page.text
@@ -163,8 +160,7 @@ async def test_needs_follow_ups_and_the_timeline(app: Litestar) -> None:
         summary="Uppgift om hot lämnad",
         disclosed_at=datetime(2024, 2, 20, 10, tzinfo=UTC),
     ).save()
-    async with AsyncTestClient(app=app, base_url=BASE) as c:
-        await sign_in(c, world, "sofia")
+    async with signed_in(app, world, "sofia") as c:
         token = csrf_from((await c.get(f"/cases/{case_id}")).text)
         r = await c.post(
             f"/cases/{case_id}/needs",
@@ -226,8 +222,7 @@ async def test_needs_follow_ups_and_the_timeline(app: Litestar) -> None:
 async def test_case_reads_and_writes_are_audited(app: Litestar) -> None:
     world = await build_world()
     case_id = await make_case(world, unit=JOINT)
-    async with AsyncTestClient(app=app, base_url=BASE) as c:
-        await sign_in(c, world, "sofia")
+    async with signed_in(app, world, "sofia") as c:
         token = csrf_from((await c.get("/")).text)
         before = await last_seq()
         await c.get("/cases")
@@ -267,8 +262,7 @@ async def test_police_coordinators_and_analysts_get_404_on_case_pages(app: Lites
         summary="Uppgift om hot lämnad",
         disclosed_at=datetime.now(tz=UTC),
     ).save()
-    async with AsyncTestClient(app=app, base_url=BASE) as police:
-        await sign_in(police, world, "polis")
+    async with signed_in(app, world, "polis") as police:
         assert (await police.get(f"/api/v1/cases/{case_id}")).status_code == 200
         for url in (
             "/cases",
@@ -280,8 +274,7 @@ async def test_police_coordinators_and_analysts_get_404_on_case_pages(app: Lites
             assert (await police.get(url)).status_code == 404, url
     for username, role in (("samordnare", "coordinator"), ("analytiker", "analyst")):
         _id, secret = await make_user(username, role, municipality_codes=["0163"])
-        async with AsyncTestClient(app=app, base_url=BASE) as other:
-            await login(other, username, secret)
+        async with signed_in(app, username, secret) as other:
             for url in ("/cases", f"/cases/{case_id}", f"/api/v1/cases/{case_id}", "/offers"):
                 r = await other.get(url)
                 assert r.status_code == 404, (username, url)
@@ -290,8 +283,7 @@ async def test_police_coordinators_and_analysts_get_404_on_case_pages(app: Lites
 
 async def test_empty_list_says_what_to_do(app: Litestar) -> None:
     world = await build_world()
-    async with AsyncTestClient(app=app, base_url=BASE) as c:
-        await sign_in(c, world, "sigge")
+    async with signed_in(app, world, "sigge") as c:
         page = await c.get("/cases")
         assert "Dina enheter har inga avhopparärenden ännu." in page.text
         assert 'href="/cases/new"' in page.text

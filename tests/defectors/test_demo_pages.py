@@ -12,8 +12,7 @@ from litestar.testing import AsyncTestClient
 from gvi.defectors.tables import DefectorCase
 from gvi.support.tables import Provider, SupportOffer
 from seeds.demo import DEMO_PASSWORD, U_JOINT, load_demo
-from tests.access.test_matrix import BASE
-from tests.support import login
+from tests.clients import BASE, login
 
 
 async def test_demo_pages_render_for_the_joint_unit(app: Litestar) -> None:

@@ -10,15 +10,13 @@ from datetime import date
 
 import pytest
 from litestar import Litestar
-from litestar.testing import AsyncTestClient
 
 from gvi.defectors import services, transitions
 from gvi.defectors.schemas import CaseStatusIn, CaseUpdateIn, ConsentIn
 from gvi.defectors.tables import CaseStatus, CaseStatusChange, ConsentAgency, DefectorCase
-from tests.access.test_matrix import BASE
+from tests.clients import csrf_from, signed_in
 from tests.defectors.audit import events_since, last_seq
-from tests.defectors.factories import build_world, make_case, sign_in
-from tests.support import csrf_from
+from tests.defectors.factories import build_world, make_case
 
 
 async def _version(case_id: int) -> int:
@@ -112,8 +110,7 @@ async def test_a_recorded_override_needs_a_reason_and_is_audited(db: None) -> No
 async def test_the_case_page_says_what_is_missing_and_offers_the_override(app: Litestar) -> None:
     world = await build_world()
     case = await make_case(world, person="jarfalla", municipality="0123", status=CaseStatus.consent)
-    async with AsyncTestClient(app=app, base_url=BASE) as c:
-        await sign_in(c, world, "sofia")
+    async with signed_in(app, world, "sofia") as c:
         page = await c.get(f"/cases/{case}")
         assert "inget samtycke gäller" in page.text
         assert 'name="override"' in page.text
@@ -140,8 +137,7 @@ async def test_the_case_page_says_what_is_missing_and_offers_the_override(app: L
 async def test_new_follow_ups_start_at_unknown(app: Litestar) -> None:
     world = await build_world()
     case = await make_case(world, person="jarfalla", municipality="0123")
-    async with AsyncTestClient(app=app, base_url=BASE) as c:
-        await sign_in(c, world, "sofia")
+    async with signed_in(app, world, "sofia") as c:
         page = await c.get(f"/cases/{case}")
     for area in ("housing", "occupation", "criminality", "substance_use", "safety"):
         select = page.text.split(f'id="followup-{area}"', 1)[1].split("</select>", 1)[0]

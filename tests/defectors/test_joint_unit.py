@@ -6,19 +6,16 @@ from __future__ import annotations
 
 import pytest
 from litestar import Litestar
-from litestar.testing import AsyncTestClient
 
 from gvi.accounts.tables import UserUnit
-from tests.access.test_matrix import BASE
-from tests.defectors.factories import JOINT, SOC_JARFALLA, build_world, make_case, sign_in
-from tests.support import csrf_from
+from tests.clients import csrf_from, signed_in
+from tests.defectors.factories import JOINT, SOC_JARFALLA, build_world, make_case
 
 
 async def test_joint_unit_member_sees_a_sollentuna_case_others_get_404(app: Litestar) -> None:
     world = await build_world()
     case_id = await make_case(world, person="sollentuna", municipality="0163", unit=JOINT)
-    async with AsyncTestClient(app=app, base_url=BASE) as sofia:
-        await sign_in(sofia, world, "sofia")
+    async with signed_in(app, world, "sofia") as sofia:
         page = await sofia.get(f"/cases/{case_id}")
         assert page.status_code == 200
         assert "Sollentuna" in page.text
@@ -26,8 +23,7 @@ async def test_joint_unit_member_sees_a_sollentuna_case_others_get_404(app: Lite
         listed = (await sofia.get("/api/v1/cases")).json()["items"]
         assert [c["id"] for c in listed] == [case_id]
     for outsider in ("sigge", "jonna"):
-        async with AsyncTestClient(app=app, base_url=BASE) as other:
-            await sign_in(other, world, outsider)
+        async with signed_in(app, world, outsider) as other:
             for url in (f"/cases/{case_id}", f"/api/v1/cases/{case_id}"):
                 r = await other.get(url)
                 assert r.status_code == 404, (outsider, url)
@@ -45,8 +41,7 @@ async def test_joint_unit_member_sees_a_sollentuna_case_others_get_404(app: Lite
 async def test_membership_is_read_on_every_request(app: Litestar) -> None:
     world = await build_world()
     case_id = await make_case(world, unit=JOINT, caseworker=None)
-    async with AsyncTestClient(app=app, base_url=BASE) as jonna:
-        await sign_in(jonna, world, "jonna")
+    async with signed_in(app, world, "jonna") as jonna:
         assert (await jonna.get(f"/cases/{case_id}")).status_code == 404
         membership = UserUnit(user=world.user["jonna"], unit=world.unit[JOINT])
         await membership.save()
@@ -60,11 +55,9 @@ async def test_own_unit_case_is_not_the_joint_units(app: Litestar) -> None:
     own = await make_case(
         world, person="jarfalla", municipality="0123", unit=SOC_JARFALLA, caseworker="jonna"
     )
-    async with AsyncTestClient(app=app, base_url=BASE) as jonna:
-        await sign_in(jonna, world, "jonna")
+    async with signed_in(app, world, "jonna") as jonna:
         assert (await jonna.get(f"/cases/{own}")).status_code == 200
-    async with AsyncTestClient(app=app, base_url=BASE) as sigge:
-        await sign_in(sigge, world, "sigge")
+    async with signed_in(app, world, "sigge") as sigge:
         assert (await sigge.get(f"/cases/{own}")).status_code == 404
 
 
@@ -80,8 +73,7 @@ async def test_opening_a_case_for_a_joint_unit(
     app: Litestar, unit: str, municipality: str, ok: bool
 ) -> None:
     world = await build_world()
-    async with AsyncTestClient(app=app, base_url=BASE) as sofia:
-        await sign_in(sofia, world, "sofia")
+    async with signed_in(app, world, "sofia") as sofia:
         page = await sofia.get("/cases/new")
         assert JOINT in page.text
         r = await sofia.post(
@@ -113,8 +105,7 @@ async def test_opening_a_case_for_a_joint_unit(
 
 async def test_a_person_outside_reach_cannot_get_a_case(app: Litestar) -> None:
     world = await build_world()
-    async with AsyncTestClient(app=app, base_url=BASE) as jonna:
-        await sign_in(jonna, world, "jonna")
+    async with signed_in(app, world, "jonna") as jonna:
         token = csrf_from((await jonna.get("/")).text)
         r = await jonna.post(
             "/api/v1/cases",

@@ -14,10 +14,9 @@ from litestar.testing import AsyncTestClient
 from gvi.access.tables import Disclosure
 from gvi.core import clock
 from gvi.defectors.tables import CaseConsent, ConsentAgency, DefectorCase, GrantApplication
-from tests.access.test_matrix import BASE
+from tests.clients import BASE, api_send, csrf_from, signed_in
 from tests.defectors.audit import events_since, last_seq
 from tests.defectors.factories import build_world, make_case, sign_in
-from tests.support import csrf_from
 
 
 async def _disclose(social: AsyncTestClient, case_id: int, officer: int, ground: str) -> int:  # type: ignore[type-arg]
@@ -166,13 +165,12 @@ async def test_failing_the_police_definition_keeps_the_social_services_case(
 ) -> None:
     world = await build_world()
     case_id = await make_case(world, police_ready=True)
-    async with AsyncTestClient(app=app, base_url=BASE) as social:
-        await sign_in(social, world, "sofia")
-        token = csrf_from((await social.get("/")).text)
-        r = await social.post(
-            f"/api/v1/cases/{case_id}/edit",
-            json={"version": 1, "is_witness": True, "threat_level": "low"},
-            headers={"X-CSRF-Token": token},
+    async with signed_in(app, world, "sofia") as social:
+        r = await api_send(
+            social,
+            "PATCH",
+            f"/api/v1/cases/{case_id}",
+            {"version": 1, "is_witness": True, "threat_level": "low"},
         )
         assert r.status_code == 200, r.text
         body = r.json()
@@ -193,8 +191,7 @@ async def test_grant_application_needs_the_police_definition(app: Litestar) -> N
     world = await build_world()
     ready = await make_case(world, police_ready=True, reference="AH-T-0001")
     not_ready = await make_case(world, reference="AH-T-0002")
-    async with AsyncTestClient(app=app, base_url=BASE) as social:
-        await sign_in(social, world, "sofia")
+    async with signed_in(app, world, "sofia") as social:
         token = csrf_from((await social.get("/")).text)
         refused = await social.post(
             f"/api/v1/cases/{not_ready}/grants",

@@ -74,7 +74,8 @@ def axe_source() -> str:
 
 
 def run_axe(page: Any, source: str) -> list[dict[str, Any]]:
-    """Serious and critical WCAG 2.1 A/AA violations on the current page."""
+    """Every WCAG 2.1 A/AA violation on the current page, whatever its impact
+    (minor and moderate too: issue 21 asks for none at any impact)."""
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         page.evaluate(source)
     result = page.evaluate(
@@ -84,7 +85,7 @@ def run_axe(page: Any, source: str) -> list[dict[str, Any]]:
         "nodes: v.nodes.slice(0, 5).map(n => n.target.join(' '))})))",
         AXE_TAGS,
     )
-    return [v for v in result if v["impact"] in ("serious", "critical")]
+    return list(result)
 
 
 _last_step: dict[str, int] = {}
@@ -141,7 +142,7 @@ def skip_without_chromium(items: list[Any], package: Path) -> None:
 async def demo_loaded() -> AsyncIterator[None]:
     """The demo data set in the test database for the block, emptied after it."""
     from seeds.demo import load_demo
-    from tests.support import empty_database
+    from tests.database import empty_database
 
     await empty_database()
     await load_demo()
@@ -163,3 +164,22 @@ def launched_chromium() -> Iterator[Any]:
             yield browser
         finally:
             browser.close()
+
+
+@contextmanager
+def phone_context(browser: Any) -> Iterator[Any]:
+    """A browser context the size of a phone (390 × 844, touch), Swedish."""
+    ctx = browser.new_context(
+        viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, locale="sv-SE"
+    )
+    ctx.set_default_timeout(10_000)
+    try:
+        yield ctx
+    finally:
+        ctx.close()
+
+
+def settled(page: Any) -> None:
+    """Wait until a live form's update is done: figure-kit.js pushes the URL at once and
+    marks the page ``aria-busy`` until the fetched page has been swapped in."""
+    page.wait_for_function("() => !document.documentElement.hasAttribute('aria-busy')")

@@ -62,8 +62,8 @@ def test_coordinator_plans_a_callin_past_a_rivalry_warning(
     card = page.locator(".attendance-card").first
     card_id = card.get_attribute("id")
     card.locator("button[value=attended]").click()
-    page.wait_for_load_state()
-    assert "Mötet har inte börjat än" in page.inner_text("main")
+    # Saved in place (attendance.js): the refusal is said in the card's live region.
+    card.locator(".save-status", has_text="Mötet har inte börjat än").wait_for()
     page.goto(f"{call_in_url}/attendance")
     assert (
         page.locator(f"#{card_id} button[value=attended]").get_attribute("aria-pressed") != "true"

@@ -330,7 +330,10 @@ def test_first_day_from_an_empty_production_database(
         page.select_option("#role", value="outreach")
         page.select_option("#unit", value=_option(page, "#unit", UNIT))
         page.fill("#password", OUTREACH_PASSWORD)
-        page.click("main form button[type=submit]")
+        # The button a person sees (the form's first, hidden one only makes Enter create).
+        page.locator(
+            "main form button[type=submit]:not(.visually-hidden)", has_text="Skapa användare"
+        ).click()
         page.wait_for_load_state()
         assert "Användaren är skapad" in page.inner_text("main")
         from PIL import Image

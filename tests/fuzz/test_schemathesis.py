@@ -13,6 +13,11 @@ which must be refused with the documented 404. Every answer must
 * conform to the schema: a documented status code, a documented content type and
   a body of the documented shape.
 
+Each role fuzzes twice: signed in (session cookie, CSRF header) and with an API
+token of that role's account carrying all its permissions and municipalities
+(``Authorization: Bearer``, no cookie, no CSRF header). Token management is for
+sessions only, so a bearer request there is probed for its 404.
+
 Forbidden answers 404 like missing, by design: gvi/core/openapi.py documents
 that (and 401/403/409) on every operation. The test fails if the schema lists no
 operations or a role got no 2xx answer, so it cannot pass by reaching nothing.
@@ -46,8 +51,8 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from tests.access.test_matrix import ROLES, World, _build_world, _target_id
+from tests.clients import PASSWORD, csrf_from, fresh_code
 from tests.servers import running_app
-from tests.support import PASSWORD, csrf_from, fresh_code
 
 SCHEMA_PATH = "/api/v1/schema/openapi.json"
 # Generated calls per operation and role that may use it, valid and invalid data
@@ -59,6 +64,8 @@ CHECKS = [
     content_type_conformance,
     response_schema_conformance,
 ]
+CREDENTIAL_HEADERS = ("authorization", "x-csrf-token")
+SESSION_COOKIES = ("gvi", "__Host-gvi")
 # The matrix's targets: where real ids for path parameters come from.
 TARGETS = ("own", "other_municipality", "other_partition", "protected", "missing")
 
@@ -69,7 +76,7 @@ async def world(migrated: None) -> AsyncIterator[World]:
     afterwards (as the ``db`` fixture leaves it), after the server is gone."""
     from piccolo.engine import engine_finder
 
-    from tests.support import empty_database
+    from tests.database import empty_database
 
     engine: Any = engine_finder()
     try:
@@ -90,9 +97,43 @@ async def world(migrated: None) -> AsyncIterator[World]:
 @pytest.fixture(scope="module")
 def server(world: World) -> Iterator[str]:
     # The server has its own event loop, so it keeps a pool as in production; a
-    # connection per query would make the fuzz crawl.
-    with running_app() as base:
+    # connection per query would make the fuzz crawl. The per-token rate limit
+    # has its own test (tests/tokens); here it must not cut the fuzz short.
+    with running_app({"GVI_API_RATE_LIMIT": "1000000"}) as base:
         yield base
+
+
+@pytest.fixture(scope="module")
+async def bearer_tokens(world: World) -> dict[str, str]:
+    """An API token per role: the account's every permission and municipality."""
+    from gvi.access.loading import current_account
+    from gvi.access.principal import Principal
+    from gvi.accounts.tables import Role, User
+    from gvi.tokens import services
+
+    out: dict[str, str] = {}
+    for role in ROLES:
+        user = await User.select(User.id).where(User.username == f"m-{role}").first()
+        assert user is not None
+        account = await current_account(user["id"])
+        assert account is not None
+        owner = Principal(user_id=account["id"], username=account["username"], role=Role(role))
+        new = await services.create_token(
+            owner,
+            owner_id=account["id"],
+            name="fuzz",
+            permissions=[p.value for p in services.grantable_permissions(role)],
+            municipality_ids=sorted(account["municipality_ids"]),
+            days=1,
+        )
+        out[role] = new.secret
+    return out
+
+
+def _bearer(token: str) -> requests.Session:
+    s = requests.Session()
+    s.headers.update({"Authorization": f"Bearer {token}"})
+    return s
 
 
 def _login(base: str, username: str, secret: str | None) -> requests.Session:
@@ -191,6 +232,14 @@ def _fuzz_operation(
                     case.body[name] = data.draw(st.sampled_from(values))
             if "version" in case.body and data.draw(st.booleans()):
                 case.body["version"] = data.draw(st.integers(0, 3))
+        # The schema's security schemes make schemathesis generate credentials
+        # (a random cookie, CSRF header or bearer token) that would replace the
+        # role's own: the run is about the role's answers, so they go.
+        for name in CREDENTIAL_HEADERS:
+            for key in [k for k in (case.headers or {}) if k.lower() == name]:
+                del case.headers[key]
+        for key in [k for k in (case.cookies or {}) if k in SESSION_COOKIES]:
+            del case.cookies[key]
         t0 = time.monotonic()
         response = case.call(base_url=base, session=session, timeout=30)
         tally.call_time += time.monotonic() - t0
@@ -235,22 +284,38 @@ def _route_permissions() -> dict[tuple[str, str], Any]:
     }
 
 
-def _allowed_operations(role: str) -> set[tuple[str, str]]:
-    """(path, method) of the operations whose permission the role has, from the
-    app's own route table."""
-    from gvi.access.permissions import has_permission
+@functools.cache
+def _session_only() -> set[tuple[str, str]]:
+    from gvi.app import create_app
+    from gvi.tokens.bearer import SESSION_ONLY
 
     return {
+        (route.path_format, method)
+        for route in create_app().routes
+        for handler in getattr(route, "route_handlers", [])
+        for method in handler.http_methods
+        if handler.opt.get(SESSION_ONLY)
+    }
+
+
+def _allowed_operations(role: str, auth: str = "session") -> set[tuple[str, str]]:
+    """(path, method) of the operations whose permission the role has, from the
+    app's own route table; with a bearer token, not those for sessions only."""
+    from gvi.access.permissions import has_permission
+
+    allowed = {
         key
         for key, permission in _route_permissions().items()
         if permission is not None and has_permission(role, permission)
     }
+    return allowed - _session_only() if auth == "bearer" else allowed
 
 
 @dataclass
 class Fuzzing:
     world: World
     sessions: dict[str, requests.Session]
+    bearers: dict[str, requests.Session]
     raw_schema: dict[str, Any]
     operations: list[Any]
     path_ids: dict[str, dict[str, list[int]]]
@@ -258,7 +323,7 @@ class Fuzzing:
 
 
 @pytest.fixture(scope="module")
-def fuzzing(world: World, server: str) -> Fuzzing:
+def fuzzing(world: World, server: str, bearer_tokens: dict[str, str]) -> Fuzzing:
     """Every role signed in before any fuzzing (so an admin who disables an
     account while fuzzing cannot stop a later sign-in), and the schema as the
     server serves it."""
@@ -277,7 +342,8 @@ def fuzzing(world: World, server: str) -> Fuzzing:
     body_ids["to_user_id"] = [world.police_id]
     if world.groups is not None:
         body_ids["municipality_id"] = [world.groups.own_municipality]
-    return Fuzzing(world, sessions, raw_schema, operations, path_ids, body_ids)
+    bearers = {role: _bearer(bearer_tokens[role]) for role in ROLES}
+    return Fuzzing(world, sessions, bearers, raw_schema, operations, path_ids, body_ids)
 
 
 def test_schema_lists_the_api(fuzzing: Fuzzing) -> None:
@@ -295,14 +361,22 @@ def test_schema_lists_the_api(fuzzing: Fuzzing) -> None:
                 assert {"403", "409"} <= documented, (method, path)
 
 
-# The admin goes last: disabling accounts is among the admin's operations.
-@pytest.mark.parametrize("role", sorted(ROLES, key=lambda r: r == "admin"))
-def test_fuzz_api_as_role(fuzzing: Fuzzing, server: str, role: str) -> None:
-    session = fuzzing.sessions[role]
+# The admin goes last: disabling accounts is among the admin's operations. Each
+# role's token goes before its session, whose fuzz may revoke its own tokens.
+RUNS = [
+    (role, auth)
+    for role in sorted(ROLES, key=lambda r: r == "admin")
+    for auth in ("bearer", "session")
+]
+
+
+@pytest.mark.parametrize(("role", "auth"), RUNS)
+def test_fuzz_api_as_role(fuzzing: Fuzzing, server: str, role: str, auth: str) -> None:
+    session = (fuzzing.bearers if auth == "bearer" else fuzzing.sessions)[role]
     operations = fuzzing.operations
     per_op_ids = fuzzing.path_ids
     body_ids = fuzzing.body_ids
-    allowed = _allowed_operations(role)
+    allowed = _allowed_operations(role, auth)
     assert operations, "the schema lists no operations"
     tally = Tally()
     started = time.monotonic()
@@ -315,7 +389,7 @@ def test_fuzz_api_as_role(fuzzing: Fuzzing, server: str, role: str) -> None:
             _probe_operation(op, session, server, per_op_ids[op.path], tally)
     elapsed = time.monotonic() - started
     print(
-        f"\n{role}: {fuzzed} of {len(operations)} operations fuzzed, {tally.calls} calls, "
+        f"\n{role} ({auth}): {fuzzed} of {len(operations)} operations fuzzed, {tally.calls} calls, "
         f"{tally.ok} 2xx, {elapsed:.1f} s ({tally.call_time:.1f} s in calls), "
         f"statuses {sorted(tally.by_status.items())}"
     )

@@ -11,7 +11,8 @@ from litestar import Litestar
 from gvi.groups import importer
 from gvi.groups.tables import Group, GroupRelation, Membership
 from tests.admin.support import audit_rows, head_seq
-from tests.groups.support import World, build_world, counts, signed_in, token
+from tests.clients import signed_in, token
+from tests.groups.support import World, build_world, counts
 
 GROUPS = "name,municipality_code,area,status,aliases,notes\n"
 MEMBERS = "person_code,group_name,role,confidence,valid_from,valid_to,source,review_by\n"

@@ -9,15 +9,8 @@ from gvi.groups.services import CONFLICT_MEMBERSHIP
 from gvi.groups.tables import Membership
 from gvi.people.tables import Person, PersonIdentity
 from tests.admin.support import audit_rows, head_seq
-from tests.groups.support import (
-    OWN_NAME,
-    SOURCE,
-    api_post,
-    build_world,
-    form_post,
-    row,
-    signed_in,
-)
+from tests.clients import api_send, signed_in
+from tests.groups.support import OWN_NAME, SOURCE, api_post, build_world, form_post, row
 
 
 async def test_police_add_edit_and_archive_a_membership_from_the_person_page(
@@ -183,15 +176,16 @@ async def test_the_api_mirrors_the_pages_with_version_checks(app: Litestar) -> N
             "Förhör",
             "g-police",
         )
-        r = await api_post(
+        r = await api_send(
             c,
+            "PATCH",
             f"/api/v1/memberships/{created['id']}",
             {"version": 1, "valid_to": "2023-01-01"},
         )
         assert r.status_code == 400
         assert "valid_to:" in r.json()["detail"]
-        r = await api_post(
-            c, f"/api/v1/memberships/{created['id']}", {"version": 1, "confidence": "low"}
+        r = await api_send(
+            c, "PATCH", f"/api/v1/memberships/{created['id']}", {"version": 1, "confidence": "low"}
         )
         assert r.status_code == 200
         assert (r.json()["confidence"], r.json()["source"], r.json()["version"]) == (
@@ -199,16 +193,16 @@ async def test_the_api_mirrors_the_pages_with_version_checks(app: Litestar) -> N
             "Förhör",
             2,
         )
-        stale = await api_post(
-            c, f"/api/v1/memberships/{created['id']}", {"version": 1, "role": "member"}
+        stale = await api_send(
+            c, "PATCH", f"/api/v1/memberships/{created['id']}", {"version": 1, "role": "member"}
         )
-        assert stale.status_code == 409
+        assert stale.status_code == 412
         assert stale.json()["detail"] == CONFLICT_MEMBERSHIP
         listing = (await c.get(f"/api/v1/memberships?person_id={world.person_own}")).json()
         assert listing["total"] == 2
         assert {m["group"] for m in listing["items"]} == {"Egengänget", "Rivalerna"}
-        r = await api_post(c, f"/api/v1/memberships/{created['id']}/archive", {"version": 2})
-        assert r.status_code == 200
+        r = await api_send(c, "DELETE", f"/api/v1/memberships/{created['id']}", {"version": 2})
+        assert r.status_code == 204
         assert (await c.get(f"/api/v1/memberships/{created['id']}")).status_code == 404
     assert (await row(Membership, created["id"]))["role"] == "leader"
     lists = await audit_rows(start, "person:read", person_id=world.person_own)
@@ -222,7 +216,9 @@ async def test_memberships_outside_the_scope_are_404(app: Litestar) -> None:
     async with signed_in(app, world, "police") as c:
         assert (await c.get(f"/api/v1/memberships/{other.id}")).status_code == 404
         assert (await c.get(f"/memberships/{other.id}/edit")).status_code == 404
-        r = await api_post(c, f"/api/v1/memberships/{other.id}", {"version": 1, "role": "core"})
+        r = await api_send(
+            c, "PATCH", f"/api/v1/memberships/{other.id}", {"version": 1, "role": "core"}
+        )
         assert r.status_code == 404
         r = await form_post(
             c, f"/memberships/{other.id}/archive", {"version": "1", "confirm": "yes"}

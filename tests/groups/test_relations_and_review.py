@@ -11,6 +11,7 @@ from gvi.core import clock
 from gvi.groups.services import CONFLICT_RELATION
 from gvi.groups.tables import GroupRelation, Membership
 from tests.admin.support import audit_rows, head_seq
+from tests.clients import api_send, signed_in
 from tests.groups.support import (
     RELATION_SOURCE,
     SOURCE,
@@ -19,7 +20,6 @@ from tests.groups.support import (
     build_world,
     form_post,
     row,
-    signed_in,
 )
 
 
@@ -128,8 +128,10 @@ async def test_police_create_edit_and_archive_relations(app: Litestar) -> None:
         )
         assert r.status_code == 409
         assert "Någon annan har ändrat relationen" in r.text
-        api = await api_post(c, f"/api/v1/relations/{created.id}", {"version": 1, "intensity": 1})
-        assert api.status_code == 409
+        api = await api_send(
+            c, "PATCH", f"/api/v1/relations/{created.id}", {"version": 1, "intensity": 1}
+        )
+        assert api.status_code == 412
         assert api.json()["detail"] == CONFLICT_RELATION
         r = await form_post(
             c, f"/relations/{created.id}/archive", {"version": "2", "confirm": "yes"}
@@ -159,7 +161,9 @@ async def test_a_cross_border_relation_is_visible_but_not_writable(app: Litestar
         assert f"/relations/{across.id}/edit" not in page.text
         assert (await c.get(f"/api/v1/relations/{across.id}")).status_code == 200
         assert (await c.get(f"/relations/{across.id}/edit")).status_code == 404
-        r = await api_post(c, f"/api/v1/relations/{across.id}", {"version": 1, "intensity": 1})
+        r = await api_send(
+            c, "PATCH", f"/api/v1/relations/{across.id}", {"version": 1, "intensity": 1}
+        )
         assert r.status_code == 404
     assert (await row(GroupRelation, across.id))["intensity"] == 5
 

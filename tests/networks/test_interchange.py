@@ -30,8 +30,9 @@ from gvi.networks.interchange import (
     to_graphml,
 )
 from tests.networks.factories import AS_OF, Relations, groups, tie
+from tests.networks.gexf_schema import assert_valid_gexf
 
-GEXF_NS = {"g": "http://www.gexf.net/1.2draft"}
+GEXF_NS = {"g": "http://gexf.net/1.3"}
 GRAPHML_NS = {"g": "http://graphml.graphdrawing.org/xmlns"}
 
 
@@ -110,15 +111,16 @@ def test_plain_networkx_reads_our_graphml() -> None:
         assert read.edges[u, v] == attrs
 
 
-def test_plain_networkx_reads_our_gexf() -> None:
+def test_our_gexf_is_valid_gexf_1_3_and_reads_back() -> None:
     g = _group_graph()
-    read = nx.read_gexf(io.BytesIO(to_gexf(g)), node_type=int)
+    data = to_gexf(g)
+    assert_valid_gexf(data)
+    read = from_gexf(data)
     assert sorted(read.nodes) == sorted(g.nodes)
     for node, attrs in g.nodes(data=True):
-        assert read.nodes[node] == _without(attrs, "id")
-    assert {frozenset(e) for e in read.edges} == {frozenset(e) for e in g.edges}
+        assert read.nodes[node] == attrs
     for u, v, attrs in g.edges(data=True):
-        assert _without(read.edges[u, v], "id") == attrs  # GEXF requires edge ids
+        assert read.edges[u, v] == attrs
 
 
 def test_gexf_node_label_is_the_group_name() -> None:
@@ -200,6 +202,7 @@ def test_nodes_without_a_label_get_one() -> None:
 def test_edges_csv_parses_with_the_csv_module() -> None:
     g = _group_graph()
     rows = list(csv.DictReader(io.StringIO(edges_csv(g))))
+    undated = {"valid_from": "", "valid_to": "", "directed": "false"}
     assert rows == [
         {
             "source": "1",
@@ -208,6 +211,7 @@ def test_edges_csv_parses_with_the_csv_module() -> None:
             "sign": "1",
             "intensity": "3",
             "relation_id": "1",
+            **undated,
         },
         {
             "source": "1",
@@ -216,6 +220,7 @@ def test_edges_csv_parses_with_the_csv_module() -> None:
             "sign": "0",
             "intensity": "1",
             "relation_id": "3",
+            **undated,
         },
         {
             "source": "2",
@@ -224,6 +229,7 @@ def test_edges_csv_parses_with_the_csv_module() -> None:
             "sign": "-1",
             "intensity": "5",
             "relation_id": "2",
+            **undated,
         },
     ]
 
@@ -239,17 +245,20 @@ def test_edges_csv_with_labels_defuses_formulas() -> None:
         "sign",
         "intensity",
         "relation_id",
+        "valid_from",
+        "valid_to",
+        "directed",
         "source_label",
         "target_label",
     ]
     assert rows[4][:2] == ["2", "4"]
-    assert rows[4][6:] == ["Grupp 2", '\'=HYPERLINK("x")']
-    assert rows[1][6] == "Söderbröderna & Co <Ö>"
+    assert rows[4][9:] == ["Grupp 2", '\'=HYPERLINK("x")']
+    assert rows[1][9] == "Söderbröderna & Co <Ö>"
 
 
 def test_edges_csv_of_the_hierarchy_keeps_direction() -> None:
     rows = list(csv.DictReader(io.StringIO(edges_csv(_hierarchy()))))
-    assert [(r["source"], r["target"], r["kind"], r["sign"]) for r in rows] == [
-        ("5", "1", "splinter_of", ""),
-        ("6", "5", "subgroup_of", ""),
+    assert [(r["source"], r["target"], r["kind"], r["sign"], r["directed"]) for r in rows] == [
+        ("5", "1", "splinter_of", "", "true"),
+        ("6", "5", "subgroup_of", "", "true"),
     ]

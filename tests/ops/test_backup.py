@@ -22,7 +22,7 @@ from gvi.piccolo_app import TABLES
 from gvi.security.crypto import get_keyring, parse_keyring
 from gvi.settings import Settings, get_settings
 from tests.conftest import engines_only
-from tests.support import empty_database
+from tests.database import empty_database
 
 TABLE_NAMES = [t._meta.tablename for t in TABLES]
 
@@ -65,7 +65,10 @@ async def _load_demo() -> None:
 
 
 @engines_only("sqlite")
-async def test_sqlite_restore_drill(db: None, tmp_path: Path) -> None:
+async def test_sqlite_restore_drill(db: None, no_job_worker: None, tmp_path: Path) -> None:
+    # A restore replaces the file: the app and its workers are stopped first (README,
+    # Operations). A worker still holding the old file would write its pages into the
+    # restored one's WAL and leave the database unreadable for every later test.
     await _load_demo()
     settings = get_settings()
     before = await asyncio.to_thread(sqlite_hashes, settings.sqlite_path)

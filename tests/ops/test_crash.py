@@ -17,8 +17,10 @@ from gvi.audit.services import verify
 from gvi.people.services import Identity, create_person
 from gvi.people.tables import Protection
 from gvi.settings import get_settings
+from tests.clients import PASSWORD, csrf_from, fresh_code
+from tests.database import reference_municipality
+from tests.factories import make_user
 from tests.servers import free_port, start_server
-from tests.support import PASSWORD, csrf_from, fresh_code, make_user, reference_municipality
 
 
 def _login(base: str, username: str, secret: str) -> httpx.Client:

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from gvi.access.principal import Principal
-from gvi.accounts.tables import Role
 from gvi.audit.tables import AuditEvent
 from gvi.defectors.tables import CaseFollowUp, CaseStatus, DefectorCase
 from gvi.municipalities.tables import Agency, Unit
@@ -15,23 +13,18 @@ from gvi.ops.retention import run
 from gvi.people.services import Identity, create_person
 from gvi.people.tables import Person, PersonIdentity
 from gvi.support.tables import SupportOffer
-from tests.support import reference_municipality
+from tests import factories
+from tests.database import reference_municipality
 
 AS_OF = date(2026, 6, 1)
 
 
 async def _world() -> dict[str, int]:
     m = await reference_municipality("0125")
-    unit = Unit(
-        name="Soc Gallringsby",
-        kind=Unit.Kind.social_services,
-        agency=Agency.social_services,
-        municipality=m.id,
+    unit_id = await factories.unit(
+        "Soc Gallringsby", Unit.Kind.social_services, Agency.social_services, m.id
     )
-    await unit.save()
-    writer = Principal(
-        user_id=1, username="t", role=Role.police, municipality_ids=frozenset({m.id})
-    )
+    writer = factories.writer(1, m.id, username="t")
     ids: dict[str, int] = {"municipality": m.id}
     for key in ("old", "old_but_active", "recent", "open"):
         p = await create_person(
@@ -49,7 +42,7 @@ async def _world() -> dict[str, int]:
             reference=f"AH-R-{key}",
             person=ids[f"person_{key}"],
             municipality=m.id,
-            unit=unit.id,
+            unit=unit_id,
             referral_source=DefectorCase.ReferralSource.self_referral,
             opened_on=date(2018, 1, 1),
             status=status,

@@ -104,6 +104,30 @@ def test_first_admin_and_units_on_an_empty_production_database(tmp_path: Path) -
     gone = _gvi(env, "org", "unit-deactivate", "Avhopparverksamheten Nordväst")
     assert gone.returncode == 0, gone.stderr
     assert "sessions of 1 user(s) ended" in gone.stdout
+    back = _gvi(env, "org", "unit-reactivate", "Avhopparverksamheten Nordväst")
+    assert back.returncode == 0, back.stderr
+    assert "Reactivated Avhopparverksamheten Nordväst" in back.stdout
+    twice = _gvi(env, "org", "unit-reactivate", "Avhopparverksamheten Nordväst")
+    assert twice.returncode == 1
+    assert "redan aktiv" in twice.stderr
+    # A user whose home is one unit and who also works in the joint unit.
+    made = _gvi(
+        env, "org", "unit-create", "--name", "Socialtjänsten Järfälla",
+        "--kind", "social_services", "--agency", "social_services", "--home", "0123",
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    joint = _gvi(
+        env, "create-user", "--username", "handl2", "--name", "Soc Sek 2", "--role", "outreach",
+        "--unit", "Socialtjänsten Järfälla", "--joint-unit", "Avhopparverksamheten Nordväst",
+        "--password", PASSWORD,
+    )  # fmt: skip
+    assert joint.returncode == 0, joint.stderr
+    unknown = _gvi(
+        env, "create-user", "--username", "handl3", "--name", "Soc Sek 3", "--role", "outreach",
+        "--joint-unit", "Finns inte", "--password", PASSWORD,
+    )  # fmt: skip
+    assert unknown.returncode == 1
+    assert "No unit with id or name 'Finns inte'" in unknown.stderr
     with sqlite3.connect(tmp_path / "p.sqlite3") as conn:
         actions = [
             r[0]
@@ -111,11 +135,28 @@ def test_first_admin_and_units_on_an_empty_production_database(tmp_path: Path) -
                 "select action from audit_event where action like 'org:unit:%' order by seq"
             )
         ]
-    assert actions == ["org:unit:create", "org:unit:update", "org:unit:deactivate"]
+        joined = conn.execute(
+            "select u.username, n.name from user_unit j join app_user u on u.id = j.user"
+            " join unit n on n.id = j.unit"
+        ).fetchall()
+        changes = conn.execute(
+            "select count(*) from audit_event where action = 'user:unit:change'"
+        ).fetchone()
+        created = conn.execute("select count(*) from app_user where username = 'handl3'")
+        assert created.fetchone() == (0,)
+    assert actions == [
+        "org:unit:create",
+        "org:unit:update",
+        "org:unit:deactivate",
+        "org:unit:reactivate",
+        "org:unit:create",
+    ]
+    assert joined == [("handl2", "Avhopparverksamheten Nordväst")]
+    assert changes == (1,)
 
 
 def test_the_qr_code_is_segnos_code_of_the_uri() -> None:
-    uri = "otpauth://totp/GVI-tracker:anna?secret=JBSWY3DPEHPK3PXP&issuer=GVI-tracker"
+    uri = "otpauth://totp/GVI-st%C3%B6d:anna?secret=JBSWY3DPEHPK3PXP&issuer=GVI-st%C3%B6d"
     svg = str(qr_svg(uri))
     assert svg.startswith("<svg")
     assert svg.endswith("</svg>")

@@ -17,6 +17,7 @@ from tests.admin.support import (
     token,
     version,
 )
+from tests.clients import api_send
 from tests.org.support import make_person, make_unit
 from tests.support import login, make_user
 
@@ -118,9 +119,11 @@ async def test_changing_what_a_unit_serves_ends_every_members_sessions(app: Lite
         async with AsyncTestClient(app=app, base_url=BASE) as member:
             await login(member, "handl4", secret4)
             assert await _sees(member, sigtuna) == 404
-            r = await admin.post(
+            r = await api_send(
+                admin,
+                "PATCH",
                 f"/api/v1/admin/units/{unit}",
-                json={
+                {
                     "version": 1,
                     "name": "Socialtjänsten Järfälla",
                     "kind": "social_services",
@@ -128,7 +131,6 @@ async def test_changing_what_a_unit_serves_ends_every_members_sessions(app: Lite
                     "home": "0123",
                     "serves": ["0191"],
                 },
-                headers=csrf,
             )
             assert r.status_code == 200, r.text
             assert r.json()["sessions_ended"] == 2

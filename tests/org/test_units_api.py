@@ -6,6 +6,7 @@ from __future__ import annotations
 from litestar import Litestar
 
 from tests.admin.support import audit_rows, head_seq, municipality, new_user, signed_in, token
+from tests.clients import api_send
 from tests.org.support import make_case, make_person, make_unit
 
 
@@ -47,13 +48,14 @@ async def test_create_list_update_and_conflict(app: Litestar) -> None:
             "home": "0191",
             "serves": ["0114"],
         }
-        r = await c.post(f"/api/v1/admin/units/{unit['id']}", json=body, headers=csrf)
+        r = await api_send(c, "PATCH", f"/api/v1/admin/units/{unit['id']}", body)
         assert r.status_code == 200, r.text
+        assert r.headers["etag"] == '"2"'
         changed = r.json()
         assert changed["scope_changed"] is True
         assert [m["code"] for m in changed["unit"]["serves"]] == ["0114", "0191"]
-        r = await c.post(f"/api/v1/admin/units/{unit['id']}", json=body, headers=csrf)
-        assert r.status_code == 409
+        r = await api_send(c, "PATCH", f"/api/v1/admin/units/{unit['id']}", body)
+        assert r.status_code == 412
         assert "Någon annan har ändrat enheten" in r.json()["detail"]
         r = await c.post(
             "/api/v1/admin/units",

@@ -16,7 +16,8 @@ from gvi.audit.tables import AuditEvent
 from gvi.core.columns import utcnow
 from gvi.people.controllers import PAGE_SIZE
 from gvi.people.tables import Person, Protection
-from tests.admin.support import municipality, new_user, signed_in
+from tests.admin.support import municipality, new_user
+from tests.clients import signed_in
 from tests.conftest import engines_only
 
 
@@ -168,7 +169,7 @@ async def test_the_list_statement_takes_the_chain_lock_after_its_reads(db: None)
         # EXPLAIN without ANALYZE plans the statement and runs nothing.
         rows = await pg_fetch(
             Person._meta.db,
-            "EXPLAIN (FORMAT JSON) " + _PG_LIST_SQL[prefix],
+            "EXPLAIN (FORMAT JSON) " + _PG_LIST_SQL[(prefix, "code")],
             *scope,
             PAGE_SIZE,
             0,

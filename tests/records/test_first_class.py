@@ -90,7 +90,7 @@ async def test_the_case_page_and_a_figure_show_an_imported_case(app: Litestar) -
 
 @engines_only("sqlite")
 async def test_identities_are_not_in_the_database_file_in_plain_text(
-    db: None, caplog: pytest.LogCaptureFixture
+    db: None, no_job_worker: None, caplog: pytest.LogCaptureFixture
 ) -> None:
     world = await build_world()
     caplog.set_level(logging.DEBUG)

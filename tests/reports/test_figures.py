@@ -1,4 +1,4 @@
-"""The figures, from records built by hand (DESIGN §5), on either engine."""
+"""The figures, from records built by hand (architecture §3.3), on either engine."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from gvi.access.principal import Principal
 from gvi.accounts.tables import Role
 from gvi.audit.tables import AuditEvent
 from gvi.callins.tables import CallIn, Invitation, Notification
+from gvi.core.failures import NotVisible
 from gvi.defectors.services import led_to_intervention
 from gvi.defectors.tables import CaseFollowUp, DefectorCase, GrantApplication
 from gvi.enforcement.tables import EnforcementAction
@@ -24,8 +25,9 @@ from gvi.incidents.tables import Incident, IncidentGroup
 from gvi.reports import services
 from gvi.reports.services import SUPPRESSED, Filters
 from gvi.support.tables import OfferStatus, SupportOffer
+from tests.clients import login
 from tests.defectors.factories import World, build_world, make_case, make_offer
-from tests.support import login, make_user
+from tests.factories import make_user
 
 pytestmark = pytest.mark.usefixtures("db")
 S = OfferStatus
@@ -269,7 +271,7 @@ async def test_operations_figures() -> None:
     sigtuna = _role(world, Role.coordinator, ("0191",))
     assert (await services.build(sigtuna, "incidents", Filters())).rows == []
     # Incidents are not an analyst's section; call-ins are, suppressed.
-    with pytest.raises(Exception, match="Not Found"):
+    with pytest.raises(NotVisible):
         await services.build(_role(world, Role.analyst), "incidents", Filters())
     row = _row(await services.build(_role(world, Role.analyst), "callins", Filters()), year=2024)
     assert row["invited"] == SUPPRESSED
@@ -331,17 +333,19 @@ async def test_exports_match_screen_are_suppressed_and_audited(client: Any) -> N
 
     r = await client.get("/api/v1/reports/cases.xlsx")
     assert r.status_code == 200
-    sheet = openpyxl.load_workbook(io.BytesIO(r.content)).active
-    values = list(sheet.iter_rows(values_only=True))
+    book = openpyxl.load_workbook(io.BytesIO(r.content))
+    values = list(book["Nyckeltal"].iter_rows(values_only=True))
     assert values[0] == tuple(c["label"] for c in on_screen["columns"])
     assert values[1][:4] == ("Järfälla", 2024, 6, SUPPRESSED)  # exports: always suppressed
     assert values[1][4] == SUPPRESSED
-    assert any(v and "<5" in str(v[0]) for v in values[2:])  # the note
+    assert len(values) == 2  # the note is on its own sheet, not under the data
+    assert any("<5" in str(c.value) for c in book["Noter"]["B"])
 
     r = await client.get("/api/v1/reports/cases.csv")
     assert r.status_code == 200
-    lines = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
+    lines = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig")), delimiter=";"))
     assert lines[1][:4] == ["Järfälla", "2024", "6", SUPPRESSED]
+    assert len(lines) == 2
 
     r = await client.get("/api/v1/reports/follow-ups.csv")
     assert r.status_code == 200
@@ -368,8 +372,9 @@ async def test_follow_up_export_is_pseudonymous(client: Any) -> None:
     await login(client, "sofia", world.secret["sofia"])
     r = await client.get("/api/v1/reports/follow-ups.xlsx")
     assert r.status_code == 200
-    rows = list(openpyxl.load_workbook(io.BytesIO(r.content)).active.iter_rows(values_only=True))
-    assert rows[1][:4] == ("AH-X-1", "Järfälla", "before", "2024-02-01")
+    book = openpyxl.load_workbook(io.BytesIO(r.content))
+    rows = list(book["Uppföljningar"].iter_rows(values_only=True))
+    assert rows[1][:4] == ("AH-X-1", "Järfälla", "Före", datetime(2024, 2, 1))
     text = repr(rows)
     assert "Hemlig fritext" not in text
     assert world.code["jarfalla"] not in text
@@ -399,12 +404,13 @@ async def test_analyst_sees_aggregates_only(client: Any) -> None:
 
 
 def test_exports_neutralise_formulas() -> None:
-    from gvi.reports.exports import encode
+    from gvi.core.exporting import EXCEL_SV, Column, Kind, to_csv, to_xlsx
 
-    rows = [["=HYPERLINK(1)", 3], ["-", 0]]
-    text = encode("csv", "t", ["Grupp", "Antal"], rows, None).decode("utf-8-sig")
+    columns = [Column("Grupp"), Column("Antal", Kind.integer)]
+    rows: list[list[Any]] = [["=HYPERLINK(1)", 3], ["-", 0]]
+    text = to_csv(columns, rows, EXCEL_SV).decode("utf-8-sig")
     assert "'=HYPERLINK(1)" in text
-    sheet = openpyxl.load_workbook(io.BytesIO(encode("xlsx", "t", ["Grupp", "Antal"], rows, None)))
+    sheet = openpyxl.load_workbook(io.BytesIO(to_xlsx("t", columns, rows)))
     cell = sheet.active["A2"]
     assert cell.value == "'=HYPERLINK(1)"
     assert cell.data_type == "s"
@@ -427,7 +433,7 @@ async def test_coordinator_dashboard_shows_operations(client: Any) -> None:
     r = await client.get("/api/v1/reports/promises.csv?year=2024")
     assert r.status_code == 200
     assert r.headers["content-disposition"] == 'attachment; filename="gvi-promises.csv"'
-    lines = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
+    lines = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig")), delimiter=";"))
     assert lines[1][:3] == ["2024", SUPPRESSED, SUPPRESSED]  # 3 and 2: suppressed in exports
 
 

@@ -11,8 +11,9 @@ import requests
 
 from gvi.audit.events import AuditAction
 from gvi.audit.tables import AuditEvent
+from tests.clients import PASSWORD, csrf_from
+from tests.factories import make_user
 from tests.servers import running_app
-from tests.support import PASSWORD, csrf_from, make_user
 
 
 def _attempt(base: str, username: str, password: str, forged: str) -> requests.Response:

@@ -105,7 +105,7 @@ def _scan_sqlite(db_path: Path, tmp_path: Path, needles: list[str]) -> list[tupl
 
 @engines_only("sqlite")
 async def test_no_plaintext_identity_in_sqlite_file_wal_or_backup(
-    keys: Keys, police: Principal, municipality: int, tmp_path: Path
+    keys: Keys, police: Principal, municipality: int, tmp_path: Path, no_job_worker: None
 ) -> None:
     db_path = get_settings().sqlite_path
     assert db_path.exists()

@@ -34,8 +34,8 @@ from gvi.security.crypto import (
     parse_keyring,
 )
 from gvi.security.rotation import KeySource, RotationError
+from tests.factories import make_user
 from tests.security.conftest import Keys
-from tests.support import make_user
 
 IDENTITIES = [
     Identity("Anna Andersson", "19900101-1234", "Storgatan 1, 123 45 Sundby", "070-123 45 67"),

@@ -28,9 +28,11 @@ from seeds.names import FIRST_NAMES, SURNAMES, luhn_valid
 from tests.conftest import engines_only
 
 # Written by the running system, never by a seed (see seeds.demo's docstring).
-# analysis_job, import_job: queued by a user, run by the app's worker (gvi.networks.jobs,
+# analysis_job, import_job: queued by a user, run by a `gvi worker` (gvi.networks.jobs,
 # gvi.records.jobs). case_assessment_change: history the app writes when an assessment
-# changes; the seeds load cases as they stand.
+# changes; the seeds load cases as they stand. api_token: secrets shown once to the
+# person who makes them, never seeded. oidc_link: written at a first provider sign-in.
+# saved_view: an analyst's own saved network views, made on /network.
 RUNTIME_ONLY = {
     "audit_event",
     "alert",
@@ -38,6 +40,9 @@ RUNTIME_ONLY = {
     "analysis_job",
     "import_job",
     "case_assessment_change",
+    "api_token",
+    "oidc_link",
+    "saved_view",
 }
 
 
@@ -191,7 +196,9 @@ async def test_network_has_an_unbalanced_triad_and_a_flip(db: None, cheap_hashes
 
 
 @engines_only("sqlite")
-async def test_no_plaintext_identity_in_the_database_file(db: None, cheap_hashes: None) -> None:
+async def test_no_plaintext_identity_in_the_database_file(
+    db: None, no_job_worker: None, cheap_hashes: None
+) -> None:
     await load_demo()
     path = get_settings().sqlite_path
     raw = path.read_bytes()

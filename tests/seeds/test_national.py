@@ -15,7 +15,7 @@ from gvi.piccolo_app import TABLES
 from gvi.security.crypto import aad, get_keyring
 from seeds.demo import load_demo
 from seeds.national import load_national
-from tests.support import empty_database
+from tests.database import empty_database
 
 SMALL: dict[str, int] = {"people": 2000, "groups": 40, "ties": 6000}
 SKIP_TABLES = {"audit_event"}
@@ -75,7 +75,8 @@ async def test_sizes_follow_the_request(db: None) -> None:
         name = table._meta.tablename
         if name not in {"audit_event", "alert", "break_glass", "disclosure", "app_user",
                         "user_municipality", "user_unit", "recovery_code",
-                        "analysis_job", "import_job", "case_assessment_change"}:  # fmt: skip
+                        "analysis_job", "import_job", "case_assessment_change",
+                        "api_token", "oidc_link", "saved_view"}:  # fmt: skip
             assert await table.count() > 0, name
     assert stages
     assert stages[-1][1] == stages[-1][2] == sum(counts.values())

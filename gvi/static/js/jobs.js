@@ -4,7 +4,10 @@
 (function () {
   "use strict";
 
-  var LABELS = { queued: "Väntar", running: "Pågår", done: "Klar", failed: "Misslyckades" };
+  var LABELS = {
+    queued: "Väntar", running: "Pågår", done: "Klar", failed: "Misslyckades",
+    cancelling: "Avbryts", cancelled: "Avbruten"
+  };
 
   function poll(bar) {
     var id = bar.dataset.jobId;
@@ -26,7 +29,7 @@
         if (status) {
           status.textContent = LABELS[job.status] || job.status;
         }
-        if (job.status === "done" || job.status === "failed") {
+        if (job.status === "done" || job.status === "failed" || job.status === "cancelled") {
           window.location.reload();
           return;
         }

@@ -1,0 +1,1 @@
+"""Sign-in through the organisation's identity provider (OpenID Connect)."""
