@@ -89,10 +89,12 @@ def engines_only(*engines: str) -> pytest.MarkDecorator:
     return pytest.mark.skipif(ENGINE not in engines, reason=f"only on {', '.join(engines)}")
 
 
-@pytest.fixture(scope="session", autouse=True)
+@pytest.fixture(autouse=True)
 def _cheap_hashing() -> None:
-    """Argon2 at production cost makes every login in a test take 0.1 s; the
-    parameters are tested on their own in tests/accounts."""
+    """Argon2 at production cost makes every login in a test take 0.5 s or more; the
+    parameters are tested on their own in tests/accounts. Set before *every* test: a
+    test that restores production cost (``configure_hasher(None)``) must not leave it
+    for the rest of the run (that once made the suite three times slower)."""
     from gvi.accounts import passwords, totp
 
     passwords.configure_hasher(passwords.TEST_PARAMETERS)

@@ -16,10 +16,6 @@ from tests.clients import BASE, login
 
 
 async def test_demo_pages_render_for_the_joint_unit(app: Litestar) -> None:
-    from gvi.accounts import passwords
-
-    # The seed tests may have restored production cost; the demo hashes one per account.
-    passwords.configure_hasher(passwords.TEST_PARAMETERS)
     await load_demo()
     secret = "GVIDEMOSOCIALSEKRETERARE".ljust(32, "A")
     async with AsyncTestClient(app=app, base_url=BASE) as c:

@@ -9,18 +9,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from gvi.accounts import passwords, totp
 from gvi.settings import get_settings
 from tests.oidc.fake_provider import CLIENT_ID, CLIENT_SECRET, FakeProvider, running_fake_provider
-
-
-@pytest.fixture(autouse=True)
-def fast_hashing() -> Iterator[None]:
-    passwords.configure_hasher(passwords.TEST_PARAMETERS)
-    totp.configure_recovery_hasher(passwords.TEST_PARAMETERS)
-    yield
-    passwords.configure_hasher(None)
-    totp.configure_recovery_hasher(None)
 
 
 @pytest.fixture

@@ -50,7 +50,7 @@ async def _row_counts() -> dict[str, int]:
     return {t._meta.tablename: await t.count() for t in TABLES}
 
 
-async def test_demo_fills_every_table_but_the_runtime_ones(db: None, cheap_hashes: None) -> None:
+async def test_demo_fills_every_table_but_the_runtime_ones(db: None) -> None:
     created = await load_demo()
     counts = await _row_counts()
     empty = sorted(name for name, n in counts.items() if n == 0 and name not in RUNTIME_ONLY)
@@ -69,7 +69,7 @@ async def _distinct(column: Any) -> set[Any]:
     return {r[column._meta.name] for r in rows}
 
 
-async def test_demo_covers_every_status_a_page_filters_on(db: None, cheap_hashes: None) -> None:
+async def test_demo_covers_every_status_a_page_filters_on(db: None) -> None:
     await load_demo()
     assert await _distinct(SupportOffer.category) == set(SupportOffer.Category)
     assert await _distinct(SupportOffer.status) == set(OfferStatus)
@@ -98,7 +98,7 @@ async def test_demo_covers_every_status_a_page_filters_on(db: None, cheap_hashes
     )
 
 
-async def test_loading_twice_creates_nothing(db: None, cheap_hashes: None) -> None:
+async def test_loading_twice_creates_nothing(db: None) -> None:
     messages: list[str] = []
     first = await load_demo(progress=messages.append)
     assert sum(first.values()) > 1000
@@ -109,9 +109,7 @@ async def test_loading_twice_creates_nothing(db: None, cheap_hashes: None) -> No
     assert await _row_counts() == before
 
 
-async def test_demo_identities_decrypt_and_are_obviously_invented(
-    db: None, cheap_hashes: None
-) -> None:
+async def test_demo_identities_decrypt_and_are_obviously_invented(db: None) -> None:
     await load_demo()
     keyring = get_keyring()
     expected = {code: (name, pin) for code, name, pin in demo_identities()}
@@ -144,7 +142,7 @@ async def test_demo_identities_decrypt_and_are_obviously_invented(
         assert row["pin_index"] == keyring.blind_index(pin)
 
 
-async def test_demo_logins_have_encrypted_totp_secrets(db: None, cheap_hashes: None) -> None:
+async def test_demo_logins_have_encrypted_totp_secrets(db: None) -> None:
     await load_demo()
     keyring = get_keyring()
     users = await User.select(User.id, User.username, User.totp_secret_enc, User.password_hash)
@@ -163,7 +161,7 @@ async def test_demo_logins_have_encrypted_totp_secrets(db: None, cheap_hashes: N
             assert totp.verify_recovery_code(code, stored["code_hash"])
 
 
-async def test_network_has_an_unbalanced_triad_and_a_flip(db: None, cheap_hashes: None) -> None:
+async def test_network_has_an_unbalanced_triad_and_a_flip(db: None) -> None:
     await load_demo()
     rows = await GroupRelation.select(
         GroupRelation.source_group.name,
@@ -196,9 +194,7 @@ async def test_network_has_an_unbalanced_triad_and_a_flip(db: None, cheap_hashes
 
 
 @engines_only("sqlite")
-async def test_no_plaintext_identity_in_the_database_file(
-    db: None, no_job_worker: None, cheap_hashes: None
-) -> None:
+async def test_no_plaintext_identity_in_the_database_file(db: None, no_job_worker: None) -> None:
     await load_demo()
     path = get_settings().sqlite_path
     raw = path.read_bytes()

@@ -104,7 +104,7 @@ async def test_identities_decrypt(db: None) -> None:
         assert len(pin) == 13
 
 
-async def test_demo_fits_on_top_and_ids_stay_free_for_the_app(db: None, cheap_hashes: None) -> None:
+async def test_demo_fits_on_top_and_ids_stay_free_for_the_app(db: None) -> None:
     await load_national(seed=1, **SMALL)
     created = await load_demo()
     # The municipalities are reference data; every demo person is new.
