@@ -145,6 +145,11 @@ ENV_VARS: dict[str, tuple[str, str]] = {
         "true",
         "`gvi serve` starts one `gvi worker` beside it; false when workers run on their own",
     ),
+    "GVI_ANALYSIS_PROCESSES": (
+        "0",
+        "child processes a national person betweenness is shared among; 0 = one per CPU "
+        "(at most 4), 1 = none",
+    ),
     "GVI_JOB_MAX_ATTEMPTS": ("3", "a job whose worker died this many times is marked failed"),
     "GVI_JOB_STALE_SECONDS": (
         "20",
@@ -219,6 +224,7 @@ class Settings:
     job_queue: str = ""
     embedded_worker: bool = True
     job_max_attempts: int = 3
+    analysis_processes: int = 1
     job_stale_seconds: float = 20.0
     test_job_hook: str = ""
     smtp_host: str = ""
@@ -312,6 +318,7 @@ class Settings:
             job_queue=_env("GVI_JOB_QUEUE"),
             embedded_worker=_bool(_env("GVI_EMBEDDED_WORKER")),
             job_max_attempts=max(1, int(_env("GVI_JOB_MAX_ATTEMPTS"))),
+            analysis_processes=int(_env("GVI_ANALYSIS_PROCESSES")) or min(4, os.cpu_count() or 1),
             job_stale_seconds=max(1.0, float(_env("GVI_JOB_STALE_SECONDS"))),
             test_job_hook=_env("GVI_TEST_JOB_HOOK") if _env("GVI_ENV") == "test" else "",
             smtp_host=_env("GVI_SMTP_HOST").strip(),

@@ -35,6 +35,7 @@ from gvi.networks import graph, loading
 from gvi.networks.person_analyses import person_centrality, person_communities
 from gvi.networks.services import NetworkFilter, group_scope, person_scope
 from gvi.networks.tables import AnalysisJob
+from gvi.settings import get_settings
 
 KIND = "network_analysis"
 Kind = AnalysisJob.Kind
@@ -75,8 +76,12 @@ class Progress:
             return self.percent, self.message
 
 
+def _centrality(pg: nx.Graph, progress: Callable[[int, str], None]) -> dict[str, Any]:
+    return person_centrality(pg, progress, processes=get_settings().analysis_processes)
+
+
 ANALYSES: dict[str, Callable[[nx.Graph, Callable[[int, str], None]], dict[str, Any]]] = {
-    Kind.person_centrality: person_centrality,
+    Kind.person_centrality: _centrality,
     Kind.person_communities: person_communities,
 }
 

@@ -38,12 +38,13 @@ def centrality_sources(nodes: list[Any], samples: int) -> list[Any]:
 
 
 def person_centrality(
-    pg: nx.Graph, progress: Progress, *, samples: int = CENTRALITY_SAMPLES
+    pg: nx.Graph, progress: Progress, *, samples: int = CENTRALITY_SAMPLES, processes: int = 1
 ) -> dict[str, Any]:
     """Betweenness of people in the person–group graph: who links groups and people
     that are otherwise apart. Normalised betweenness (unordered pairs over
     ``(n-1)(n-2)/2``), exact for small graphs; at national scale estimated from
-    ``samples`` BFS sources (Brandes & Pich 2007) scaled by ``n / samples``."""
+    ``samples`` BFS sources (Brandes & Pich 2007) scaled by ``n / samples``, shared
+    among ``processes`` child processes (``GVI_ANALYSIS_PROCESSES``)."""
     nodes = sorted(pg.nodes)
     n = len(nodes)
     progress(5, "Beräknar vägar i nätet")
@@ -53,7 +54,7 @@ def person_centrality(
     def chunk_done(done: int, total: int) -> None:
         progress(5 + 90 * done // total, f"{done} av {total} startpunkter klara")
 
-    values = kernels.betweenness(converted, sources, chunk_done)
+    values = kernels.betweenness(converted, sources, chunk_done, processes=processes)
     raw = {node: values[converted.index[node]] for node in nodes}
     scale = (n / len(sources)) / ((n - 1) * (n - 2) / 2) if n > 2 and sources else 0.0
     people = _people(pg)

@@ -1,11 +1,13 @@
 """Person-level analyses at national scale (issue 19): betweenness of people and
 Louvain communities of the person–group graph of the national set
 (``load_national(seed=1)``, every municipality, every membership ever recorded),
-ours (the igraph kernels of gvi/networks/kernels.py, graph conversion included)
-against plain networkx on the same graph in the same run. Bound: ours ≤ 10 s
+ours (the igraph kernels of gvi/networks/kernels.py, graph conversion included;
+betweenness shared among ``GVI_ANALYSIS_PROCESSES`` child processes, one per CPU,
+as the job runs it) against plain networkx on the same graph in the same run. Bound: ours ≤ 10 s
 each, absolute.
 
-Ours is the best of three (wall time, bounded; its CPU time is in the name). The
+Ours is the best of three (wall time, bounded; its CPU time, children's
+included, is in the name). The
 networkx baselines are single runs, in CPU time (pure Python on one core: its
 wall time on an idle machine; on this shared one the wall time of a minutes-long
 run mostly measures the neighbours), so the ratio, ours' wall time over it, errs
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -41,11 +44,18 @@ def _best(fn: Callable[[], object], runs: int) -> tuple[float, float]:
     CPU time says what the work costs, the wall time what a user waits."""
     wall = cpu = float("inf")
     for _ in range(runs):
-        started, started_cpu = time.perf_counter(), time.process_time()
+        started, started_cpu = time.perf_counter(), _cpu()
         fn()
         wall = min(wall, time.perf_counter() - started)
-        cpu = min(cpu, time.process_time() - started_cpu)
+        cpu = min(cpu, _cpu() - started_cpu)
     return wall, cpu
+
+
+def _cpu() -> float:
+    """CPU time of this process and of its finished children (the betweenness
+    shares of kernels._in_processes)."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
 
 
 def _row(name: str, ours: tuple[float, float], baseline_s: float) -> dict[str, Any]:
@@ -89,6 +99,7 @@ async def _national_person_graph() -> nx.Graph:
 
 def _child() -> list[dict[str, Any]]:
     from gvi.networks import kernels, person_analyses
+    from gvi.settings import get_settings
 
     pg = asyncio.run(_national_person_graph())
     size = f"{pg.number_of_nodes():,} nodes, {pg.number_of_edges():,} memberships"
@@ -105,12 +116,16 @@ def _child() -> list[dict[str, Any]]:
     gap = max(abs(mine[converted.index[n]] - value) for n, value in theirs.items())
     if gap > 1e-9:
         raise AssertionError(f"betweenness differs from networkx by {gap}")
-    ours_c = _best(lambda: person_analyses.person_centrality(pg, _noop), OURS_RUNS)
+    # As the job runs it: shared among GVI_ANALYSIS_PROCESSES child processes.
+    processes = get_settings().analysis_processes
+    ours_c = _best(
+        lambda: person_analyses.person_centrality(pg, _noop, processes=processes), OURS_RUNS
+    )
     factor = len(sources) / len(few)
     rows = [
         _row(
             f"person betweenness, {len(sources)} sources: {size} "
-            f"(networkx: {len(few)} sources × {factor:g})",
+            f"(networkx: {len(few)} sources × {factor:g}; ours in {processes} processes)",
             ours_c,
             base_few * factor,
         )

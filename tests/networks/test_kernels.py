@@ -4,7 +4,10 @@ equal on a graph with clear communities and as good (modularity) on a random one
 
 from __future__ import annotations
 
+import os
 import random
+import subprocess
+from typing import Any
 
 import networkx as nx
 import pytest
@@ -93,3 +96,51 @@ def test_the_kernels_take_simple_undirected_graphs_only() -> None:
     empty = kernels.to_igraph(nx.Graph())
     assert kernels.communities(empty) == []
     assert kernels.betweenness(empty, []) == []
+
+
+def test_betweenness_shared_among_processes_equals_one_process(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The national path (child processes, each every k-th source) on a graph small
+    enough to check: the same figures as in one process, and progress up to all."""
+    monkeypatch.setattr(kernels, "PARALLEL_WORK", 0)
+    pg = _person_graph(5)
+    sources = person_analyses.centrality_sources(sorted(pg), 60)
+    c = kernels.to_igraph(pg)
+    seen: list[tuple[int, int]] = []
+    shared = kernels.betweenness(c, sources, lambda d, t: seen.append((d, t)), processes=3)
+    alone = kernels.betweenness(c, sources)
+    assert max(abs(a - b) for a, b in zip(shared, alone, strict=True)) < 1e-9
+    assert max(alone) > 0
+    assert seen[-1] == (60, 60)
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen)
+
+
+def test_a_cancel_during_shared_betweenness_stops_the_children(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(kernels, "PARALLEL_WORK", 0)
+    pg = _person_graph(6)
+    c = kernels.to_igraph(pg)
+    started: list[int] = []
+
+    class Cancelled(Exception):
+        pass
+
+    def cancel(done: int, total: int) -> None:
+        raise Cancelled
+
+    real_popen = subprocess.Popen
+
+    def popen(*args: Any, **kwargs: Any) -> subprocess.Popen[bytes]:
+        child: subprocess.Popen[bytes] = real_popen(*args, **kwargs)
+        started.append(child.pid)
+        return child
+
+    monkeypatch.setattr(subprocess, "Popen", popen)
+    with pytest.raises(Cancelled):
+        kernels.betweenness(c, list(pg), cancel, processes=2)
+    assert len(started) == 2
+    for pid in started:  # reaped: no such process any more
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
