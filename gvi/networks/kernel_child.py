@@ -17,8 +17,36 @@ from __future__ import annotations
 import json
 import sys
 from array import array
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 
 import igraph as ig  # type: ignore[import-untyped]
+
+_UNGUARDED: AbstractContextManager[object] = nullcontext()  # reusable: it holds nothing
+
+
+def summed(
+    graph: ig.Graph,
+    sources: Sequence[int],
+    chunk: int,
+    after_chunk: Callable[[int], object],
+    guard: AbstractContextManager[object] = _UNGUARDED,
+) -> list[float]:
+    """Per vertex, betweenness summed over ``sources`` (igraph's subset betweenness,
+    ``chunk`` sources per call, each call inside ``guard``); ``after_chunk(done)``
+    after each call. The one loop of both paths: in the job's process
+    (:func:`gvi.networks.kernels.betweenness`) and here."""
+    n = graph.vcount()
+    total = [0.0] * n
+    everyone = range(n)
+    for start in range(0, len(sources), chunk):
+        part = sources[start : start + chunk]
+        with guard:
+            found = graph.betweenness(directed=False, sources=part, targets=everyone)
+        for i, value in enumerate(found):
+            total[i] += value
+        after_chunk(min(start + chunk, len(sources)))
+    return total
 
 
 def main() -> None:
@@ -27,18 +55,15 @@ def main() -> None:
     flat = array("i")
     flat.frombytes(sys.stdin.buffer.read(8 * m))
     graph = ig.Graph(n=n, edges=list(zip(flat[0::2], flat[1::2], strict=True)), directed=False)
-    total = array("d", bytes(8 * n))
-    everyone = range(n)
     out = sys.stdout.buffer
-    for start in range(0, len(sources), chunk):
-        part = sources[start : start + chunk]
-        found = graph.betweenness(directed=False, sources=part, targets=everyone)
-        for i, value in enumerate(found):
-            total[i] += value
-        out.write(f"D {min(start + chunk, len(sources))}\n".encode())
+
+    def say_done(done: int) -> None:
+        out.write(f"D {done}\n".encode())
         out.flush()
+
+    total = summed(graph, sources, chunk, say_done)
     out.write(b"R\n")
-    out.write(total.tobytes())
+    out.write(array("d", total).tobytes())
     out.flush()
 
 

@@ -42,6 +42,8 @@ from typing import Any
 import igraph as ig  # type: ignore[import-untyped]
 import networkx as nx
 
+from gvi.networks import kernel_child
+
 CHUNK = 8  # sources per igraph call: short calls, so progress and cancelling are seen
 # Sources × vertices from which a betweenness is worth child processes (each costs
 # about a third of a second to start): a national graph is ~256 × 62,000.
@@ -104,17 +106,13 @@ def betweenness(
     # node a source each unordered pair counts once.
     if processes > 1 and len(picked) >= 2 * CHUNK and len(picked) * n >= PARALLEL_WORK:
         return _in_processes(c, picked, processes, progress)
-    total = [0.0] * n
-    everyone = range(n)
-    for start in range(0, len(picked), CHUNK):
-        part = picked[start : start + CHUNK]
-        with _lock:
-            found = c.graph.betweenness(directed=False, sources=part, targets=everyone)
-        for i, value in enumerate(found):
-            total[i] += value
+    total = len(picked)
+
+    def after_chunk(done: int) -> None:
         if progress is not None:
-            progress(min(start + CHUNK, len(picked)), len(picked))
-    return total
+            progress(done, total)
+
+    return kernel_child.summed(c.graph, picked, CHUNK, after_chunk, guard=_lock)
 
 
 def _in_processes(
