@@ -91,6 +91,36 @@ def test_slider_redraws_in_place_and_history_restores(page: Any, base_url: str, 
     assert csp == []
 
 
+def test_slider_on_a_phone_redraws_in_place_by_touch(browser: Any, base_url: str, axe: str) -> None:
+    ctx = browser.new_context(**PHONE, locale="sv-SE")
+    ctx.set_default_timeout(10_000)
+    try:
+        page = ctx.new_page()
+        sign_in(page, base_url, "analytiker")
+        page.goto(f"{base_url}/network")
+        _drawn(page, "network-figure")
+        slider = page.locator("#as_of_step")
+        slider.scroll_into_view_if_needed()
+        box = slider.bounding_box()
+        assert box is not None
+        assert box["x"] >= 0
+        assert box["x"] + box["width"] <= 390  # the whole slider on the screen
+        steps = slider.get_attribute("data-steps").split(",")
+        page.evaluate(NO_RELOAD)
+        # A tap at the slider's left end is the first month of the data.
+        page.touchscreen.tap(box["x"] + 1, box["y"] + box["height"] / 2)
+        page.wait_for_function(f"() => location.search.includes('as_of={steps[0]}')")
+        settled(page)
+        _drawn(page, "network-figure")
+        assert page.input_value("#as_of") == steps[0]
+        assert steps[0] in page.inner_text("[data-live=summary]")
+        assert page.evaluate("window.__sameDocument") is True  # no page load
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        assert run_axe(page, axe) == []
+    finally:
+        ctx.close()
+
+
 def test_filter_form_redraws_without_reload(page: Any, base_url: str) -> None:
     sign_in(page, base_url, "analytiker")
     page.goto(f"{base_url}/network")
