@@ -22,7 +22,7 @@ from gvi.oidc.tables import OidcLink
 
 NO_ACCOUNT = N_(
     "Du är inloggad hos identitetsleverantören, men det finns inget aktivt konto i "
-    "GVI-verktyget för dig. Be en administratör att lägga upp eller aktivera ditt konto "
+    "GVI-stöd för dig. Be en administratör att lägga upp eller aktivera ditt konto "
     "och försök sedan igen."
 )
 

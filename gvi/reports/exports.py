@@ -35,7 +35,7 @@ FORMATS = {
 }
 FIGURES_SHEET = N_("Nyckeltal")
 FOLLOW_UPS_SHEET = N_("Uppföljningar")
-SOURCE = N_("GVI-trackern, sidan Siffror (/reports).")
+SOURCE = N_("GVI-stöd, sidan Siffror (/reports).")
 # A report column's kind → the exported cell's kind.
 KINDS = {
     "text": Kind.text,

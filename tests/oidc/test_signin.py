@@ -148,7 +148,7 @@ async def test_unknown_person_is_refused_with_an_audit_event(
     since = await head_seq()
     r = await sign_in(client, provider, preferred_username="okand.person@kommun.se")
     assert r.status_code == 403
-    assert "det finns inget aktivt konto i GVI-verktyget för dig" in r.text
+    assert "det finns inget aktivt konto i GVI-stöd för dig" in r.text
     assert await signed_in_as(client) is None
     rows = await audit_rows(since, "auth:login_failed")
     assert [row["details"] for row in rows] == [{"reason": "unknown_account", "method": "oidc"}]

@@ -87,7 +87,7 @@ def test_unknown_person_is_refused_with_a_clear_page(
     _at_provider(page, base, idp, "okand")
     page.wait_for_url(re.compile(re.escape(base) + r"/login/oidc/callback"))
     page.wait_for_selector("#oidc-problem")
-    assert "det finns inget aktivt konto i GVI-verktyget för dig" in page.inner_text("main")
+    assert "det finns inget aktivt konto i GVI-stöd för dig" in page.inner_text("main")
     assert run_axe(page, axe_source()) == []
     page.goto(f"{base}/")
     page.wait_for_url(re.compile(re.escape(base) + r"/login"))
