@@ -15,6 +15,7 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from itertools import chain
 from operator import itemgetter
+from typing import TypeVar
 
 from gvi.core import tabular
 from gvi.core.tabular import Problem
@@ -22,6 +23,8 @@ from gvi.core.text import FREE_TEXT_FIELDS, all_clean, text_problem
 from gvi.i18n import N_, gettext
 from gvi.records.columns import _NO, _W, _YES, REF_MAX, TEXT_MAX
 from gvi.records.rows import FollowUp, Grant
+
+T = TypeVar("T")
 
 # Lists may put one item on each line (README: Import).
 MULTI_LINE_COLUMNS = frozenset({"status_history", "consents", "needs", "grants", "follow_ups"})
@@ -337,9 +340,15 @@ def read_history(row: Cells, words: Mapping[str, str], today: date) -> list[tupl
 
 
 def read_dated(
-    row: Cells, column: str, words: Mapping[str, str], today: date
-) -> list[tuple[str, date, date | None]]:
-    out = []
+    row: Cells,
+    column: str,
+    words: Mapping[str, str],
+    today: date,
+    make: Callable[[str, date, date | None], T],
+) -> list[T]:
+    """The items of a dated list, each as ``make(key, first, second)`` (the row
+    type itself: no tuple built and copied per item)."""
+    out: list[T] = []
     for parts in read_items(row, column):
         key = words.get(parts[0]) or lookup(words, parts[0])  # as in read_history
         first = parse_day(parts[1]) if len(parts) >= 2 else None
@@ -358,7 +367,7 @@ def read_dated(
         if second and second < first:
             list_problem(row, column, gettext("Det andra datumet kan inte ligga före det första."))
             return []
-        out.append((key, first, second))
+        out.append(make(key, first, second))
     return out
 
 

@@ -355,8 +355,8 @@ def _case_rows(
         eligible = (
             row.yes_no("social_services_eligible") if has("social_services_eligible") else None
         )
-        consents = [Consent(*c) for c in read_dated(row, "consents", _W["agency"], today)]
-        needs = [Need(*n) for n in read_dated(row, "needs", _W["need"], today)]
+        consents = read_dated(row, "consents", _W["agency"], today, Consent)
+        needs = read_dated(row, "needs", _W["need"], today, Need)
         grants = read_grants(row, today) if has("grants") else []
         follow_ups = read_follow_ups(row, today) if has("follow_ups") else []
         if history and not row.bad:
