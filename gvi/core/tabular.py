@@ -219,7 +219,9 @@ def read_table(
     index = alias_index(columns)
     table = Table(file=file, encoding=encoding)
     header: list[str] | None = None
+    width = 0  # len(header)
     count = 0
+    add = table.rows.append  # the loop runs once per data row: names bound once
     for line, cells in records:
         if not "".join(cells).strip():
             continue  # blank rows (Excel leaves ";;;;" lines at the end)
@@ -231,33 +233,36 @@ def read_table(
                 table.ok = False
                 return table
             table.header = header
+            width = len(header)
             continue
         count += 1
-        table.count = count
         if count > max_rows:
+            table.count = count
             problems.append(too_many_rows(file, max_rows))
             table.ok = False
             table.rows = []
             return table
-        while len(cells) > len(header) and not cells[-1].strip():
-            cells = cells[:-1]  # a workbook's trailing empty cells
-        if len(cells) > len(header):
-            problems.append(
-                Problem(
-                    file,
-                    line,
-                    "",
-                    gettext(
-                        "Raden har %(n)s fält men rubrikraden har %(n2)s. Kontrollera avgränsare "
-                        "och citattecken på raden."
+        if len(cells) > width:
+            while len(cells) > width and not cells[-1].strip():
+                cells = cells[:-1]  # a workbook's trailing empty cells
+            if len(cells) > width:
+                problems.append(
+                    Problem(
+                        file,
+                        line,
+                        "",
+                        gettext(
+                            "Raden har %(n)s fält men rubrikraden har %(n2)s. Kontrollera "
+                            "avgränsare och citattecken på raden."
+                        )
+                        % {"n": len(cells), "n2": width},
                     )
-                    % {"n": len(cells), "n2": len(header)},
                 )
-            )
-            table.ok = False
-            continue
+                table.ok = False
+                continue
         # Fewer cells than columns: the missing ones are empty (required ones get reported).
-        table.rows.append((line, dict(zip(header, cells, strict=False))))
+        add((line, dict(zip(header, cells, strict=False))))
+    table.count = count
     return table
 
 

@@ -39,7 +39,7 @@ from gvi.defectors import transitions as case_rules
 from gvi.i18n import N_, gettext
 from gvi.records.cells import (
     Cells,
-    file_is_clean,
+    file_state,
     list_problem,
     municipality_code,
     normalise_code,
@@ -156,10 +156,10 @@ def _person_rows(
     today: date,
     header: Iterable[str],
 ) -> None:
-    blank, clean = dict.fromkeys(COLUMNS[PEOPLE], ""), file_is_clean(rows)
+    blank, (clean, stripped) = dict.fromkeys(COLUMNS[PEOPLE], ""), file_state(rows)
     has = frozenset(header).__contains__  # as in _case_rows
     for line, cells in rows:
-        row = Cells(file, line, cells, parsed.problems, blank, clean=clean)
+        row = Cells(file, line, cells, parsed.problems, blank, clean=clean, stripped=stripped)
         ref = row.ref("external_ref")
         code = row.person_code("code")
         if not ref and not row.raw("code"):
@@ -270,12 +270,12 @@ def _case_rows(
     today: date,
     header: Iterable[str],
 ) -> None:
-    blank, clean = dict.fromkeys(COLUMNS[CASES], ""), file_is_clean(rows)
+    blank, (clean, stripped) = dict.fromkeys(COLUMNS[CASES], ""), file_state(rows)
     # A column the file does not have is empty on every row: its optional reader
     # is not asked (a case has some thirty columns; most files carry a third).
     has = frozenset(header).__contains__
     for line, cells in rows:
-        row = Cells(file, line, cells, parsed.problems, blank, clean=clean)
+        row = Cells(file, line, cells, parsed.problems, blank, clean=clean, stripped=stripped)
         ref = row.ref("external_ref", required=True)
         person_code = row.person_code("person_code") if has("person_code") else ""
         person_ref = row.ref("person_ref")
@@ -355,8 +355,8 @@ def _case_rows(
         eligible = (
             row.yes_no("social_services_eligible") if has("social_services_eligible") else None
         )
-        consents = [Consent(*c) for c in read_dated(row, "consents", _W["agency"], today)]
-        needs = [Need(*n) for n in read_dated(row, "needs", _W["need"], today)]
+        consents = read_dated(row, "consents", _W["agency"], today, Consent)
+        needs = read_dated(row, "needs", _W["need"], today, Need)
         grants = read_grants(row, today) if has("grants") else []
         follow_ups = read_follow_ups(row, today) if has("follow_ups") else []
         if history and not row.bad:
@@ -405,9 +405,9 @@ def _offer_rows(
     today: date,
     header: Iterable[str],
 ) -> None:
-    blank, clean = dict.fromkeys(COLUMNS[OFFERS], ""), file_is_clean(rows)
+    blank, (clean, stripped) = dict.fromkeys(COLUMNS[OFFERS], ""), file_state(rows)
     for line, cells in rows:
-        row = Cells(file, line, cells, parsed.problems, blank, clean=clean)
+        row = Cells(file, line, cells, parsed.problems, blank, clean=clean, stripped=stripped)
         ref = row.ref("external_ref", required=True)
         person_code = row.person_code("person_code")
         person_ref = row.ref("person_ref")
