@@ -7,7 +7,7 @@ the job's worker is a daemonic process that may not fork children of
 it reads):
 
 - stdin: one JSON line ``{"n": vertices, "m": edges, "sources": [...], "chunk": k}``,
-  then ``2·m`` native ``int32`` (the edge list);
+  then ``2·m`` native ``int`` (``array('i')``, the edge list);
 - stdout: ``D <sources done>`` after each chunk, then ``R`` and ``n`` native
   doubles, this share's sums.
 """
@@ -53,7 +53,7 @@ def main() -> None:
     head = json.loads(sys.stdin.buffer.readline())
     n, m, sources, chunk = head["n"], head["m"], head["sources"], head["chunk"]
     flat = array("i")
-    flat.frombytes(sys.stdin.buffer.read(8 * m))
+    flat.frombytes(sys.stdin.buffer.read(2 * m * flat.itemsize))
     graph = ig.Graph(n=n, edges=list(zip(flat[0::2], flat[1::2], strict=True)), directed=False)
     out = sys.stdout.buffer
 

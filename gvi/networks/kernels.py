@@ -106,11 +106,10 @@ def betweenness(
     # node a source each unordered pair counts once.
     if processes > 1 and len(picked) >= 2 * CHUNK and len(picked) * n >= PARALLEL_WORK:
         return _in_processes(c, picked, processes, progress)
-    total = len(picked)
 
     def after_chunk(done: int) -> None:
         if progress is not None:
-            progress(done, total)
+            progress(done, len(picked))
 
     return kernel_child.summed(c.graph, picked, CHUNK, after_chunk, guard=_lock)
 
