@@ -15,7 +15,7 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from itertools import chain
 from operator import itemgetter
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 from gvi.core import tabular
 from gvi.core.tabular import Problem
@@ -316,6 +316,36 @@ _LIST_HELP = {
 
 def list_problem(row: Cells, column: str, why: str = "") -> None:
     row.problem(column, (why + " " if why else "") + gettext(_LIST_HELP[column]))
+
+
+class Remembered(Generic[T]):
+    """A list cell's reader, remembered by the cell's text over the rows of one file:
+    the same consents, needs and histories recur row after row, and reading one
+    (splitting, looking up each code, parsing each day) costs more than looking
+    it up (as pandas' ``to_datetime(cache=True)`` does for repeated dates).
+
+    ``Remembered(column, read)(row, *args)`` is ``read(row, *args)`` for a reader
+    of *column* whose other arguments are the same on every row of the file.
+    Only a reading that found no problem is remembered, so a bad cell is read
+    (and reported) on each of its rows; a fresh list is returned each time,
+    since callers may extend it."""
+
+    __slots__ = ("_column", "_read", "_seen")
+
+    def __init__(self, column: str, read: Callable[..., list[T]]) -> None:
+        self._column, self._read = column, read
+        self._seen: dict[str, tuple[T, ...]] = {}
+
+    def __call__(self, row: Cells, *args: object) -> list[T]:
+        text = row.raw(self._column)
+        seen = self._seen.get(text) if text else None
+        if seen is not None:
+            return list(seen)
+        before = len(row.problems)
+        out = self._read(row, *args)
+        if text and len(row.problems) == before:
+            self._seen[text] = tuple(out)
+        return out
 
 
 def read_history(row: Cells, words: Mapping[str, str], today: date) -> list[tuple[str, date]]:

@@ -39,6 +39,7 @@ from gvi.defectors import transitions as case_rules
 from gvi.i18n import N_, gettext
 from gvi.records.cells import (
     Cells,
+    Remembered,
     file_state,
     list_problem,
     municipality_code,
@@ -274,6 +275,9 @@ def _case_rows(
     # A column the file does not have is empty on every row: its optional reader
     # is not asked (a case has some thirty columns; most files carry a third).
     has = frozenset(header).__contains__
+    history_of = Remembered("status_history", read_history)
+    consents_of = Remembered("consents", read_dated)
+    needs_of = Remembered("needs", read_dated)
     for line, cells in rows:
         row = Cells(file, line, cells, parsed.problems, blank, clean=clean, stripped=stripped)
         ref = row.ref("external_ref", required=True)
@@ -300,7 +304,7 @@ def _case_rows(
             if has("closure_outcome")
             else None
         )
-        history = read_history(row, _W["case_status"], today)
+        history = history_of(row, _W["case_status"], today)
         if opened and not history and not row.raw("status_history"):
             history = [(case_rules.CONTACT, opened)]
         if history and not row.bad:
@@ -355,8 +359,8 @@ def _case_rows(
         eligible = (
             row.yes_no("social_services_eligible") if has("social_services_eligible") else None
         )
-        consents = read_dated(row, "consents", _W["agency"], today, Consent)
-        needs = read_dated(row, "needs", _W["need"], today, Need)
+        consents = consents_of(row, "consents", _W["agency"], today, Consent)
+        needs = needs_of(row, "needs", _W["need"], today, Need)
         grants = read_grants(row, today) if has("grants") else []
         follow_ups = read_follow_ups(row, today) if has("follow_ups") else []
         if history and not row.bad:

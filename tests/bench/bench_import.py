@@ -20,6 +20,7 @@ import json
 import sqlite3
 import sys
 import time
+from datetime import date, timedelta
 from typing import Any
 
 from tests.bench import child
@@ -43,15 +44,21 @@ def _files(unit: str, username: str) -> dict[str, tuple[str, bytes] | None]:
         "external_ref,person_ref,unit,caseworker,opened_on,status_history,referral_source,"
         "threat_level,consents,needs"
     ]
+    first = date(2023, 1, 1)
     for i in range(CASES):
         people.append(
             f"P{i},0123,{1980 + i % 30},Förnamn Efternamn {i},{19800101 + i % 28}-{i % 10000:04d},"
             f"Gatan {i},070-{i:07d}"
         )
+        # Opened over some two years (a municipality's caseload): about 700 distinct
+        # days, each case's later steps, consent and need on days of its own.
+        opened = first + timedelta(days=(i * 7) % 701)
+        assessed = opened + timedelta(days=20 + i % 17)
+        need = opened + timedelta(days=i % 11)
         cases.append(
-            f"A{i},P{i},{unit},{username},2024-01-{1 + i % 28:02d},"
-            f'"contact:2024-01-{1 + i % 28:02d}; motivation_assessment:2024-02-01",'
-            f"police,medium,police:2024-02-01,housing:2024-02-01"
+            f"A{i},P{i},{unit},{username},{opened},"
+            f'"contact:{opened}; motivation_assessment:{assessed}",'
+            f"police,medium,police:{assessed},housing:{need}"
         )
     return {
         "people": ("personer.csv", ("\n".join(people) + "\n").encode()),

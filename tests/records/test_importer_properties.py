@@ -75,3 +75,54 @@ def test_a_row_reads_its_cells_stripped_whether_or_not_the_file_needs_it(
     slow = Cells("f", 2, cells, [], blank)
     for column in [*columns, "other"]:
         assert fast.raw(column) == slow.raw(column) == cells.get(column, "").strip()
+
+
+# Good and bad list cells, so rows of one file repeat some of each.
+list_cells = st.sampled_from(
+    [
+        "",
+        "police:2024-02-01",
+        "police:2024-02-01; school:2024-03-01/2024-06-01",
+        "police:2099-01-01",  # in the future
+        "polis:2024-02-01",  # the Swedish label
+        "nobody:2024-02-01",  # no such agency
+        "police:2024-05-01/2024-04-01",  # withdrawn before given
+    ]
+)
+need_cells = st.sampled_from(["", "housing:2024-01-15", "housing:2024-01-15/2024-06-01", "x:1"])
+history_cells = st.sampled_from(
+    [
+        "contact:2024-01-10",
+        "contact:2024-01-10; motivation_assessment:2024-02-01",
+        "contact:2024-01-10; closed:2024-01-01",  # out of order
+        "motivation_assessment:2024-01-10",  # does not begin with contact
+    ]
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(history_cells, list_cells, need_cells), min_size=1, max_size=8))
+def test_a_repeated_list_cell_reads_as_it_does_alone(
+    rows: list[tuple[str, str, str]],
+) -> None:
+    # List cells are remembered by their text over one file (cells.Remembered):
+    # each row must read, and be reported, exactly as it would in a file of its own.
+    header = (
+        "external_ref,person_ref,unit,caseworker,opened_on,status_history,referral_source,"
+        "consents,needs"
+    )
+
+    def file(lines: list[str]) -> dict[str, tuple[str, bytes] | None]:
+        text = "\n".join([header, *lines]) + "\n"
+        return {"people": None, "cases": ("arenden.csv", text.encode()), "offers": None}
+
+    def line(i: int, history: str, consents: str, needs: str) -> str:
+        return f'A{i},P{i},Enheten,hand,2024-01-10,"{history}",police,"{consents}","{needs}"'
+
+    day = date(2026, 12, 1)
+    together = importer.parse_upload(file([line(i, *row) for i, row in enumerate(rows)]), today=day)
+    for i, row in enumerate(rows):
+        alone = importer.parse_upload(file([line(i, *row)]), today=day)
+        assert together.cases[i]._replace(line=2) == alone.cases[0]
+        mine = [(p.field, p.message) for p in together.problems if p.line == i + 2]
+        assert mine == [(p.field, p.message) for p in alone.problems]
