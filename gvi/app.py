@@ -157,6 +157,7 @@ def _route_handlers() -> list[Any]:
     from gvi.reports.controllers import REPORT_ROUTES
     from gvi.search.controllers import SEARCH_ROUTES
     from gvi.support.controllers import SUPPORT_ROUTES
+    from gvi.support.method_controllers import METHOD_ROUTES
     from gvi.tasks.controllers import TASK_ROUTES
     from gvi.tokens.controllers import TOKEN_ROUTES
 
@@ -172,6 +173,7 @@ def _route_handlers() -> list[Any]:
         *GROUP_ROUTES,
         *CASE_ROUTES,
         *SUPPORT_ROUTES,
+        *METHOD_ROUTES,
         *RECORD_ROUTES,
         *INCIDENT_ROUTES,
         *CALLIN_ROUTES,

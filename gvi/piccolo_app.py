@@ -26,7 +26,13 @@ from gvi.networks.tables import AnalysisJob, SavedView
 from gvi.oidc.tables import OidcLink
 from gvi.people.tables import Person, PersonIdentity
 from gvi.records.tables import ImportJob
-from gvi.support.tables import Provider, ProviderCheck, SupportOffer, SupportOfferStatusChange
+from gvi.support.tables import (
+    Method,
+    Provider,
+    ProviderCheck,
+    SupportOffer,
+    SupportOfferStatusChange,
+)
 from gvi.tasks.tables import Task
 from gvi.tokens.tables import ApiToken
 
@@ -62,6 +68,7 @@ TABLES: list[type[Table]] = [
     CaseFollowUp,
     Provider,
     ProviderCheck,
+    Method,
     SupportOffer,
     SupportOfferStatusChange,
     Disclosure,

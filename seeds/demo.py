@@ -56,6 +56,7 @@ from gvi.municipalities.tables import Agency, Municipality, Unit, UnitMunicipali
 from gvi.people.tables import Person, PersonIdentity, Protection
 from gvi.security.crypto import aad, get_keyring
 from gvi.support.tables import (
+    Method,
     OfferStatus,
     Provider,
     ProviderCheck,
@@ -423,6 +424,29 @@ CATEGORY_PROVIDER: dict[SupportOffer.Category, str | None] = {
     SupportOffer.Category.other: None,
 }
 
+# The joint unit's method catalogue (fictitious judgements of real method names).
+ME = Method.Evidence
+METHODS: tuple[tuple[str, Method.Evidence, str, str], ...] = (
+    ("Multisystemisk terapi (MST)", ME.scientific,
+     "Intensiv familjebehandling i hemmet för unga med normbrytande beteende.",
+     "SBU:s sammanställning och Socialstyrelsens metodguide (demo)"),
+    ("Mentorskap med egen erfarenhet", ME.promising,
+     "En mentor som själv lämnat kriminaliteten, en gång i veckan under ett år.",
+     "Egen uppföljning 2022–2023 (demo)"),
+    ("Motiverande samtal (MI)", ME.scientific,
+     "Samtalsmetod för att stärka motivationen till förändring.",
+     "SBU-rapport om behandling av missbruk (demo)"),
+    ("Fritidsprogram i föreningsregi", ME.not_evaluated,
+     "Idrott och fritid tillsammans med en förening.", ""),
+)  # fmt: skip
+
+CATEGORY_METHOD: dict[SupportOffer.Category, str] = {
+    SupportOffer.Category.family_support: "Multisystemisk terapi (MST)",
+    SupportOffer.Category.mentor: "Mentorskap med egen erfarenhet",
+    SupportOffer.Category.addiction_care: "Motiverande samtal (MI)",
+    SupportOffer.Category.leisure: "Fritidsprogram i föreningsregi",
+}
+
 OFFER_CHAINS: dict[OfferStatus, tuple[OfferStatus, ...]] = {
     OfferStatus.offered: (OfferStatus.offered,),
     OfferStatus.accepted: (OfferStatus.offered, OfferStatus.accepted),
@@ -532,6 +556,7 @@ class _State:
     call_ins: dict[str, int] = field(default_factory=dict)
     promises: list[int] = field(default_factory=list)
     providers: dict[str, int] = field(default_factory=dict)
+    methods: dict[str, int] = field(default_factory=dict)
     incidents: list[tuple[int, date, str, str]] = field(default_factory=list)
     attended: list[_DemoPerson] = field(default_factory=list)
 
@@ -1141,6 +1166,12 @@ async def _providers(s: _State) -> None:
             {"provider": s.providers[name], "checked_on": day},
             {"what": what, "result": result, "checked_by": checker},
         )
+    for name, evidence, description, source in METHODS:
+        s.methods[name] = await ld.id_of(
+            Method,
+            {"unit": s.units[U_JOINT], "name": name},
+            {"evidence": evidence, "description": description, "evidence_source": source},
+        )
 
 
 @dataclass(frozen=True)
@@ -1481,6 +1512,7 @@ async def _offers(
                 **{k: v for k, v in o.items() if k not in ("category", "offered_on")},
                 "municipality": s.municipalities[p.municipality],
                 "provider": s.providers[provider] if provider else None,
+                "method": s.methods[m] if (m := CATEGORY_METHOD.get(category)) else None,
                 "status": status,
                 "cost": cost,
                 "recorded_by": recorder,

@@ -59,6 +59,7 @@ from gvi.municipalities.tables import Agency, Municipality, Unit, UnitMunicipali
 from gvi.people.tables import Person, PersonIdentity, Protection
 from gvi.security.crypto import aad, get_keyring
 from gvi.support.tables import (
+    Method,
     OfferStatus,
     Provider,
     ProviderCheck,
@@ -994,6 +995,39 @@ class _Gen:
         await self.w.add(ProviderCheck, checks, "kontroller av utförare")
         return by_muni
 
+    # -- methods
+    async def methods(self) -> dict[int, list[int]]:
+        """Each social services unit's method catalogue (four methods, one of each
+        evidence level and one more); the ids per municipality index. Drawn from a
+        random source of its own, so the rest of the data stays what it was."""
+        rng = random.Random(f"methods-{self.seed}")
+        catalogue = (
+            ("Multisystemisk terapi (MST)", Method.Evidence.scientific, "SBU (generator)"),
+            ("Motiverande samtal (MI)", Method.Evidence.scientific, "SBU (generator)"),
+            ("Mentorskap", Method.Evidence.promising, "Egen uppföljning (generator)"),
+            ("Fritidsprogram", Method.Evidence.not_evaluated, ""),
+        )
+        start = await self.w.reserve(Method, len(catalogue) * len(self.munis))
+        rows: list[dict[str, Any]] = []
+        by_muni: dict[int, list[int]] = {}
+        for mi, m in enumerate(self.munis):
+            kept = [c for c in catalogue if rng.random() < 0.9] or list(catalogue[:1])
+            by_muni[mi] = []
+            for name, evidence, source in kept:
+                mid = start + len(rows)
+                rows.append(
+                    {
+                        "id": mid,
+                        "unit": m.social_unit,
+                        "name": name,
+                        "evidence": evidence,
+                        "evidence_source": source,
+                    }
+                )
+                by_muni[mi].append(mid)
+        await self.w.insert(Method, rows, "metoder")
+        return by_muni
+
     # -- defector cases
     async def defector_cases(
         self, n: int
@@ -1194,8 +1228,11 @@ class _Gen:
         delivered: Sequence[tuple[int, int, date]],
         cases: Sequence[tuple[int, int, date, CaseStatus, list[CaseNeed.Need]]],
         providers: dict[int, list[int]],
+        methods: dict[int, list[int]] | None = None,
     ) -> None:
         rng = self.rng
+        # The method an offer names, from a random source of its own (see methods()).
+        method_rng = random.Random(f"offer-methods-{self.seed}")
         categories = list(SupportOffer.Category)
         plans: list[tuple[int, SupportOffer.Category, date, dict[str, Any], OfferStatus]] = []
         statuses = (
@@ -1273,6 +1310,9 @@ class _Gen:
                     "municipality": self.munis[p.muni].id,
                     "category": category,
                     "provider": provider,
+                    "method": method_rng.choice(methods[p.muni])
+                    if methods and methods.get(p.muni) and method_rng.random() < 0.6
+                    else None,
                     "status": status,
                     "offered_on": day,
                     "cost": Decimal(rng.randrange(2_000, 150_000, 500))
@@ -1378,8 +1418,9 @@ async def load_national(
         delivered = await gen.notifications(max(1, people // 20))
         await gen.enforcement(incidents)
         providers = await gen.providers()
+        methods = await gen.methods()
         cases = await gen.defector_cases(max(5, people // 30))
-        await gen.offers(max(10, people // 5), attended, delivered, cases, providers)
+        await gen.offers(max(10, people // 5), attended, delivered, cases, providers, methods)
         await gen.tasks(max(5, people // 60), cases)
     if postgres:
         # Fresh statistics for the planner: before autovacuum gets to the new rows

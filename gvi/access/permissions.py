@@ -45,6 +45,8 @@ class Permission(StrEnum):
     offers_write = "offers:write"
     providers_read = "providers:read"
     providers_write = "providers:write"
+    methods_read = "methods:read"  # the method catalogue (no person data)
+    methods_write = "methods:write"  # a method of one of the user's units
     cases_read = "cases:read"
     cases_write = "cases:write"
     # A few facts of a defector case, only while a disclosure to the user is in force;
@@ -95,6 +97,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.offers_write,
             P.providers_read,
             P.providers_write,
+            P.methods_read,
+            P.methods_write,
             P.cases_read,
             P.cases_write,
             P.disclosures_write,

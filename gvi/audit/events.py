@@ -71,6 +71,7 @@ class AuditAction(StrEnum):
     offer_read = "offer:read"
     offer_write = "offer:write"
     provider_write = "provider:write"  # the provider register: no person data, but who changed it
+    method_write = "method:write"  # the method catalogue: no person data either
     # A record import (people, cases, offers from a spreadsheet): one event, counts only.
     records_import = "records:import"
 

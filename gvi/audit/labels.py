@@ -55,6 +55,7 @@ ACTION_LABELS: Mapping[AuditAction, str] = {
     A.offer_read: N_("Erbjudande läst"),
     A.offer_write: N_("Erbjudande ändrat"),
     A.provider_write: N_("Utförare ändrad"),
+    A.method_write: N_("Metod ändrad"),
     A.records_import: N_("Uppgifter inlästa från fil"),
     A.export_create: N_("Export skapad"),
     A.auth_login: N_("Inloggning"),

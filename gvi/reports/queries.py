@@ -205,6 +205,31 @@ async def offers(scope: Scope) -> list[dict[str, Any]]:
     return await _counts(sql, w.args, ("offered", "accepted", "completed"), labels=("category",))
 
 
+async def methods(scope: Scope) -> list[dict[str, Any]]:
+    """Started interventions per municipality and year of the start (the first step
+    to started in an offer's history), and how many named a method with scientific
+    support (the method catalogue, gvi.support.services.methods)."""
+    w = _Where()
+    w.add("o.archived_at IS NULL")
+    w.within(scope, "o.municipality", "s.started_on")
+    sql = (
+        f"SELECT mu.name AS municipality, {_year('s.started_on')} AS year,"
+        " COUNT(*) AS started,"
+        " SUM(CASE WHEN m.evidence = 'scientific' THEN 1 ELSE 0 END) AS scientific,"
+        " SUM(CASE WHEN o.method IS NULL THEN 1 ELSE 0 END) AS unnamed"
+        " FROM support_offer o"
+        " JOIN (SELECT h.offer AS offer, MIN(h.changed_on) AS started_on"
+        " FROM support_offer_status_change h WHERE h.to_status = 'started'"
+        " GROUP BY h.offer) s ON s.offer = o.id"
+        " JOIN municipality mu ON mu.id = o.municipality"
+        " LEFT JOIN method m ON m.id = o.method"
+        f" WHERE {w.sql()} GROUP BY 1, 2 ORDER BY 2, 1"
+    )
+    return await _counts(
+        sql, w.args, ("year", "started", "scientific", "unnamed"), labels=("municipality",)
+    )
+
+
 # --- promises and incidents ------------------------------------------------------------------
 
 

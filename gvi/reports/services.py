@@ -261,6 +261,37 @@ async def _offers(scope: queries.Scope) -> Report:
     )
 
 
+async def _methods(scope: queries.Scope) -> Report:
+    rows = await queries.methods(scope)
+    for r in rows:
+        r["share"] = _share(r["scientific"], r["started"])
+    return Report(
+        "methods",
+        gettext("Påbörjade insatser med vetenskapligt stöd per kommun och år"),
+        [
+            Column("municipality", gettext("Kommun"), "text"),
+            Column("year", gettext("År"), "year"),
+            Column("started", gettext("Påbörjade insatser")),
+            Column("scientific", gettext("Med vetenskapligt stöd")),
+            Column("unnamed", gettext("Utan angiven metod")),
+            Column(
+                "share",
+                gettext("Andel med vetenskapligt stöd"),
+                "percent",
+                ("scientific", "started"),
+            ),
+        ],
+        rows,
+        charts.ChartSpec("year", ("started", "scientific")),
+        notes=[
+            gettext(
+                "En insats räknas det år den påbörjades, i erbjudandets kommun. Metodens "
+                "evidensnivå är den som står i metodkatalogen nu."
+            )
+        ],
+    )
+
+
 def _median(histogram: list[tuple[int, int]]) -> float | None:
     """The median of values given as (value, how many), in ascending order."""
     total = sum(n for _, n in histogram)
@@ -408,6 +439,7 @@ BUILDERS: dict[str, Callable[[queries.Scope], Awaitable[Report]]] = {
     "callins": _callins,
     "notifications": _notifications,
     "offers": _offers,
+    "methods": _methods,
     "promises": _promises,
     "incidents": _incidents,
     "incident_groups": _incident_groups,
@@ -419,7 +451,15 @@ FIGURES = tuple(BUILDERS)
 SECTIONS: dict[Role, tuple[str, ...]] = {
     # Incidents are for police and coordinators only.
     Role.analyst: tuple(f for f in FIGURES if f not in ("incidents", "incident_groups")),
-    Role.outreach: ("cases", "grants", "applicants", "offers", "offer_lead", "outcomes"),
+    Role.outreach: (
+        "cases",
+        "grants",
+        "applicants",
+        "offers",
+        "methods",
+        "offer_lead",
+        "outcomes",
+    ),
     Role.police: ("promises", "incidents", "incident_groups"),
     Role.coordinator: (
         "callins",

@@ -33,6 +33,7 @@ from gvi.support.forms import (
     CATEGORY_LABELS,
     CHECK_RESULT_LABELS,
     CONTEXT_LABELS,
+    EVIDENCE_LABELS,
     OFFER_STATUS_LABELS,
     PROVIDER_KIND_LABELS,
     offer_from_form,
@@ -82,6 +83,7 @@ def _render(
         "offer_statuses": translated(OFFER_STATUS_LABELS),
         "provider_kinds": translated(PROVIDER_KIND_LABELS),
         "check_results": translated(CHECK_RESULT_LABELS),
+        "evidence_levels": translated(EVIDENCE_LABELS),
         "money": money,
         "errors": {},
     }
@@ -297,6 +299,7 @@ async def _new_offer_page(
         "person_code": choices.person_code,
         "category": "",
         "provider_id": "",
+        "method_id": "",
         "link": choices.link or SupportOffer.Context.street_outreach.value,
         "offered_on": today().isoformat(),
         "cost": "",
@@ -327,6 +330,7 @@ async def _offer_page(
     values: dict[str, Any] = {
         "category": offer.category,
         "provider_id": str(offer.provider_id or ""),
+        "method_id": str(offer.method_id or ""),
         "offered_on": offer.offered_on.isoformat(),
         "cost": "" if offer.cost is None else str(offer.cost),
         "notes": offer.notes,
@@ -346,6 +350,7 @@ async def _offer_page(
                 **{k: v for k, v in (status_form or {}).items() if k in ("changed_on", "note")},
             },
             "providers": await services.provider_choices() if can_write else [],
+            "methods": await services.method_choices() if can_write else [],
             "link_choices": (await services.offer_form_choices(principal)).links
             if can_write
             else [],

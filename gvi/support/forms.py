@@ -22,6 +22,7 @@ __all__ = [
     "CATEGORY_LABELS",
     "CHECK_RESULT_LABELS",
     "CONTEXT_LABELS",
+    "EVIDENCE_LABELS",
     "OFFER_STATUS_LABELS",
     "PROVIDER_KIND_LABELS",
     "link_value",
@@ -43,6 +44,13 @@ CHECK_RESULT_LABELS: Mapping[str, str] = {
     "approved": N_("Godkänd"),
     "remarks": N_("Godkänd med anmärkning"),
     "rejected": N_("Underkänd"),
+}
+
+# The evidence levels of the method catalogue (Socialstyrelsen's and SBU's terms).
+EVIDENCE_LABELS: Mapping[str, str] = {
+    "scientific": N_("Vetenskapligt stöd"),
+    "promising": N_("Lovande praktik"),
+    "not_evaluated": N_("Inte utvärderad"),
 }
 
 _LINK_FIELD = {

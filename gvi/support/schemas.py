@@ -1,4 +1,4 @@
-"""API shapes for support offers and providers; the services hand out the same
+"""API shapes for support offers, providers and methods; the services hand out the same
 structs, so the pages and the API show one thing.
 
 Updates are partial (``UNSET`` leaves a field as it is) and name the
@@ -14,7 +14,7 @@ from typing import Literal
 import msgspec
 from msgspec import UNSET, UnsetType
 
-from gvi.support.tables import OfferStatus, Provider, ProviderCheck, SupportOffer
+from gvi.support.tables import Method, OfferStatus, Provider, ProviderCheck, SupportOffer
 
 # --- providers ----------------------------------------------------------------
 
@@ -79,6 +79,57 @@ class ProviderCheckIn(msgspec.Struct):
     checked_on: date | None = None  # today when left out
 
 
+# --- methods ------------------------------------------------------------------
+
+
+class MethodView(msgspec.Struct, frozen=True):
+    id: int
+    unit_id: int
+    unit: str
+    name: str
+    description: str
+    # scientific (vetenskapligt stöd), promising (lovande praktik), not_evaluated
+    evidence: str
+    evidence_source: str
+    is_active: bool
+    version: int
+    # Whether the reader belongs to the method's unit and so may change it.
+    editable: bool
+    # Offers that name the method (all units, no person data).
+    offers: int = 0
+
+
+class MethodPage(msgspec.Struct):
+    items: list[MethodView]
+    total: int
+    page: int
+    page_size: int
+
+
+class MethodIn(msgspec.Struct):
+    """A new method in the catalogue of ``unit_id``, one of the caller's units."""
+
+    unit_id: int
+    name: str
+    evidence: Method.Evidence
+    description: str = ""
+    evidence_source: str = ""
+
+
+class MethodChangesIn(msgspec.Struct, kw_only=True):
+    """Fields left out keep their value; the version you read goes in If-Match."""
+
+    name: str | UnsetType = UNSET
+    description: str | UnsetType = UNSET
+    evidence: Method.Evidence | UnsetType = UNSET
+    evidence_source: str | UnsetType = UNSET
+    is_active: bool | UnsetType = UNSET
+
+
+class MethodUpdateIn(MethodChangesIn, kw_only=True):
+    version: int
+
+
 # --- offers -------------------------------------------------------------------
 
 
@@ -112,6 +163,9 @@ class OfferView(msgspec.Struct, frozen=True):
     provider_id: int | None
     provider: str | None
     provider_needs_check: bool
+    method_id: int | None
+    method: str | None
+    method_evidence: str | None
     context: str
     call_in_id: int | None
     call_in: str | None
@@ -145,6 +199,7 @@ class OfferIn(msgspec.Struct):
     category: SupportOffer.Category
     context: SupportOffer.Context = SupportOffer.Context.street_outreach
     provider_id: int | None = None
+    method_id: int | None = None
     call_in_id: int | None = None
     notification_id: int | None = None
     defector_case_id: int | None = None
@@ -161,6 +216,7 @@ class OfferChangesIn(msgspec.Struct, kw_only=True):
 
     category: SupportOffer.Category | UnsetType = UNSET
     provider_id: int | UnsetType | None = UNSET
+    method_id: int | UnsetType | None = UNSET
     offered_on: date | UnsetType = UNSET
     cost: Decimal | UnsetType | None = UNSET
     notes: str | UnsetType = UNSET

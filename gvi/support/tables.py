@@ -1,4 +1,4 @@
-"""Provider, ProviderCheck, SupportOffer and its status history."""
+"""Provider, ProviderCheck, Method, SupportOffer and its status history."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from gvi.accounts.tables import User
 from gvi.callins.tables import CallIn, Notification
 from gvi.core.columns import Archivable, Keyed
 from gvi.defectors.tables import DefectorCase
-from gvi.municipalities.tables import Municipality
+from gvi.municipalities.tables import Municipality, Unit
 from gvi.people.tables import Person
 
 
@@ -41,6 +41,25 @@ class ProviderCheck(Archivable, Table, tablename="provider_check"):
     what = Text(help_text="What was checked, e.g. registry extract, IVO permit, references.")
     result = Varchar(length=16, choices=Result)
     checked_by = ForeignKey(User, on_delete=OnDelete.restrict, null=True)
+
+
+class Method(Archivable, Table, tablename="method"):
+    """A method or intervention in a unit's catalogue, with the strength of the
+    evidence for it and who judged it (README: Methods and their evidence)."""
+
+    class Evidence(StrEnum):
+        scientific = "scientific"  # vetenskapligt stöd
+        promising = "promising"  # lovande praktik
+        not_evaluated = "not_evaluated"  # inte utvärderad
+
+    unit = ForeignKey(Unit, on_delete=OnDelete.restrict)
+    name = Varchar(length=160)
+    description = Text(default="")
+    evidence = Varchar(length=16, choices=Evidence)
+    evidence_source = Text(
+        default="", help_text="Where the evidence level comes from, e.g. an SBU report."
+    )
+    is_active = Boolean(default=True)
 
 
 class OfferStatus(StrEnum):
@@ -77,6 +96,7 @@ class SupportOffer(Archivable, Table, tablename="support_offer"):
     municipality = ForeignKey(Municipality, on_delete=OnDelete.restrict)
     category = Varchar(length=24, choices=Category)
     provider = ForeignKey(Provider, on_delete=OnDelete.restrict, null=True)
+    method = ForeignKey(Method, on_delete=OnDelete.restrict, null=True)
     context = Varchar(length=24, choices=Context)
     call_in = ForeignKey(CallIn, on_delete=OnDelete.restrict, null=True)
     notification = ForeignKey(Notification, on_delete=OnDelete.restrict, null=True)

@@ -30,6 +30,8 @@ PERMISSION_LABELS: dict[str, str] = {
     "offers:write": N_("Ändra stödinsatser"),
     "providers:read": N_("Läsa utförare"),
     "providers:write": N_("Ändra utförare"),
+    "methods:read": N_("Läsa metodkatalogen"),
+    "methods:write": N_("Ändra metoder i de egna enheternas katalog"),
     "cases:read": N_("Läsa avhopparärenden"),
     "cases:write": N_("Ändra avhopparärenden"),
     "disclosures:write": N_("Registrera utlämnanden"),

@@ -28,12 +28,18 @@ from gvi.defectors.tables import (
     DefectorCase,
     GrantApplication,
 )
-from gvi.support.tables import OfferStatus, Provider, SupportOffer, SupportOfferStatusChange
+from gvi.support.tables import (
+    Method,
+    OfferStatus,
+    Provider,
+    SupportOffer,
+    SupportOfferStatusChange,
+)
 
-PARAMS = {"case_id", "consent_id", "need_id", "grant_id", "offer_id", "provider_id"}
+PARAMS = {"case_id", "consent_id", "need_id", "grant_id", "offer_id", "provider_id", "method_id"}
 # Rows per kind and target: at least the paths that take an id of that kind
 # (22 for cases, 6 each for offers and providers).
-POOL = {"case": 24, "offer_id": 8, "provider_id": 8}
+POOL = {"case": 24, "offer_id": 8, "provider_id": 8, "method_id": 4}
 MISSING = 987654
 POOLED = ("own", "other_partition", "protected")
 
@@ -54,6 +60,8 @@ class SupportTargets:
     cases: dict[str, list[_CaseRows]]
     offers: dict[str, list[int]]
     providers: dict[str, list[int]]
+    # Methods of the outreach user's unit; "other_municipality": another unit's.
+    methods: dict[str, list[int]]
     _handed: dict[tuple[str, str, str], int] = field(default_factory=dict)
 
     def _slot(self, kind: str, path: str, target: str) -> int:
@@ -67,8 +75,8 @@ class SupportTargets:
     def ids(self, path: str, param: str, target: str) -> int:
         if target == "missing":
             return MISSING
-        if param in ("offer_id", "provider_id"):
-            rows = self.offers if param == "offer_id" else self.providers
+        if param in ("offer_id", "provider_id", "method_id"):
+            rows = {"offer_id": self.offers, "provider_id": self.providers}.get(param, self.methods)
             pool = rows[target]
             return pool[0] if len(pool) == 1 else pool[self._slot(param, path, target)]
         pool_rows = self.cases[target]
@@ -95,6 +103,12 @@ class SupportTargets:
             "providers.create": {"name": "Matrisutföraren (sida)", "kind": "private"},
             "providers.update": {"version": "1", "services": "Matris"},
             "providers.check": {"what": "Registerutdrag", "result": "approved"},
+            "methods.create": {
+                "unit_id": str(self.own_unit),
+                "name": "Matrismetod (sida)",
+                "evidence": "promising",
+            },
+            "methods.update": {"version": "1", "description": "Matris"},
             "cases.create": {
                 "person_code": code,
                 "unit_id": str(self.own_unit),
@@ -122,6 +136,12 @@ class SupportTargets:
             "api.providers.create": {"name": "Matrisutföraren (api)", "kind": "private"},
             "api.providers.update": {"version": 1, "services": "Matris"},
             "api.providers.check": {"what": "Registerutdrag", "result": "approved"},
+            "api.methods.create": {
+                "unit_id": self.own_unit,
+                "name": "Matrismetod (api)",
+                "evidence": "promising",
+            },
+            "api.methods.update": {"version": 1, "description": "Matris"},
             "api.cases.create": {
                 "person_code": code,
                 "unit_id": self.own_unit,
@@ -208,11 +228,21 @@ async def build_support_targets(
     cases: dict[str, list[_CaseRows]] = {}
     offers: dict[str, list[int]] = {}
     providers: dict[str, list[int]] = {}
+    methods: dict[str, list[int]] = {}
     people = {"own": person_own, "other_partition": person_own, "protected": person_protected}
     for target in POOLED:
         cases[target] = []
         offers[target] = []
         providers[target] = []
+        methods[target] = []
+        for i in range(POOL["method_id"]):
+            method = Method(
+                unit=own_unit,
+                name=f"Matrismetod {target} {i}",
+                evidence=Method.Evidence.not_evaluated,
+            )
+            await method.save()
+            methods[target].append(method.id)
         for _ in range(POOL["case"]):
             n += 1
             cases[target].append(await _case(people[target], own, own_unit, n))
@@ -234,6 +264,9 @@ async def build_support_targets(
     )
     await elsewhere.save()
     providers["other_municipality"] = [elsewhere.id]
+    theirs = Method(unit=other_unit, name="Matrismetod i annan enhet", evidence="promising")
+    await theirs.save()
+    methods["other_municipality"] = [theirs.id]
     return SupportTargets(
         own_municipality=own,
         own_unit=own_unit,
@@ -241,4 +274,5 @@ async def build_support_targets(
         cases=cases,
         offers=offers,
         providers=providers,
+        methods=methods,
     )

@@ -56,6 +56,7 @@ REPORT_SECTIONS: dict[str, tuple[str, ...]] = {
     "grants": ("outreach", "analyst"),
     "applicants": ("outreach", "analyst"),
     "offers": ("outreach", "analyst"),
+    "methods": ("outreach", "analyst"),
     "outcomes": ("outreach", "analyst"),
     "callins": ("coordinator", "analyst"),
     "notifications": ("coordinator", "analyst"),
@@ -107,6 +108,11 @@ ALLOWED: dict[str, dict[str, set[str]]] = {
             "providers.new",
             "providers.create",
             "api.providers.create",
+            "methods.list",
+            "api.methods.list",
+            "methods.new",
+            "methods.create",
+            "api.methods.create",
             "cases.list",
             "api.cases.list",
             "cases.new",
@@ -127,6 +133,8 @@ ALLOWED: dict[str, dict[str, set[str]]] = {
             "api.offers.link",
             "providers.update",
             "api.providers.update",
+            "methods.update",
+            "api.methods.update",
             "providers.check",
             "api.providers.check",
             "cases.show",
@@ -153,6 +161,10 @@ ALLOWED: dict[str, dict[str, set[str]]] = {
     },
     "providers.show": {"outreach": ALL},
     "api.providers.show": {"outreach": ALL},
+    # The method catalogue, likewise without person data: read by every outreach
+    # worker, changed only by the unit that keeps the method.
+    "methods.show": {"outreach": ALL},
+    "api.methods.show": {"outreach": ALL},
     # The group register. Coordinators, police and analysts read groups (analysts never
     # free text: checked below); coordinators write groups; police write memberships and
     # relations. Groups and relations have no partition or protection: those targets point

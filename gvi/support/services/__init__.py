@@ -3,6 +3,7 @@ history and the audit row of every action.
 
 One module per sub-resource: :mod:`.common` (refusals, the offer scope and
 audit row), :mod:`.providers` (the register and its requirement checks),
+:mod:`.methods` (the method catalogue and its evidence levels),
 :mod:`.offers` (reading, and the phone form's choices), :mod:`.offer_changes`
 (logging, correcting, status history) and :mod:`.links` (linking an offer to a
 case, call-in or notification afterwards). The names the controllers and other
@@ -28,6 +29,15 @@ from gvi.support.services.links import (
     LINK_NOT_THIS_PERSON,
     link_offer,
     offers_to_link,
+)
+from gvi.support.services.methods import (
+    METHOD_CONFLICT,
+    MethodChoice,
+    create_method,
+    get_method,
+    list_methods,
+    method_choices,
+    update_method,
 )
 from gvi.support.services.offer_changes import (
     DUPLICATE_OFFER,
@@ -66,6 +76,7 @@ __all__ = [
     "LINK_NOT_NOTIFIED",
     "LINK_NOT_THIS_PERSON",
     "LINK_WINDOW",
+    "METHOD_CONFLICT",
     "OFFER_CONFLICT",
     "OFFER_SORTS",
     "OFFER_STATUS_CONFLICT",
@@ -75,6 +86,7 @@ __all__ = [
     "Conflict",
     "LinkChoice",
     "LinkGroup",
+    "MethodChoice",
     "MunicipalityChoice",
     "OfferFormChoices",
     "ProviderChoice",
@@ -82,19 +94,24 @@ __all__ = [
     "TransitionRefused",
     "add_provider_check",
     "change_offer_status",
+    "create_method",
     "create_offer",
     "create_provider",
+    "get_method",
     "get_offer",
     "get_provider",
     "link_offer",
+    "list_methods",
     "list_offers",
     "list_providers",
+    "method_choices",
     "municipality_choices",
     "needs_check",
     "offer_form_choices",
     "offer_scope",
     "offers_to_link",
     "provider_choices",
+    "update_method",
     "update_offer",
     "update_provider",
 ]

@@ -35,6 +35,7 @@ from gvi.support.services.common import (
     offer_scope,
     versioned,
 )
+from gvi.support.services.methods import NO_SUCH_METHOD, method_usable
 from gvi.support.tables import OfferStatus, Provider, SupportOffer, SupportOfferStatusChange
 
 
@@ -133,6 +134,8 @@ async def create_offer(principal: Principal, data: OfferIn) -> int:
             & (Provider.is_active == True)  # noqa: E712
         ):
             errors["provider_id"] = gettext(NO_SUCH_PROVIDER)
+        if not await method_usable(data.method_id):
+            errors["method_id"] = gettext(NO_SUCH_METHOD)
         if errors:
             raise FormErrors(errors)
         assert person is not None
@@ -143,6 +146,7 @@ async def create_offer(principal: Principal, data: OfferIn) -> int:
             municipality=person["municipality"],
             category=data.category,
             provider=data.provider_id,
+            method=data.method_id,
             context=data.context,
             call_in=data.call_in_id,
             notification=data.notification_id,
@@ -213,7 +217,11 @@ async def _writable_offer(principal: Principal, offer_id: int) -> dict[str, Any]
     require(principal, Permission.offers_write)
     row: dict[str, Any] | None = (
         await SupportOffer.select(
-            SupportOffer.id, SupportOffer.person, SupportOffer.status, SupportOffer.offered_on
+            SupportOffer.id,
+            SupportOffer.person,
+            SupportOffer.status,
+            SupportOffer.offered_on,
+            SupportOffer.method,
         )
         .where(offer_scope(principal) & (SupportOffer.id == offer_id))
         .first()
@@ -224,7 +232,7 @@ async def _writable_offer(principal: Principal, offer_id: int) -> dict[str, Any]
 
 
 async def update_offer(principal: Principal, offer_id: int, data: OfferUpdateIn) -> None:
-    """Correct an offer's category, provider, date, cost or notes (optimistic lock)."""
+    """Correct an offer's category, provider, method, date, cost or notes (optimistic lock)."""
     errors: dict[str, str] = {}
     values: dict[Any, Any] = {}
     if data.category is not UNSET:
@@ -245,6 +253,11 @@ async def update_offer(principal: Principal, offer_id: int, data: OfferUpdateIn)
             ):
                 errors["provider_id"] = gettext(NO_SUCH_PROVIDER)
             values[SupportOffer.provider] = data.provider_id
+        if data.method_id is not UNSET:
+            # A method taken out of use stays on the offers that named it.
+            if data.method_id != offer["method"] and not await method_usable(data.method_id):
+                errors["method_id"] = gettext(NO_SUCH_METHOD)
+            values[SupportOffer.method] = data.method_id
         if errors:
             raise FormErrors(errors)
         await versioned(SupportOffer, offer_id, data.version, values, OFFER_CONFLICT)

@@ -28,6 +28,7 @@ from gvi.support import transitions
 from gvi.support.forms import link_value
 from gvi.support.schemas import OfferStatusChangeView, OfferSummary, OfferView
 from gvi.support.services.common import offer_scope
+from gvi.support.services.methods import MethodChoice, method_choices
 from gvi.support.services.providers import (
     ProviderChoice,
     last_approved,
@@ -120,6 +121,8 @@ async def get_offer(principal: Principal, offer_id: int) -> OfferView:
                 SupportOffer.municipality.name.as_alias("municipality_name"),
                 SupportOffer.provider.name.as_alias("provider_name"),
                 SupportOffer.provider.kind.as_alias("provider_kind"),
+                SupportOffer.method.name.as_alias("method_name"),
+                SupportOffer.method.evidence.as_alias("method_evidence"),
                 SupportOffer.call_in.title.as_alias("call_in_title"),
                 SupportOffer.defector_case.reference.as_alias("case_reference"),
             )
@@ -156,6 +159,9 @@ async def get_offer(principal: Principal, offer_id: int) -> OfferView:
         provider=row["provider_name"],
         provider_needs_check=bool(row["provider"])
         and needs_check(row["provider_kind"], last, today()),
+        method_id=row["method"],
+        method=row["method_name"],
+        method_evidence=row["method_evidence"],
         context=row["context"],
         call_in_id=row["call_in"],
         call_in=row["call_in_title"],
@@ -208,6 +214,7 @@ def _group(label: str, context: SupportOffer.Context, rows: Iterable[tuple[int, 
 @dataclass(frozen=True)
 class OfferFormChoices:
     providers: list[ProviderChoice]
+    methods: list[MethodChoice]
     links: list[LinkGroup]
     # Prefilled from a case page's "new offer" link.
     person_code: str = ""
@@ -277,6 +284,7 @@ async def offer_form_choices(
             prefill_link = link_value(SupportOffer.Context.defector_case, c["id"])
     return OfferFormChoices(
         providers=await provider_choices(),
+        methods=await method_choices(),
         links=[
             _group(
                 gettext("Avhopparärenden"),
