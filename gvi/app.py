@@ -152,6 +152,7 @@ def _route_handlers() -> list[Any]:
     from gvi.notify.controllers import ACCOUNT_ROUTES as DIGEST_ROUTES
     from gvi.oidc.controllers import OIDC_ROUTES
     from gvi.org.controllers import ORG_ROUTES
+    from gvi.outreach.controllers import OUTREACH_ROUTES
     from gvi.people.controllers import PEOPLE_ROUTES
     from gvi.records.controllers import RECORD_ROUTES
     from gvi.reports.controllers import REPORT_ROUTES
@@ -174,6 +175,7 @@ def _route_handlers() -> list[Any]:
         *CASE_ROUTES,
         *SUPPORT_ROUTES,
         *METHOD_ROUTES,
+        *OUTREACH_ROUTES,
         *RECORD_ROUTES,
         *INCIDENT_ROUTES,
         *CALLIN_ROUTES,

@@ -24,6 +24,7 @@ from gvi.incidents.tables import Incident, IncidentGroup, IncidentPerson
 from gvi.municipalities.tables import Municipality, Unit, UnitMunicipality
 from gvi.networks.tables import AnalysisJob, SavedView
 from gvi.oidc.tables import OidcLink
+from gvi.outreach.tables import OutreachActivity
 from gvi.people.tables import Person, PersonIdentity
 from gvi.records.tables import ImportJob
 from gvi.support.tables import (
@@ -71,6 +72,7 @@ TABLES: list[type[Table]] = [
     Method,
     SupportOffer,
     SupportOfferStatusChange,
+    OutreachActivity,
     Disclosure,
     BreakGlass,
     Alert,

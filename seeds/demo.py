@@ -53,6 +53,7 @@ from gvi.enforcement.tables import EnforcementAction
 from gvi.groups.tables import Confidence, Group, GroupAlias, GroupRelation, Membership
 from gvi.incidents.tables import Incident, IncidentGroup, IncidentPerson
 from gvi.municipalities.tables import Agency, Municipality, Unit, UnitMunicipality
+from gvi.outreach.tables import Channel, OutreachActivity
 from gvi.people.tables import Person, PersonIdentity, Protection
 from gvi.security.crypto import aad, get_keyring
 from gvi.support.tables import (
@@ -439,6 +440,22 @@ METHODS: tuple[tuple[str, Method.Evidence, str, str], ...] = (
     ("Fritidsprogram i föreningsregi", ME.not_evaluated,
      "Idrott och fritid tillsammans med en förening.", ""),
 )  # fmt: skip
+
+# The outreach log: (municipality, day, channel, people reached, what).
+CH = Channel
+OUTREACH: tuple[tuple[str, date, Channel, int, str], ...] = (
+    ("0123", _D(2023, 2, 14), CH.economic_assistance, 18,
+     "Informationsträff för handläggare på ekonomiskt bistånd"),
+    ("0123", _D(2023, 9, 5), CH.school, 64, "Föräldramöte på högstadiet"),
+    ("0163", _D(2023, 4, 20), CH.addiction_care, 9, "Besök på beroendemottagningen"),
+    ("0163", _D(2024, 1, 30), CH.information_meeting, 35, "Öppet informationsmöte"),
+    ("0183", _D(2024, 3, 12), CH.web, 120, "Ny sida om avhopparstöd på kommunens webb"),
+    ("0183", _D(2024, 5, 7), CH.economic_assistance, 12,
+     "Informationsträff för handläggare på ekonomiskt bistånd"),
+    ("0191", _D(2024, 2, 22), CH.sis, 6, "Besök på SiS-hem"),
+)  # fmt: skip
+
+OUTREACH_UNIT = {"0123": U_JOINT, "0163": U_JOINT, "0183": U_SOC_SUNDBYBERG, "0191": U_SOC_SIGTUNA}
 
 CATEGORY_METHOD: dict[SupportOffer.Category, str] = {
     SupportOffer.Category.family_support: "Multisystemisk terapi (MST)",
@@ -1165,6 +1182,12 @@ async def _providers(s: _State) -> None:
             ProviderCheck,
             {"provider": s.providers[name], "checked_on": day},
             {"what": what, "result": result, "checked_by": checker},
+        )
+    for code, day, channel, reached, title in OUTREACH:
+        await ld.id_of(
+            OutreachActivity,
+            {"municipality": s.municipalities[code], "held_on": day, "channel": channel},
+            {"unit": s.units[OUTREACH_UNIT[code]], "people_reached": reached, "title": title},
         )
     for name, evidence, description, source in METHODS:
         s.methods[name] = await ld.id_of(

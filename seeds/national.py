@@ -56,6 +56,7 @@ from gvi.enforcement.tables import EnforcementAction
 from gvi.groups.tables import Confidence, Group, GroupAlias, GroupRelation, Membership
 from gvi.incidents.tables import Incident, IncidentGroup, IncidentPerson
 from gvi.municipalities.tables import Agency, Municipality, Unit, UnitMunicipality
+from gvi.outreach.tables import Channel, OutreachActivity
 from gvi.people.tables import Person, PersonIdentity, Protection
 from gvi.security.crypto import aad, get_keyring
 from gvi.support.tables import (
@@ -1028,6 +1029,28 @@ class _Gen:
         await self.w.insert(Method, rows, "metoder")
         return by_muni
 
+    # -- the outreach log
+    async def outreach(self) -> None:
+        """A few activities a year in each municipality, by its social services unit
+        (a random source of its own, as methods())."""
+        rng = random.Random(f"outreach-{self.seed}")
+        channels = list(Channel)
+        rows: list[dict[str, Any]] = []
+        for m in self.munis:
+            for _ in range(rng.randint(1, 4)):
+                rows.append(
+                    {
+                        "unit": m.social_unit,
+                        "municipality": m.id,
+                        "held_on": FIRST_DAY
+                        + timedelta(days=rng.randint(0, (LAST_DAY - FIRST_DAY).days)),
+                        "channel": rng.choice(channels),
+                        "people_reached": rng.randint(3, 80),
+                        "title": "Informationsinsats (generator)",
+                    }
+                )
+        await self.w.add(OutreachActivity, rows, "uppsökande aktiviteter")
+
     # -- defector cases
     async def defector_cases(
         self, n: int
@@ -1419,6 +1442,7 @@ async def load_national(
         await gen.enforcement(incidents)
         providers = await gen.providers()
         methods = await gen.methods()
+        await gen.outreach()
         cases = await gen.defector_cases(max(5, people // 30))
         await gen.offers(max(10, people // 5), attended, delivered, cases, providers, methods)
         await gen.tasks(max(5, people // 60), cases)

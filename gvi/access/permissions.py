@@ -47,6 +47,8 @@ class Permission(StrEnum):
     providers_write = "providers:write"
     methods_read = "methods:read"  # the method catalogue (no person data)
     methods_write = "methods:write"  # a method of one of the user's units
+    outreach_read = "outreach:read"  # the outreach log (counts, no person)
+    outreach_write = "outreach:write"
     cases_read = "cases:read"
     cases_write = "cases:write"
     # A few facts of a defector case, only while a disclosure to the user is in force;
@@ -99,6 +101,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.providers_write,
             P.methods_read,
             P.methods_write,
+            P.outreach_read,
+            P.outreach_write,
             P.cases_read,
             P.cases_write,
             P.disclosures_write,

@@ -72,6 +72,7 @@ class AuditAction(StrEnum):
     offer_write = "offer:write"
     provider_write = "provider:write"  # the provider register: no person data, but who changed it
     method_write = "method:write"  # the method catalogue: no person data either
+    outreach_write = "outreach:write"  # the outreach log: counts, never a person
     # A record import (people, cases, offers from a spreadsheet): one event, counts only.
     records_import = "records:import"
 

@@ -56,6 +56,7 @@ ACTION_LABELS: Mapping[AuditAction, str] = {
     A.offer_write: N_("Erbjudande ändrat"),
     A.provider_write: N_("Utförare ändrad"),
     A.method_write: N_("Metod ändrad"),
+    A.outreach_write: N_("Uppsökande aktivitet ändrad"),
     A.records_import: N_("Uppgifter inlästa från fil"),
     A.export_create: N_("Export skapad"),
     A.auth_login: N_("Inloggning"),

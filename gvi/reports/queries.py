@@ -205,6 +205,46 @@ async def offers(scope: Scope) -> list[dict[str, Any]]:
     return await _counts(sql, w.args, ("offered", "accepted", "completed"), labels=("category",))
 
 
+async def reach(scope: Scope) -> list[dict[str, Any]]:
+    """The reach funnel per municipality, year and channel: people reached by the
+    outreach log's activities, cases opened with that referral source (applied), and
+    how many of them led to an intervention. A channel shares its code with a
+    referral source (gvi.outreach.tables.Channel); "self" has cases only."""
+    a = _Where()
+    a.add("a.archived_at IS NULL")
+    a.within(scope, "a.municipality", "a.held_on")
+    reached = (
+        f"SELECT mu.name AS municipality, {_year('a.held_on')} AS year,"
+        " a.channel AS channel, SUM(a.people_reached) AS reached"
+        " FROM outreach_activity a JOIN municipality mu ON mu.id = a.municipality"
+        f" WHERE {a.sql()} GROUP BY 1, 2, 3"
+    )
+    c = _Where()
+    c.add("c.archived_at IS NULL")
+    c.within(scope, "c.municipality", _day("c.opened_on", timestamp=False))
+    applied = (
+        f"SELECT mu.name AS municipality, {_year('c.opened_on')} AS year,"
+        " c.referral_source AS channel, COUNT(*) AS applied,"
+        f" SUM(CASE WHEN {_LED} THEN 1 ELSE 0 END) AS led"
+        " FROM defector_case c JOIN municipality mu ON mu.id = c.municipality"
+        f" WHERE {c.sql()} GROUP BY 1, 2, 3"
+    )
+    rows: dict[tuple[str, int, str], dict[str, Any]] = {}
+    for r in await _raw(reached, a.args):
+        key = (r["municipality"], _int(r["year"]), r["channel"])
+        rows[key] = {"reached": _int(r["reached"]), "applied": 0, "led": 0}
+    for r in await _raw(applied, c.args):
+        key = (r["municipality"], _int(r["year"]), r["channel"])
+        row = rows.setdefault(key, {"reached": 0, "applied": 0, "led": 0})
+        row["applied"], row["led"] = _int(r["applied"]), _int(r["led"])
+    return [
+        {"municipality": m, "year": y, "channel": ch, **counts}
+        for (m, y, ch), counts in sorted(
+            rows.items(), key=lambda kv: (kv[0][1], kv[0][0], kv[0][2])
+        )
+    ]
+
+
 async def methods(scope: Scope) -> list[dict[str, Any]]:
     """Started interventions per municipality and year of the start (the first step
     to started in an offer's history), and how many named a method with scientific

@@ -21,6 +21,7 @@ from gvi.access.principal import Principal
 from gvi.accounts.tables import Role
 from gvi.core.failures import NotVisible
 from gvi.i18n import N_, gettext
+from gvi.outreach.labels import FUNNEL_LABELS
 from gvi.reports import charts, queries
 from gvi.support.transitions import CATEGORY_LABELS
 
@@ -261,6 +262,36 @@ async def _offers(scope: queries.Scope) -> Report:
     )
 
 
+async def _reach(scope: queries.Scope) -> Report:
+    rows = await queries.reach(scope)
+    for r in rows:
+        r["label"] = gettext(FUNNEL_LABELS.get(r["channel"], r["channel"]))
+        r["led_share"] = _share(r["led"], r["applied"])
+    return Report(
+        "reach",
+        gettext("Nåbarhetstrappan: nådda, ansökte och ledde till insats, per kanal"),
+        [
+            Column("municipality", gettext("Kommun"), "text"),
+            Column("year", gettext("År"), "year"),
+            Column("label", gettext("Kanal"), "text"),
+            Column("reached", gettext("Nådda")),
+            Column("applied", gettext("Ansökte (ärende öppnat)")),
+            Column("led", gettext("Ledde till insats")),
+            Column("led_share", gettext("Andel med insats"), "percent", ("led", "applied")),
+        ],
+        rows,
+        charts.ChartSpec("label", ("reached", "applied", "led")),
+        notes=[
+            gettext(
+                "Nådda: summan av antalen i loggen över uppsökande arbete det året. Ansökte: "
+                "avhopparärenden som öppnades det året, efter ärendets källa (Egen kontakt: "
+                "personen hörde av sig själv). Ett ärende räknas det år och i den kommun där "
+                "det öppnades."
+            )
+        ],
+    )
+
+
 async def _methods(scope: queries.Scope) -> Report:
     rows = await queries.methods(scope)
     for r in rows:
@@ -440,6 +471,7 @@ BUILDERS: dict[str, Callable[[queries.Scope], Awaitable[Report]]] = {
     "notifications": _notifications,
     "offers": _offers,
     "methods": _methods,
+    "reach": _reach,
     "promises": _promises,
     "incidents": _incidents,
     "incident_groups": _incident_groups,
@@ -457,6 +489,7 @@ SECTIONS: dict[Role, tuple[str, ...]] = {
         "applicants",
         "offers",
         "methods",
+        "reach",
         "offer_lead",
         "outcomes",
     ),

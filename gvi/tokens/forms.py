@@ -32,6 +32,8 @@ PERMISSION_LABELS: dict[str, str] = {
     "providers:write": N_("Ändra utförare"),
     "methods:read": N_("Läsa metodkatalogen"),
     "methods:write": N_("Ändra metoder i de egna enheternas katalog"),
+    "outreach:read": N_("Läsa loggen över uppsökande arbete"),
+    "outreach:write": N_("Föra loggen över uppsökande arbete"),
     "cases:read": N_("Läsa avhopparärenden"),
     "cases:write": N_("Ändra avhopparärenden"),
     "disclosures:write": N_("Registrera utlämnanden"),

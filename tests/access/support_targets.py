@@ -28,6 +28,7 @@ from gvi.defectors.tables import (
     DefectorCase,
     GrantApplication,
 )
+from gvi.outreach.tables import Channel, OutreachActivity
 from gvi.support.tables import (
     Method,
     OfferStatus,
@@ -36,10 +37,19 @@ from gvi.support.tables import (
     SupportOfferStatusChange,
 )
 
-PARAMS = {"case_id", "consent_id", "need_id", "grant_id", "offer_id", "provider_id", "method_id"}
+PARAMS = {
+    "case_id",
+    "consent_id",
+    "need_id",
+    "grant_id",
+    "offer_id",
+    "provider_id",
+    "method_id",
+    "activity_id",
+}
 # Rows per kind and target: at least the paths that take an id of that kind
 # (22 for cases, 6 each for offers and providers).
-POOL = {"case": 24, "offer_id": 8, "provider_id": 8, "method_id": 4}
+POOL = {"case": 24, "offer_id": 8, "provider_id": 8, "method_id": 4, "activity_id": 8}
 MISSING = 987654
 POOLED = ("own", "other_partition", "protected")
 
@@ -62,6 +72,9 @@ class SupportTargets:
     providers: dict[str, list[int]]
     # Methods of the outreach user's unit; "other_municipality": another unit's.
     methods: dict[str, list[int]]
+    # Outreach activities of the outreach user's municipality; "other_municipality":
+    # another municipality's.
+    activities: dict[str, list[int]]
     _handed: dict[tuple[str, str, str], int] = field(default_factory=dict)
 
     def _slot(self, kind: str, path: str, target: str) -> int:
@@ -75,8 +88,13 @@ class SupportTargets:
     def ids(self, path: str, param: str, target: str) -> int:
         if target == "missing":
             return MISSING
-        if param in ("offer_id", "provider_id", "method_id"):
-            rows = {"offer_id": self.offers, "provider_id": self.providers}.get(param, self.methods)
+        if param in ("offer_id", "provider_id", "method_id", "activity_id"):
+            rows = {
+                "offer_id": self.offers,
+                "provider_id": self.providers,
+                "method_id": self.methods,
+                "activity_id": self.activities,
+            }[param]
             pool = rows[target]
             return pool[0] if len(pool) == 1 else pool[self._slot(param, path, target)]
         pool_rows = self.cases[target]
@@ -109,6 +127,14 @@ class SupportTargets:
                 "evidence": "promising",
             },
             "methods.update": {"version": "1", "description": "Matris"},
+            "outreach.create": {
+                "unit_id": str(self.own_unit),
+                "municipality_id": str(self.own_municipality),
+                "channel": "school",
+                "people_reached": "12",
+            },
+            "outreach.update": {"version": "1", "people_reached": "3"},
+            "outreach.archive": {"version": "1"},
             "cases.create": {
                 "person_code": code,
                 "unit_id": str(self.own_unit),
@@ -142,6 +168,14 @@ class SupportTargets:
                 "evidence": "promising",
             },
             "api.methods.update": {"version": 1, "description": "Matris"},
+            "api.outreach.create": {
+                "unit_id": self.own_unit,
+                "municipality_id": self.own_municipality,
+                "channel": "school",
+                "people_reached": 12,
+            },
+            "api.outreach.update": {"version": 1, "people_reached": 3},
+            "api.outreach.archive": {"version": 1},
             "api.cases.create": {
                 "person_code": code,
                 "unit_id": self.own_unit,
@@ -213,6 +247,18 @@ async def _offer(person: int, municipality: int) -> int:
     return offer.id
 
 
+async def _activity(unit: int, municipality: int) -> int:
+    activity = OutreachActivity(
+        unit=unit,
+        municipality=municipality,
+        held_on=date(2024, 3, 1),
+        channel=Channel.school,
+        people_reached=20,
+    )
+    await activity.save()
+    return activity.id
+
+
 async def build_support_targets(
     *,
     own: int,
@@ -229,12 +275,14 @@ async def build_support_targets(
     offers: dict[str, list[int]] = {}
     providers: dict[str, list[int]] = {}
     methods: dict[str, list[int]] = {}
+    activities: dict[str, list[int]] = {}
     people = {"own": person_own, "other_partition": person_own, "protected": person_protected}
     for target in POOLED:
         cases[target] = []
         offers[target] = []
         providers[target] = []
         methods[target] = []
+        activities[target] = [await _activity(own_unit, own) for _ in range(POOL["activity_id"])]
         for i in range(POOL["method_id"]):
             method = Method(
                 unit=own_unit,
@@ -267,6 +315,7 @@ async def build_support_targets(
     theirs = Method(unit=other_unit, name="Matrismetod i annan enhet", evidence="promising")
     await theirs.save()
     methods["other_municipality"] = [theirs.id]
+    activities["other_municipality"] = [await _activity(other_unit, other)]
     return SupportTargets(
         own_municipality=own,
         own_unit=own_unit,
@@ -275,4 +324,5 @@ async def build_support_targets(
         offers=offers,
         providers=providers,
         methods=methods,
+        activities=activities,
     )
