@@ -159,6 +159,7 @@ def _route_handlers() -> list[Any]:
     from gvi.search.controllers import SEARCH_ROUTES
     from gvi.support.controllers import SUPPORT_ROUTES
     from gvi.support.method_controllers import METHOD_ROUTES
+    from gvi.support.provider_controllers import PROVIDER_CONTROL_ROUTES
     from gvi.tasks.controllers import TASK_ROUTES
     from gvi.tokens.controllers import TOKEN_ROUTES
 
@@ -175,6 +176,7 @@ def _route_handlers() -> list[Any]:
         *CASE_ROUTES,
         *SUPPORT_ROUTES,
         *METHOD_ROUTES,
+        *PROVIDER_CONTROL_ROUTES,
         *OUTREACH_ROUTES,
         *RECORD_ROUTES,
         *INCIDENT_ROUTES,

@@ -31,6 +31,8 @@ from gvi.support.tables import (
     Method,
     Provider,
     ProviderCheck,
+    ProviderDeviation,
+    ProviderRequirement,
     SupportOffer,
     SupportOfferStatusChange,
 )
@@ -69,6 +71,8 @@ TABLES: list[type[Table]] = [
     CaseFollowUp,
     Provider,
     ProviderCheck,
+    ProviderRequirement,
+    ProviderDeviation,
     Method,
     SupportOffer,
     SupportOfferStatusChange,

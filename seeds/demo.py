@@ -61,6 +61,8 @@ from gvi.support.tables import (
     OfferStatus,
     Provider,
     ProviderCheck,
+    ProviderDeviation,
+    ProviderRequirement,
     SupportOffer,
     SupportOfferStatusChange,
 )
@@ -408,6 +410,24 @@ PROVIDER_CHECKS: tuple[tuple[str, date, str, ProviderCheck.Result], ...] = (
      "Första ansökan: saknade försäkring", ProviderCheck.Result.rejected),
     ("Föreningen Fritid Fiktiv (fiktiv)", _D(2023, 8, 30),
      "Stadgar, styrelse, ekonomisk redovisning", ProviderCheck.Result.remarks),
+)  # fmt: skip
+
+# Provider control: an agreement's particular requirements, and deviations.
+PROVIDER_REQUIREMENTS: tuple[tuple[str, str, str], ...] = (
+    ("Boendestöd Exempel AB (fiktivt)", "UH-2022-031 (demo)",
+     "Tillstånd från IVO, bemanning dygnet runt och en namngiven kontaktperson per placering"),
+    ("Boendestöd Exempel AB (fiktivt)", "UH-2022-031 (demo)",
+     "Skyddad adress hanteras enligt kommunens rutin"),
+    ("Stiftelsen Påhittad Väg (fiktiv)", "IOP-2023-04 (demo)",
+     "Mentorer med utdrag ur belastningsregistret, förnyat varje år"),
+)  # fmt: skip
+_Deviation = tuple[str, date, ProviderDeviation.Severity, str, str, date | None]
+PROVIDER_DEVIATIONS: tuple[_Deviation, ...] = (
+    ("Boendestöd Exempel AB (fiktivt)", _D(2024, 2, 6), ProviderDeviation.Severity.serious,
+     "Kontaktperson saknades i tre veckor", "", None),
+    ("Tatueringsborttagning Test AB (fiktivt)", _D(2023, 10, 2),
+     ProviderDeviation.Severity.minor, "Tider ställdes in utan besked",
+     "Ny bokningsrutin, uppföljd vid besök", _D(2023, 12, 1)),
 )  # fmt: skip
 
 CATEGORY_PROVIDER: dict[SupportOffer.Category, str | None] = {
@@ -1182,6 +1202,24 @@ async def _providers(s: _State) -> None:
             ProviderCheck,
             {"provider": s.providers[name], "checked_on": day},
             {"what": what, "result": result, "checked_by": checker},
+        )
+    for name, agreement, requirement in PROVIDER_REQUIREMENTS:
+        await ld.id_of(
+            ProviderRequirement,
+            {"provider": s.providers[name], "requirement": requirement},
+            {"agreement": agreement},
+        )
+    for name, day, severity, description, measures, closed in PROVIDER_DEVIATIONS:
+        await ld.id_of(
+            ProviderDeviation,
+            {"provider": s.providers[name], "reported_on": day},
+            {
+                "severity": severity,
+                "description": description,
+                "measures": measures,
+                "closed_on": closed,
+                "reported_by": checker,
+            },
         )
     for code, day, channel, reached, title in OUTREACH:
         await ld.id_of(

@@ -64,6 +64,8 @@ from gvi.support.tables import (
     OfferStatus,
     Provider,
     ProviderCheck,
+    ProviderDeviation,
+    ProviderRequirement,
     SupportOffer,
     SupportOfferStatusChange,
 )
@@ -994,6 +996,30 @@ class _Gen:
                 )
         await self.w.insert(Provider, rows, "utförare")
         await self.w.add(ProviderCheck, checks, "kontroller av utförare")
+        # Requirements of the national providers' framework agreements, and a few
+        # deviations (from a random source of their own, as methods()).
+        control = random.Random(f"provider-control-{self.seed}")
+        requirements, deviations = [], []
+        for i, row in enumerate(rows[:6]):
+            requirements.append(
+                {
+                    "provider": row["id"],
+                    "agreement": row["contract_reference"],
+                    "requirement": "Tillstånd, bemanning och kontaktperson (generator)",
+                }
+            )
+            if i == 0 or control.random() < 0.5:
+                deviations.append(
+                    {
+                        "provider": row["id"],
+                        "reported_on": FIRST_DAY
+                        + timedelta(days=control.randint(0, (LAST_DAY - FIRST_DAY).days)),
+                        "severity": control.choice(list(ProviderDeviation.Severity)),
+                        "description": "Avvikelse från avtalet (generator)",
+                    }
+                )
+        await self.w.add(ProviderRequirement, requirements, "krav på utförare")
+        await self.w.add(ProviderDeviation, deviations, "avvikelser hos utförare")
         return by_muni
 
     # -- methods

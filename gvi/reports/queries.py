@@ -205,6 +205,38 @@ async def offers(scope: Scope) -> list[dict[str, Any]]:
     return await _counts(sql, w.args, ("offered", "accepted", "completed"), labels=("category",))
 
 
+async def providers(scope: Scope, on: date) -> list[dict[str, Any]]:
+    """Active providers by kind on day *on*: how many there are, how many had an
+    approved check (a document check or a follow-up visit) in the twelve months up
+    to *on*, and their open deviations. The register is national: the
+    municipality filter narrows it to the providers of those municipalities and
+    those without one (private and non-profit providers serve everyone)."""
+    since = _year_before(on)
+    ids = list(scope.municipality_ids) or [-1]
+    marks = ", ".join("{}" for _ in ids)
+    sql = (
+        "SELECT p.kind AS kind, COUNT(*) AS providers,"
+        " SUM(CASE WHEN EXISTS (SELECT 1 FROM provider_check k WHERE k.provider = p.id"
+        " AND k.archived_at IS NULL AND k.result = 'approved'"
+        " AND k.checked_on >= {} AND k.checked_on <= {}) THEN 1 ELSE 0 END) AS approved,"
+        " SUM((SELECT COUNT(*) FROM provider_deviation d WHERE d.provider = p.id"
+        " AND d.archived_at IS NULL AND d.reported_on <= {}"
+        " AND (d.closed_on IS NULL OR d.closed_on > {}))) AS open_deviations"
+        " FROM provider p WHERE p.archived_at IS NULL AND p.is_active = {}"
+        f" AND (p.municipality IS NULL OR p.municipality IN ({marks}))"
+        " GROUP BY 1 ORDER BY 1"
+    )
+    args = [_param(since), _param(on), _param(on), _param(on), True, *ids]
+    return await _counts(sql, args, ("providers", "approved", "open_deviations"), labels=("kind",))
+
+
+def _year_before(day: date) -> date:
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - 1, day=28)
+
+
 async def reach(scope: Scope) -> list[dict[str, Any]]:
     """The reach funnel per municipality, year and channel: people reached by the
     outreach log's activities, cases opened with that referral source (applied), and

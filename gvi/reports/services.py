@@ -19,10 +19,12 @@ from typing import Any
 from gvi.access.permissions import Permission
 from gvi.access.principal import Principal
 from gvi.accounts.tables import Role
+from gvi.core.clock import today
 from gvi.core.failures import NotVisible
 from gvi.i18n import N_, gettext
 from gvi.outreach.labels import FUNNEL_LABELS
 from gvi.reports import charts, queries
+from gvi.support.forms import PROVIDER_KIND_LABELS
 from gvi.support.transitions import CATEGORY_LABELS
 
 SUPPRESSED = charts.SUPPRESSED
@@ -262,6 +264,37 @@ async def _offers(scope: queries.Scope) -> Report:
     )
 
 
+async def _providers(scope: queries.Scope) -> Report:
+    on = min(scope.date_to, today()) if scope.date_to else today()
+    rows = await queries.providers(scope, on)
+    for r in rows:
+        r["label"] = gettext(PROVIDER_KIND_LABELS.get(r["kind"], r["kind"]))
+        r["share"] = _share(r["approved"], r["providers"])
+    return Report(
+        "providers",
+        gettext("Utförare med godkänd kontroll de senaste 12 månaderna"),
+        [
+            Column("label", gettext("Typ"), "text"),
+            Column("providers", gettext("Aktiva utförare")),
+            Column("approved", gettext("Med godkänd kontroll")),
+            Column(
+                "share", gettext("Andel med godkänd kontroll"), "percent", ("approved", "providers")
+            ),
+            Column("open_deviations", gettext("Öppna avvikelser")),
+        ],
+        rows,
+        charts.ChartSpec("label", ("providers", "approved")),
+        notes=[
+            gettext(
+                "Räknat den %(day)s: en dokumentkontroll eller ett uppföljningsbesök med "
+                "resultatet godkänd under de tolv månaderna fram till dess. Utförare utan kommun "
+                "räknas med i varje urval."
+            )
+            % {"day": on.isoformat()}
+        ],
+    )
+
+
 async def _reach(scope: queries.Scope) -> Report:
     rows = await queries.reach(scope)
     for r in rows:
@@ -472,6 +505,7 @@ BUILDERS: dict[str, Callable[[queries.Scope], Awaitable[Report]]] = {
     "offers": _offers,
     "methods": _methods,
     "reach": _reach,
+    "providers": _providers,
     "promises": _promises,
     "incidents": _incidents,
     "incident_groups": _incident_groups,
@@ -490,6 +524,7 @@ SECTIONS: dict[Role, tuple[str, ...]] = {
         "offers",
         "methods",
         "reach",
+        "providers",
         "offer_lead",
         "outcomes",
     ),

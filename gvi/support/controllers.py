@@ -31,11 +31,13 @@ from gvi.i18n import gettext
 from gvi.support import services
 from gvi.support.forms import (
     CATEGORY_LABELS,
+    CHECK_KIND_LABELS,
     CHECK_RESULT_LABELS,
     CONTEXT_LABELS,
     EVIDENCE_LABELS,
     OFFER_STATUS_LABELS,
     PROVIDER_KIND_LABELS,
+    SEVERITY_LABELS,
     offer_from_form,
 )
 from gvi.support.schemas import (
@@ -83,6 +85,8 @@ def _render(
         "offer_statuses": translated(OFFER_STATUS_LABELS),
         "provider_kinds": translated(PROVIDER_KIND_LABELS),
         "check_results": translated(CHECK_RESULT_LABELS),
+        "check_kinds": translated(CHECK_KIND_LABELS),
+        "severities": translated(SEVERITY_LABELS),
         "evidence_levels": translated(EVIDENCE_LABELS),
         "money": money,
         "errors": {},
@@ -560,10 +564,15 @@ async def _provider_page(
     *,
     edit: Form | None = None,
     check: Form | None = None,
+    requirement: Form | None = None,
+    deviation: Form | None = None,
+    close: Form | None = None,
     errors: Mapping[str, str] | None = None,
     error: str | None = None,
     status_code: int = 200,
 ) -> Template:
+    """The provider page; the keyword forms are what was typed into each of its
+    forms when one is shown again (``close`` names its ``deviation_id``)."""
     provider = await services.get_provider(principal, provider_id)
     values: dict[str, Any] = {
         "name": provider.name,
@@ -575,9 +584,27 @@ async def _provider_page(
     }
     if edit is not None:
         values.update({k: v for k, v in edit.items() if k in values})
-    check_values = {"what": "", "result": "", "checked_on": today().isoformat()}
+    check_values = {
+        "what": "",
+        "result": "",
+        "kind": "document_check",
+        "checked_on": today().isoformat(),
+    }
     if check is not None:
         check_values.update({k: v for k, v in check.items() if k in check_values})
+    typed = {
+        "requirement": {"agreement": "", "requirement": "", "valid_from": "", "valid_to": ""},
+        "deviation": {
+            "severity": "",
+            "description": "",
+            "measures": "",
+            "reported_on": today().isoformat(),
+        },
+        "close": {"deviation_id": "", "measures": "", "closed_on": today().isoformat()},
+    }
+    for name, form in (("requirement", requirement), ("deviation", deviation), ("close", close)):
+        if form is not None:
+            typed[name].update({k: v for k, v in form.items() if k in typed[name]})
     may_edit = principal.can(Permission.providers_write) and (
         provider.municipality_id is None or provider.municipality_id in principal.municipality_ids
     )
@@ -588,6 +615,7 @@ async def _provider_page(
             "provider": provider,
             "edit": values,
             "check": check_values,
+            **typed,
             "may_edit": may_edit,
             "municipalities": await services.municipality_choices(principal),
             "errors": dict(errors or {}),
@@ -697,5 +725,7 @@ class ProviderPages(Controller):
             flash=gettext("Kravkontrollen är sparad i historiken."),
         )
 
+
+provider_page = _provider_page  # the provider-control forms show it again too
 
 SUPPORT_ROUTES = [OffersApi, ProvidersApi, OfferPages, ProviderPages]

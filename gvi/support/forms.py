@@ -20,11 +20,13 @@ from gvi.support.transitions import STATUS_LABELS as OFFER_STATUS_LABELS
 
 __all__ = [
     "CATEGORY_LABELS",
+    "CHECK_KIND_LABELS",
     "CHECK_RESULT_LABELS",
     "CONTEXT_LABELS",
     "EVIDENCE_LABELS",
     "OFFER_STATUS_LABELS",
     "PROVIDER_KIND_LABELS",
+    "SEVERITY_LABELS",
     "link_value",
     "offer_from_form",
 ]
@@ -39,6 +41,15 @@ PROVIDER_KIND_LABELS: Mapping[str, str] = {
     "municipal": N_("Kommunal"),
     "private": N_("Privat"),
     "non_profit": N_("Idéburen"),
+}
+CHECK_KIND_LABELS: Mapping[str, str] = {
+    "document_check": N_("Dokumentkontroll"),
+    "follow_up_visit": N_("Uppföljningsbesök"),
+}
+SEVERITY_LABELS: Mapping[str, str] = {
+    "minor": N_("Lindrig"),
+    "moderate": N_("Måttlig"),
+    "serious": N_("Allvarlig"),
 }
 CHECK_RESULT_LABELS: Mapping[str, str] = {
     "approved": N_("Godkänd"),

@@ -14,7 +14,14 @@ from typing import Literal
 import msgspec
 from msgspec import UNSET, UnsetType
 
-from gvi.support.tables import Method, OfferStatus, Provider, ProviderCheck, SupportOffer
+from gvi.support.tables import (
+    Method,
+    OfferStatus,
+    Provider,
+    ProviderCheck,
+    ProviderDeviation,
+    SupportOffer,
+)
 
 # --- providers ----------------------------------------------------------------
 
@@ -25,6 +32,27 @@ class ProviderCheckView(msgspec.Struct, frozen=True):
     what: str
     result: str
     checked_by: str | None
+    # document_check (registry extracts, permits) or follow_up_visit
+    kind: str = "document_check"
+
+
+class ProviderRequirementView(msgspec.Struct, frozen=True):
+    id: int
+    agreement: str
+    requirement: str
+    valid_from: date | None
+    valid_to: date | None
+
+
+class ProviderDeviationView(msgspec.Struct, frozen=True):
+    id: int
+    reported_on: date
+    severity: str  # minor, moderate, serious
+    description: str
+    measures: str
+    closed_on: date | None
+    reported_by: str | None
+    version: int
 
 
 class ProviderView(msgspec.Struct, frozen=True):
@@ -41,6 +69,10 @@ class ProviderView(msgspec.Struct, frozen=True):
     needs_check: bool
     version: int
     checks: list[ProviderCheckView] | None = None
+    # Deviations not yet closed (shown wherever the provider can be chosen).
+    open_deviations: int = 0
+    requirements: list[ProviderRequirementView] | None = None
+    deviations: list[ProviderDeviationView] | None = None
 
 
 class ProviderPage(msgspec.Struct):
@@ -77,6 +109,33 @@ class ProviderCheckIn(msgspec.Struct):
     what: str
     result: ProviderCheck.Result
     checked_on: date | None = None  # today when left out
+    kind: ProviderCheck.Kind = ProviderCheck.Kind.document_check
+
+
+class ProviderRequirementIn(msgspec.Struct):
+    """A particular requirement of a procurement or agreement (``agreement`` names it)."""
+
+    requirement: str
+    agreement: str = ""
+    valid_from: date | None = None
+    valid_to: date | None = None
+
+
+class ProviderDeviationIn(msgspec.Struct):
+    """An avvikelse: what happened (never a person's name), how serious, the measures."""
+
+    severity: ProviderDeviation.Severity
+    description: str
+    measures: str = ""
+    reported_on: date | None = None  # today when left out
+
+
+class ProviderDeviationCloseIn(msgspec.Struct):
+    """Close a deviation once its measures are done (``measures`` says what was done)."""
+
+    version: int
+    measures: str
+    closed_on: date | None = None  # today when left out
 
 
 # --- methods ------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Provider, ProviderCheck, Method, SupportOffer and its status history."""
+"""Provider with its checks, requirements and deviations; Method; SupportOffer and its
+status history."""
 
 from __future__ import annotations
 
@@ -36,11 +37,43 @@ class ProviderCheck(Archivable, Table, tablename="provider_check"):
         remarks = "remarks"
         rejected = "rejected"
 
+    class Kind(StrEnum):
+        document_check = "document_check"  # registry extracts, permits, insurance
+        follow_up_visit = "follow_up_visit"  # a visit to follow the agreement up
+
     provider = ForeignKey(Provider, on_delete=OnDelete.restrict)
     checked_on = Date()
     what = Text(help_text="What was checked, e.g. registry extract, IVO permit, references.")
     result = Varchar(length=16, choices=Result)
     checked_by = ForeignKey(User, on_delete=OnDelete.restrict, null=True)
+    kind = Varchar(length=16, choices=Kind, default=Kind.document_check)
+
+
+class ProviderRequirement(Archivable, Table, tablename="provider_requirement"):
+    """One particular requirement of a procurement or agreement with a provider."""
+
+    provider = ForeignKey(Provider, on_delete=OnDelete.restrict)
+    agreement = Varchar(length=80, default="", help_text="The procurement or agreement.")
+    requirement = Text()
+    valid_from = Date(null=True, default=None)
+    valid_to = Date(null=True, default=None)
+
+
+class ProviderDeviation(Archivable, Table, tablename="provider_deviation"):
+    """An avvikelse: something a provider did not do as agreed, and the measures."""
+
+    class Severity(StrEnum):
+        minor = "minor"  # lindrig
+        moderate = "moderate"  # måttlig
+        serious = "serious"  # allvarlig
+
+    provider = ForeignKey(Provider, on_delete=OnDelete.restrict)
+    reported_on = Date()
+    severity = Varchar(length=16, choices=Severity)
+    description = Text(help_text="What happened; never a person's name.")
+    measures = Text(default="")
+    closed_on = Date(null=True, default=None)
+    reported_by = ForeignKey(User, on_delete=OnDelete.restrict, null=True)
 
 
 class Method(Archivable, Table, tablename="method"):

@@ -33,6 +33,7 @@ from gvi.support.tables import (
     Method,
     OfferStatus,
     Provider,
+    ProviderDeviation,
     SupportOffer,
     SupportOfferStatusChange,
 )
@@ -46,10 +47,11 @@ PARAMS = {
     "provider_id",
     "method_id",
     "activity_id",
+    "deviation_id",
 }
 # Rows per kind and target: at least the paths that take an id of that kind
-# (22 for cases, 6 each for offers and providers).
-POOL = {"case": 24, "offer_id": 8, "provider_id": 8, "method_id": 4, "activity_id": 8}
+# (22 for cases, 6 for offers, 12 for providers).
+POOL = {"case": 24, "offer_id": 8, "provider_id": 14, "method_id": 4, "activity_id": 8}
 MISSING = 987654
 POOLED = ("own", "other_partition", "protected")
 
@@ -75,6 +77,8 @@ class SupportTargets:
     # Outreach activities of the outreach user's municipality; "other_municipality":
     # another municipality's.
     activities: dict[str, list[int]]
+    # Each provider's one open deviation.
+    deviation_of: dict[int, int]
     _handed: dict[tuple[str, str, str], int] = field(default_factory=dict)
 
     def _slot(self, kind: str, path: str, target: str) -> int:
@@ -88,6 +92,9 @@ class SupportTargets:
     def ids(self, path: str, param: str, target: str) -> int:
         if target == "missing":
             return MISSING
+        if param == "deviation_id":
+            # The open deviation of the provider this path was handed.
+            return self.deviation_of[self.ids(path, "provider_id", target)]
         if param in ("offer_id", "provider_id", "method_id", "activity_id"):
             rows = {
                 "offer_id": self.offers,
@@ -121,6 +128,9 @@ class SupportTargets:
             "providers.create": {"name": "Matrisutföraren (sida)", "kind": "private"},
             "providers.update": {"version": "1", "services": "Matris"},
             "providers.check": {"what": "Registerutdrag", "result": "approved"},
+            "providers.requirement": {"requirement": "Matriskrav"},
+            "providers.deviation": {"severity": "minor", "description": "Matrisavvikelse"},
+            "providers.deviation_close": {"version": "1", "measures": "Åtgärdat"},
             "methods.create": {
                 "unit_id": str(self.own_unit),
                 "name": "Matrismetod (sida)",
@@ -162,6 +172,9 @@ class SupportTargets:
             "api.providers.create": {"name": "Matrisutföraren (api)", "kind": "private"},
             "api.providers.update": {"version": 1, "services": "Matris"},
             "api.providers.check": {"what": "Registerutdrag", "result": "approved"},
+            "api.providers.requirement": {"requirement": "Matriskrav"},
+            "api.providers.deviation": {"severity": "minor", "description": "Matrisavvikelse"},
+            "api.providers.deviation_close": {"version": 1, "measures": "Åtgärdat"},
             "api.methods.create": {
                 "unit_id": self.own_unit,
                 "name": "Matrismetod (api)",
@@ -247,6 +260,17 @@ async def _offer(person: int, municipality: int) -> int:
     return offer.id
 
 
+async def _deviation(provider: int) -> int:
+    deviation = ProviderDeviation(
+        provider=provider,
+        reported_on=date(2024, 3, 1),
+        severity=ProviderDeviation.Severity.minor,
+        description="Matrisavvikelse (öppen)",
+    )
+    await deviation.save()
+    return deviation.id
+
+
 async def _activity(unit: int, municipality: int) -> int:
     activity = OutreachActivity(
         unit=unit,
@@ -294,8 +318,9 @@ async def build_support_targets(
         for _ in range(POOL["case"]):
             n += 1
             cases[target].append(await _case(people[target], own, own_unit, n))
-        for i in range(POOL["offer_id"]):
+        for _ in range(POOL["offer_id"]):
             offers[target].append(await _offer(people[target], own))
+        for i in range(POOL["provider_id"]):
             kind = (Provider.Kind.private, Provider.Kind.non_profit, Provider.Kind.municipal)[i % 3]
             provider = Provider(
                 name=f"Matrisutförare {target} {i}",
@@ -325,4 +350,9 @@ async def build_support_targets(
         providers=providers,
         methods=methods,
         activities=activities,
+        deviation_of={
+            provider_id: await _deviation(provider_id)
+            for pool in providers.values()
+            for provider_id in pool
+        },
     )

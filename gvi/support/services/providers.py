@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+import msgspec
 from msgspec import UNSET
 
 from gvi.access.permissions import Permission
@@ -21,17 +22,25 @@ from gvi.core.clock import today
 from gvi.core.failures import FormErrors, NotVisible
 from gvi.db import write_transaction
 from gvi.defectors.services.common import not_future
-from gvi.i18n import gettext
+from gvi.i18n import N_, gettext
 from gvi.municipalities.tables import Municipality
 from gvi.support.schemas import (
     ProviderCheckIn,
     ProviderCheckView,
+    ProviderDeviationCloseIn,
+    ProviderDeviationIn,
     ProviderIn,
+    ProviderRequirementIn,
     ProviderUpdateIn,
     ProviderView,
 )
 from gvi.support.services.common import PROVIDER_CONFLICT, versioned
-from gvi.support.tables import Provider, ProviderCheck
+from gvi.support.services.provider_control import (
+    deviations_of,
+    open_deviation_counts,
+    requirements_of,
+)
+from gvi.support.tables import Provider, ProviderCheck, ProviderDeviation, ProviderRequirement
 
 
 def _year_before(day: date) -> date:
@@ -86,7 +95,10 @@ _PROVIDER_COLUMNS = (
 
 
 def _provider_view(
-    row: dict[str, Any], approved: dict[int, date], checks: list[ProviderCheckView] | None = None
+    row: dict[str, Any],
+    approved: dict[int, date],
+    checks: list[ProviderCheckView] | None = None,
+    open_deviations: dict[int, int] | None = None,
 ) -> ProviderView:
     last = approved.get(row["id"])
     return ProviderView(
@@ -102,6 +114,7 @@ def _provider_view(
         needs_check=needs_check(row["kind"], last, today()),
         version=row["version"],
         checks=checks,
+        open_deviations=(open_deviations or {}).get(row["id"], 0),
     )
 
 
@@ -125,7 +138,8 @@ async def list_providers(
         # Flagging needs the checks; the register is small, so filter after reading it.
         rows = await Provider.select(*_PROVIDER_COLUMNS).where(where).order_by(Provider.name)
         approved = await last_approved(r["id"] for r in rows)
-        views = [_provider_view(r, approved) for r in rows]
+        deviations = await open_deviation_counts(r["id"] for r in rows)
+        views = [_provider_view(r, approved, None, deviations) for r in rows]
         views = [v for v in views if v.needs_check]
         return views[offset : offset + limit], len(views)
     rows = (
@@ -137,7 +151,8 @@ async def list_providers(
     )
     total = await Provider.count().where(where)
     approved = await last_approved(r["id"] for r in rows)
-    return [_provider_view(r, approved) for r in rows], total
+    deviations = await open_deviation_counts(r["id"] for r in rows)
+    return [_provider_view(r, approved, None, deviations) for r in rows], total
 
 
 async def get_provider(principal: Principal, provider_id: int) -> ProviderView:
@@ -155,13 +170,14 @@ async def get_provider(principal: Principal, provider_id: int) -> ProviderView:
             ProviderCheck.checked_on,
             ProviderCheck.what,
             ProviderCheck.result,
+            ProviderCheck.kind,
             ProviderCheck.checked_by.display_name.as_alias("by_name"),
         )
         .where((ProviderCheck.provider == provider_id) & ProviderCheck.archived_at.is_null())
         .order_by(ProviderCheck.checked_on, ascending=False)
         .order_by(ProviderCheck.id, ascending=False)
     )
-    return _provider_view(
+    view = _provider_view(
         row,
         await last_approved([provider_id]),
         [
@@ -171,9 +187,16 @@ async def get_provider(principal: Principal, provider_id: int) -> ProviderView:
                 what=c["what"],
                 result=c["result"],
                 checked_by=c["by_name"],
+                kind=c["kind"],
             )
             for c in checks
         ],
+        await open_deviation_counts([provider_id]),
+    )
+    return msgspec.structs.replace(
+        view,
+        requirements=await requirements_of(provider_id),
+        deviations=await deviations_of(provider_id),
     )
 
 
@@ -182,6 +205,7 @@ class ProviderChoice:
     id: int
     label: str
     needs_check: bool
+    open_deviations: int = 0
 
 
 async def provider_choices() -> list[ProviderChoice]:
@@ -192,9 +216,15 @@ async def provider_choices() -> list[ProviderChoice]:
         .order_by(Provider.name)
     )
     approved = await last_approved(r["id"] for r in rows)
+    deviations = await open_deviation_counts(r["id"] for r in rows)
     now = today()
     return [
-        ProviderChoice(r["id"], r["name"], needs_check(r["kind"], approved.get(r["id"]), now))
+        ProviderChoice(
+            r["id"],
+            r["name"],
+            needs_check(r["kind"], approved.get(r["id"]), now),
+            deviations.get(r["id"], 0),
+        )
         for r in rows
     ]
 
@@ -342,9 +372,121 @@ async def add_provider_check(principal: Principal, provider_id: int, data: Provi
             what=what,
             result=data.result,
             checked_by=principal.user_id,
+            kind=data.kind,
         )
         await check.save()
         await _audit_provider(
             principal, provider_id, "check", check_id=check.id, result=data.result.value
         )
     return check.id
+
+
+TEXT_MAX = 4000
+DEVIATION_CONFLICT = N_(
+    "Någon annan har ändrat avvikelsen under tiden. Ladda om sidan och försök igen."
+)
+
+
+async def add_provider_requirement(
+    principal: Principal, provider_id: int, data: ProviderRequirementIn
+) -> int:
+    """Record one particular requirement of a procurement or agreement."""
+    errors: dict[str, str] = {}
+    requirement, agreement = data.requirement.strip(), " ".join(data.agreement.split())
+    if len(requirement) < 3:
+        errors["requirement"] = gettext(
+            "Beskriv kravet, till exempel \u201dtillstånd från IVO för HVB\u201d."
+        )
+    elif len(requirement) > TEXT_MAX:
+        errors["requirement"] = gettext("Texten får vara högst 4000 tecken.")
+    if len(agreement) > 80:
+        errors["agreement"] = gettext("Referensen får vara högst 80 tecken.")
+    if data.valid_from and data.valid_to and data.valid_to < data.valid_from:
+        errors["valid_to"] = gettext("Slutdatumet kan inte ligga före startdatumet.")
+    async with write_transaction(Provider._meta.db):
+        await _writable_provider(principal, provider_id)
+        if errors:
+            raise FormErrors(errors)
+        row = ProviderRequirement(
+            provider=provider_id,
+            agreement=agreement,
+            requirement=requirement,
+            valid_from=data.valid_from,
+            valid_to=data.valid_to,
+        )
+        await row.save()
+        await _audit_provider(principal, provider_id, "requirement", requirement_id=row.id)
+    return row.id
+
+
+async def add_provider_deviation(
+    principal: Principal, provider_id: int, data: ProviderDeviationIn
+) -> int:
+    """Record a deviation (avvikelse): what happened, how serious, the measures."""
+    errors: dict[str, str] = {}
+    description, measures = data.description.strip(), data.measures.strip()
+    if len(description) < 3:
+        errors["description"] = gettext(
+            "Beskriv vad som hände, utan namn på personer, till exempel \u201dutlovad "
+            "kontaktperson saknades i tre veckor\u201d."
+        )
+    elif len(description) > TEXT_MAX:
+        errors["description"] = gettext("Texten får vara högst 4000 tecken.")
+    if len(measures) > TEXT_MAX:
+        errors["measures"] = gettext("Texten får vara högst 4000 tecken.")
+    reported_on = not_future(data.reported_on, "reported_on", errors)
+    async with write_transaction(Provider._meta.db):
+        await _writable_provider(principal, provider_id)
+        if errors:
+            raise FormErrors(errors)
+        row = ProviderDeviation(
+            provider=provider_id,
+            reported_on=reported_on,
+            severity=data.severity,
+            description=description,
+            measures=measures,
+            reported_by=principal.user_id,
+        )
+        await row.save()
+        await _audit_provider(
+            principal,
+            provider_id,
+            "deviation",
+            deviation_id=row.id,
+            severity=data.severity.value,
+        )
+    return row.id
+
+
+async def close_provider_deviation(
+    principal: Principal, provider_id: int, deviation_id: int, data: ProviderDeviationCloseIn
+) -> None:
+    """Close an open deviation once its measures are done (optimistic lock)."""
+    errors: dict[str, str] = {}
+    measures = data.measures.strip()
+    if len(measures) < 3:
+        errors["measures"] = gettext("Skriv vilka åtgärder som gjorts innan avvikelsen stängs.")
+    elif len(measures) > TEXT_MAX:
+        errors["measures"] = gettext("Texten får vara högst 4000 tecken.")
+    closed_on = not_future(data.closed_on, "closed_on", errors)
+    async with write_transaction(Provider._meta.db):
+        await _writable_provider(principal, provider_id)
+        found = (
+            await ProviderDeviation.select(ProviderDeviation.reported_on)
+            .where(
+                (ProviderDeviation.id == deviation_id)
+                & (ProviderDeviation.provider == provider_id)
+                & ProviderDeviation.archived_at.is_null()
+                & ProviderDeviation.closed_on.is_null()
+            )
+            .first()
+        )
+        if found is None:
+            raise NotVisible()
+        if "closed_on" not in errors and closed_on < found["reported_on"]:
+            errors["closed_on"] = gettext("Avvikelsen kan inte stängas före den rapporterades.")
+        if errors:
+            raise FormErrors(errors)
+        values = {ProviderDeviation.measures: measures, ProviderDeviation.closed_on: closed_on}
+        await versioned(ProviderDeviation, deviation_id, data.version, values, DEVIATION_CONFLICT)
+        await _audit_provider(principal, provider_id, "deviation_close", deviation_id=deviation_id)
