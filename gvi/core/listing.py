@@ -37,3 +37,13 @@ async def audited_page(
         details={"count": len(rows), "offset": offset, **(details or {})},
     )
     return rows, total
+
+
+def contains(column: Any, term: str) -> Any:
+    """A case-insensitive substring match on *column* for a list's search box: ILIKE on
+    PostgreSQL, LIKE on SQLite (which already ignores ASCII case). ``%`` and ``_`` in
+    the term are dropped, so a term never becomes a pattern."""
+    escaped = term.replace("%", "").replace("_", "")
+    if column._meta.table._meta.db.engine_type == "postgres":
+        return column.ilike(f"%{escaped}%")
+    return column.like(f"%{escaped}%")

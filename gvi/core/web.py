@@ -6,13 +6,14 @@ import inspect
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
 
+import msgspec
 from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.response import Redirect, Template
 
 from gvi.access.principal import Principal
 from gvi.core.failures import FormErrors, Refused, VersionConflict
-from gvi.core.forms import CONFIRM_MESSAGE
+from gvi.core.forms import CONFIRM_MESSAGE, form_to
 from gvi.core.operations import LABELS, TEMPLATE_HELPERS
 from gvi.core.paging import pages_count
 from gvi.i18n import gettext
@@ -124,6 +125,35 @@ async def submit(
         target = await target
     message = flash(result) if callable(flash) else flash
     return redirect_with_flash(request, str(target), message)
+
+
+S = TypeVar("S", bound=msgspec.Struct)
+
+
+async def submit_form(
+    request: Request[Any, Any, Any],
+    target: type[S],
+    data: Mapping[str, Any],
+    action: Callable[[S], Awaitable[R]],
+    *,
+    page: Callable[..., Awaitable[Template]],
+    form_as: str,
+    prefix: str = "",
+    to: str | Callable[[R], str | Awaitable[str]],
+    flash: str,
+) -> Template | Redirect:
+    """:func:`submit` of a page form: *data* read into *target* (the form's
+    problems are refusals too) and handed to *action*. A refusal shows *page*
+    again with what was typed as ``form_as`` and the errors keyed ``prefix`` +
+    field (one form among several on a page)."""
+
+    async def run() -> R:
+        return await action(form_to(target, data))
+
+    async def again(exc: Refused, _status: int) -> Template:
+        return await page(**{form_as: data}, **refusal_view(exc, prefix))
+
+    return await submit(request, run(), rerender=again, to=to, flash=flash)
 
 
 def ops_page(

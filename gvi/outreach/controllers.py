@@ -5,6 +5,7 @@ edit/create pattern is :func:`gvi.core.web.submit`."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
@@ -20,8 +21,7 @@ from gvi.core.failures import FormErrors, Refused
 from gvi.core.paging import PAGE_SIZE, page_rows, pages_count
 from gvi.core.params import PageNumber
 from gvi.core.shapes import CreatedOut as Created
-from gvi.core.web import page, refusal_view, submit, translated
-from gvi.defectors.forms import form_to
+from gvi.core.web import page, refusal_view, submit, submit_form, translated
 from gvi.i18n import gettext
 from gvi.outreach import services
 from gvi.outreach.labels import CHANNEL_LABELS
@@ -237,16 +237,13 @@ class OutreachPages(Controller):
         principal: NamedDependency[Principal],
         data: URLEncodedBody[dict[str, Any]],
     ) -> Template | Redirect:
-        async def create() -> int:
-            return await services.create_activity(principal, form_to(ActivityIn, data))
-
-        async def again(exc: Refused, _status: int) -> Template:
-            return await _new_page(request, principal, form=data, **refusal_view(exc))
-
-        return await submit(
+        return await submit_form(
             request,
-            create(),
-            rerender=again,
+            ActivityIn,
+            data,
+            partial(services.create_activity, principal),
+            page=partial(_new_page, request, principal),
+            form_as="form",
             to="/outreach",
             flash=gettext("Aktiviteten är sparad i loggen."),
         )
@@ -268,18 +265,14 @@ class OutreachPages(Controller):
         activity_id: FromPath[int],
         data: URLEncodedBody[dict[str, Any]],
     ) -> Template | Redirect:
-        async def update() -> None:
-            await services.update_activity(principal, activity_id, form_to(ActivityUpdateIn, data))
-
-        async def again(exc: Refused, _status: int) -> Template:
-            return await _activity_page(
-                request, principal, activity_id, edit=data, **refusal_view(exc, "edit.")
-            )
-
-        return await submit(
+        return await submit_form(
             request,
-            update(),
-            rerender=again,
+            ActivityUpdateIn,
+            data,
+            partial(services.update_activity, principal, activity_id),
+            page=partial(_activity_page, request, principal, activity_id),
+            form_as="edit",
+            prefix="edit.",
             to=f"/outreach/{activity_id}",
             flash=gettext("Ändringarna är sparade."),
         )

@@ -8,6 +8,7 @@ services' refusals into field errors, 400, 404 or 409 (:func:`gvi.core.web.submi
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
@@ -18,12 +19,10 @@ from litestar.response import Redirect, Template
 from gvi.access.permissions import Permission
 from gvi.access.principal import Principal
 from gvi.core import rest
-from gvi.core.failures import Refused
 from gvi.core.paging import PAGE_SIZE, page_rows, pages_count
 from gvi.core.params import PageNumber
 from gvi.core.shapes import CreatedOut as Created
-from gvi.core.web import page, refusal_view, submit, translated
-from gvi.defectors.forms import form_to
+from gvi.core.web import page, submit_form, translated
 from gvi.i18n import gettext
 from gvi.support import services
 from gvi.support.forms import EVIDENCE_LABELS
@@ -198,16 +197,13 @@ class MethodPages(Controller):
         principal: NamedDependency[Principal],
         data: URLEncodedBody[dict[str, Any]],
     ) -> Template | Redirect:
-        async def create() -> int:
-            return await services.create_method(principal, form_to(MethodIn, data))
-
-        async def again(exc: Refused, _status: int) -> Template:
-            return await _new_page(request, principal, form=data, **refusal_view(exc))
-
-        return await submit(
+        return await submit_form(
             request,
-            create(),
-            rerender=again,
+            MethodIn,
+            data,
+            partial(services.create_method, principal),
+            page=partial(_new_page, request, principal),
+            form_as="form",
             to=lambda method_id: f"/methods/{method_id}",
             flash=gettext("Metoden är sparad i katalogen."),
         )
@@ -229,18 +225,14 @@ class MethodPages(Controller):
         method_id: FromPath[int],
         data: URLEncodedBody[dict[str, Any]],
     ) -> Template | Redirect:
-        async def update() -> None:
-            await services.update_method(principal, method_id, form_to(MethodUpdateIn, data))
-
-        async def again(exc: Refused, _status: int) -> Template:
-            return await _method_page(
-                request, principal, method_id, edit=data, **refusal_view(exc, "edit.")
-            )
-
-        return await submit(
+        return await submit_form(
             request,
-            update(),
-            rerender=again,
+            MethodUpdateIn,
+            data,
+            partial(services.update_method, principal, method_id),
+            page=partial(_method_page, request, principal, method_id),
+            form_as="edit",
+            prefix="edit.",
             to=f"/methods/{method_id}",
             flash=gettext("Ändringarna är sparade."),
         )

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from litestar import Controller, Request, post
@@ -13,10 +14,8 @@ from litestar.response import Redirect, Template
 
 from gvi.access.permissions import Permission
 from gvi.access.principal import Principal
-from gvi.core.failures import Refused
 from gvi.core.shapes import CreatedOut as Created
-from gvi.core.web import refusal_view, submit
-from gvi.defectors.forms import form_to
+from gvi.core.web import submit_form
 from gvi.i18n import gettext
 from gvi.support import services
 from gvi.support.controllers import provider_page
@@ -80,18 +79,14 @@ class ProviderControlPages(Controller):
         provider_id: FromPath[int],
         data: URLEncodedBody[dict[str, Any]],
     ) -> Template | Redirect:
-        async def add() -> int:
-            typed = form_to(ProviderRequirementIn, data)
-            return await services.add_provider_requirement(principal, provider_id, typed)
-
-        async def again(exc: Refused, _status: int) -> Template:
-            shown = refusal_view(exc, "requirement.")
-            return await provider_page(request, principal, provider_id, requirement=data, **shown)
-
-        return await submit(
+        return await submit_form(
             request,
-            add(),
-            rerender=again,
+            ProviderRequirementIn,
+            data,
+            partial(services.add_provider_requirement, principal, provider_id),
+            page=partial(provider_page, request, principal, provider_id),
+            form_as="requirement",
+            prefix="requirement.",
             to=f"/providers/{provider_id}",
             flash=gettext("Kravet är sparat."),
         )
@@ -104,18 +99,14 @@ class ProviderControlPages(Controller):
         provider_id: FromPath[int],
         data: URLEncodedBody[dict[str, Any]],
     ) -> Template | Redirect:
-        async def add() -> int:
-            typed = form_to(ProviderDeviationIn, data)
-            return await services.add_provider_deviation(principal, provider_id, typed)
-
-        async def again(exc: Refused, _status: int) -> Template:
-            shown = refusal_view(exc, "deviation.")
-            return await provider_page(request, principal, provider_id, deviation=data, **shown)
-
-        return await submit(
+        return await submit_form(
             request,
-            add(),
-            rerender=again,
+            ProviderDeviationIn,
+            data,
+            partial(services.add_provider_deviation, principal, provider_id),
+            page=partial(provider_page, request, principal, provider_id),
+            form_as="deviation",
+            prefix="deviation.",
             to=f"/providers/{provider_id}",
             flash=gettext("Avvikelsen är registrerad."),
         )
@@ -133,19 +124,14 @@ class ProviderControlPages(Controller):
         deviation_id: FromPath[int],
         data: URLEncodedBody[dict[str, Any]],
     ) -> Template | Redirect:
-        async def close() -> None:
-            typed = form_to(ProviderDeviationCloseIn, data)
-            await services.close_provider_deviation(principal, provider_id, deviation_id, typed)
-
-        async def again(exc: Refused, _status: int) -> Template:
-            shown = refusal_view(exc, "close.")
-            typed = {**data, "deviation_id": str(deviation_id)}
-            return await provider_page(request, principal, provider_id, close=typed, **shown)
-
-        return await submit(
+        return await submit_form(
             request,
-            close(),
-            rerender=again,
+            ProviderDeviationCloseIn,
+            {**data, "deviation_id": str(deviation_id)},  # which close form to show again
+            partial(services.close_provider_deviation, principal, provider_id, deviation_id),
+            page=partial(provider_page, request, principal, provider_id),
+            form_as="close",
+            prefix="close.",
             to=f"/providers/{provider_id}",
             flash=gettext("Avvikelsen är stängd."),
         )

@@ -21,6 +21,7 @@ from gvi.access.principal import Principal, require
 from gvi.audit.events import AuditAction
 from gvi.audit.services import record
 from gvi.core.failures import FormErrors, NotVisible
+from gvi.core.listing import contains
 from gvi.db import write_transaction
 from gvi.i18n import N_, gettext
 from gvi.municipalities.tables import Unit
@@ -48,14 +49,6 @@ _COLUMNS = (
     Method.is_active,
     Method.version,
 )
-
-
-def _contains(column: Any, term: str) -> Any:
-    """Case-insensitive substring match (SQLite's LIKE already ignores ASCII case)."""
-    escaped = term.replace("%", "").replace("_", "")
-    if Method._meta.db.engine_type == "postgres":
-        return column.ilike(f"%{escaped}%")
-    return column.like(f"%{escaped}%")
 
 
 def _view(principal: Principal, row: dict[str, Any], offers: int = 0) -> MethodView:
@@ -87,7 +80,7 @@ async def list_methods(
     where: Any = Method.archived_at.is_null()
     if search.strip():
         term = search.strip()
-        where = where & (_contains(Method.name, term) | _contains(Method.description, term))
+        where = where & (contains(Method.name, term) | contains(Method.description, term))
     if evidence in Method.Evidence.__members__:
         where = where & (Method.evidence == evidence)
     if active_only:

@@ -20,6 +20,7 @@ from gvi.audit.events import AuditAction
 from gvi.audit.services import record
 from gvi.core.clock import today
 from gvi.core.failures import FormErrors, NotVisible
+from gvi.core.listing import contains
 from gvi.db import write_transaction
 from gvi.defectors.services.common import not_future
 from gvi.i18n import N_, gettext
@@ -48,14 +49,6 @@ def _year_before(day: date) -> date:
         return day.replace(year=day.year - 1)
     except ValueError:  # 29 February
         return day.replace(year=day.year - 1, day=28)
-
-
-def _contains(column: Any, term: str) -> Any:
-    """Case-insensitive substring match (SQLite's LIKE already ignores ASCII case)."""
-    escaped = term.replace("%", "").replace("_", "")
-    if Provider._meta.db.engine_type == "postgres":
-        return column.ilike(f"%{escaped}%")
-    return column.like(f"%{escaped}%")
 
 
 def needs_check(kind: str, last_approved_on: date | None, today: date) -> bool:
@@ -131,7 +124,7 @@ async def list_providers(
     where: Any = Provider.archived_at.is_null()
     if search.strip():
         term = search.strip()
-        where = where & (_contains(Provider.name, term) | _contains(Provider.services, term))
+        where = where & (contains(Provider.name, term) | contains(Provider.services, term))
     if kind in Provider.Kind.__members__:
         where = where & (Provider.kind == kind)
     if flagged:
