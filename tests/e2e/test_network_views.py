@@ -139,6 +139,13 @@ def test_network_tables_sort_mark_and_saved_views_on_desktop(
     page.select_option("#colour", "municipality")
     page.click("form.network-filters button[type=submit]")
     _drawn(page)
+    # The live form swaps the link in after the figure may already be drawn: on a
+    # busy machine a click before the swap saved the view with the old colour.
+    page.wait_for_function(
+        "() => document.querySelector('[data-live=\"save-view\"] a')"
+        ".getAttribute('href').includes('colour=municipality')",
+        timeout=30_000,
+    )
     page.get_by_role("link", name="Spara vyn").click()
     page.wait_for_url(re.compile(r"/network/views/new\?"))
     page.fill("#name", "   ")
