@@ -154,6 +154,7 @@ def _route_handlers() -> list[Any]:
     from gvi.org.controllers import ORG_ROUTES
     from gvi.outreach.controllers import OUTREACH_ROUTES
     from gvi.people.controllers import PEOPLE_ROUTES
+    from gvi.plans.controllers import PLAN_ROUTES
     from gvi.records.controllers import RECORD_ROUTES
     from gvi.reports.controllers import REPORT_ROUTES
     from gvi.search.controllers import SEARCH_ROUTES
@@ -174,6 +175,7 @@ def _route_handlers() -> list[Any]:
         *PEOPLE_ROUTES,
         *GROUP_ROUTES,
         *CASE_ROUTES,
+        *PLAN_ROUTES,
         *SUPPORT_ROUTES,
         *METHOD_ROUTES,
         *PROVIDER_CONTROL_ROUTES,

@@ -26,6 +26,7 @@ from gvi.networks.tables import AnalysisJob, SavedView
 from gvi.oidc.tables import OidcLink
 from gvi.outreach.tables import OutreachActivity
 from gvi.people.tables import Person, PersonIdentity
+from gvi.plans.tables import CasePlan, GoalRating, PlanEvent, PlanItem
 from gvi.records.tables import ImportJob
 from gvi.support.tables import (
     Method,
@@ -76,6 +77,10 @@ TABLES: list[type[Table]] = [
     Method,
     SupportOffer,
     SupportOfferStatusChange,
+    CasePlan,
+    PlanItem,
+    GoalRating,
+    PlanEvent,
     OutreachActivity,
     Disclosure,
     BreakGlass,

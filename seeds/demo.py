@@ -55,6 +55,7 @@ from gvi.incidents.tables import Incident, IncidentGroup, IncidentPerson
 from gvi.municipalities.tables import Agency, Municipality, Unit, UnitMunicipality
 from gvi.outreach.tables import Channel, OutreachActivity
 from gvi.people.tables import Person, PersonIdentity, Protection
+from gvi.plans.tables import CasePlan, GoalRating, ItemStatus, Party, PlanEvent, PlanItem, Rating
 from gvi.security.crypto import aad, get_keyring
 from gvi.support.tables import (
     Method,
@@ -107,6 +108,8 @@ class DemoUser:
     joint_units: tuple[str, ...] = ()
     # Fixed recovery codes; the first of each is stored as already spent.
     recovery_codes: tuple[str, ...] = ()
+    # Enhetschef: approves case plans and closes cases in the user's units.
+    unit_lead: bool = False
 
 
 U_IT = "Systemförvaltning GVI (demo)"
@@ -153,6 +156,7 @@ DEMO_USERS: list[DemoUser] = [
         ("0123",),
         joint_units=(U_JOINT,),
         recovery_codes=("demo-sosk-0001", "demo-sosk-0002"),
+        unit_lead=True,
     ),
     DemoUser(
         "polis",
@@ -625,6 +629,8 @@ async def load_demo(*, progress: Callable[[str], None] | None = None) -> dict[st
         say("utförare och insatser")
         await _providers(state)
         cases = await _defector_cases(state)
+        say("ärendeplaner och SIP")
+        await _case_plans(state, cases)
         say("erbjudanden om stöd")
         await _offers(state, notifications, cases)
         say("utlämnanden och uppgifter")
@@ -666,6 +672,7 @@ async def _users(s: _State) -> None:
                 "unit": s.units[u.unit],
                 "password_hash": hash_password(u.password),
                 "password_changed_at": datetime(2022, 1, 10, 8, 0, tzinfo=UTC),
+                "unit_lead": u.unit_lead,
             }
 
         user_id, created = await ld.get_or_create(User, {"username": u.username}, new_user)
@@ -1450,6 +1457,105 @@ async def _defector_cases(s: _State) -> list[tuple[int, _DemoPerson, _CaseSpec]]
                 },
             )
     return out
+
+
+# Case plans: (case, SIP, [(party, goal, method, rating before/during/after)]).
+PL = Party
+_PlanItem = tuple[Party, str, str | None, tuple[Rating, ...]]
+PLANS: tuple[tuple[str, bool, tuple[_PlanItem, ...]], ...] = (
+    ("AH-2023-0001", True, (
+        (PL.psychiatry, "Utredning och behandling av sömnproblem och ångest", None,
+         (Rating.not_met, Rating.partly, Rating.met)),
+        (PL.social_services, "Eget boende med stöd, utan kontakt med nätverket",
+         "Mentorskap med egen erfarenhet", (Rating.not_met, Rating.partly, Rating.partly)),
+        (PL.employment_service, "Praktikplats eller studier på halvtid", None,
+         (Rating.not_met, Rating.not_met, Rating.met)),
+    )),
+    ("AH-2022-0001", False, (
+        (PL.social_services, "Skyddat boende och ny skola",
+         "Multisystemisk terapi (MST)", (Rating.partly, Rating.met, Rating.met)),
+        (PL.addiction_care, "Drogfrihet med stöd av öppenvården", "Motiverande samtal (MI)",
+         (Rating.not_met, Rating.partly, Rating.met)),
+    )),
+)  # fmt: skip
+
+
+async def _case_plans(s: _State, cases: list[tuple[int, _DemoPerson, _CaseSpec]]) -> None:
+    """Plans for two demo cases: one a SIP with the region's psychiatry, each goal
+    rated at the case's follow-ups; both approved by the unit lead."""
+    ld = s.loader
+    by_reference = {spec.reference: case_id for case_id, _, spec in cases}
+    lead = s.users.get("socialsekreterare")
+    for reference, sip, items in PLANS:
+        case_id = by_reference.get(reference)
+        if case_id is None:
+            continue
+        follow_ups = await CaseFollowUp.select(
+            CaseFollowUp.id, CaseFollowUp.phase, CaseFollowUp.follow_up_on
+        ).where(CaseFollowUp.case == case_id)
+        phases = {f["phase"]: f for f in follow_ups}
+        start = min((f["follow_up_on"] for f in follow_ups), default=_D(2023, 3, 1))
+        at = datetime.combine(start, datetime.min.time(), tzinfo=UTC) + timedelta(hours=10)
+        if sip:
+            await ld.id_of(
+                CaseConsent,
+                {"case": case_id, "agency": ConsentAgency.healthcare},
+                {"given_on": start},
+            )
+        await ld.id_of(
+            CasePlan,
+            {"case": case_id},
+            {
+                "owner": Party.social_services,
+                "sip": sip,
+                "sip_started_on": start if sip else None,
+                "approved_at": at + timedelta(days=2),
+                "approved_by": lead,
+            },
+        )
+        for party, goal, method, rated in items:
+            item_id, created = await ld.get_or_create(
+                PlanItem,
+                {"case": case_id, "goal": goal},
+                {
+                    "party": party,
+                    "method": s.methods.get(method) if method else None,
+                    "starts_on": start,
+                    "status": ItemStatus.ongoing,
+                },
+            )
+            if created:
+                await ld.id_of(
+                    PlanEvent,
+                    {"case": case_id, "kind": PlanEvent.Kind.item_added, "item": item_id},
+                    {"at": at, "by": lead, "value": party},
+                )
+            for phase, rating in zip(("before", "during", "after"), rated, strict=True):
+                f = phases.get(phase)
+                if f is None:
+                    continue
+                await ld.id_of(
+                    GoalRating,
+                    {"item": item_id, "follow_up": f["id"]},
+                    {
+                        "rating": rating,
+                        "rated_at": datetime.combine(
+                            f["follow_up_on"], datetime.min.time(), tzinfo=UTC
+                        ),
+                        "rated_by": lead,
+                    },
+                )
+        await ld.id_of(
+            PlanEvent,
+            {"case": case_id, "kind": PlanEvent.Kind.approved},
+            {"at": at + timedelta(days=2), "by": lead, "value": str(len(items))},
+        )
+        if sip:
+            await ld.id_of(
+                PlanEvent,
+                {"case": case_id, "kind": PlanEvent.Kind.sip_started},
+                {"at": at, "by": lead, "value": start.isoformat()},
+            )
 
 
 OUT_REASON: dict[DefectorCase.Outcome | None, str] = {

@@ -58,6 +58,7 @@ from gvi.incidents.tables import Incident, IncidentGroup, IncidentPerson
 from gvi.municipalities.tables import Agency, Municipality, Unit, UnitMunicipality
 from gvi.outreach.tables import Channel, OutreachActivity
 from gvi.people.tables import Person, PersonIdentity, Protection
+from gvi.plans.tables import CasePlan, GoalRating, ItemStatus, Party, PlanEvent, PlanItem, Rating
 from gvi.security.crypto import aad, get_keyring
 from gvi.support.tables import (
     Method,
@@ -1267,7 +1268,70 @@ class _Gen:
             (CaseFollowUp, follow_ups, "uppföljningar"),
         ):
             await self.w.add(table, extra, stage)
+        await self.case_plans(follow_ups)
         return out
+
+    # -- case plans: items, a SIP where the region takes part, goals rated at follow-ups
+    async def case_plans(self, follow_ups: Sequence[dict[str, Any]]) -> None:
+        rng = random.Random(f"case-plans-{self.seed}")
+        by_case: dict[int, list[dict[str, Any]]] = {}
+        for f in follow_ups:
+            by_case.setdefault(f["case"], []).append(f)
+        parties = (
+            (Party.social_services, "Egen bostad med stöd"),
+            (Party.psychiatry, "Behandling för ångest och sömn"),
+            (Party.addiction_care, "Drogfrihet med stöd av öppenvård"),
+            (Party.employment_service, "Sysselsättning: praktik eller studier"),
+            (Party.probation, "Skyddsplan under frivård"),
+        )
+        plans: list[dict[str, Any]] = []
+        items: list[dict[str, Any]] = []
+        ratings: list[tuple[int, dict[str, Any], int]] = []
+        events: list[dict[str, Any]] = []
+        for case_id, rows in sorted(by_case.items()):
+            first = min(r["follow_up_on"] for r in rows)
+            chosen = rng.sample(parties, rng.randint(1, 3))
+            sip = any(p is Party.psychiatry for p, _ in chosen) and rng.random() < 0.7
+            at = datetime.combine(first, datetime.min.time(), tzinfo=UTC) + timedelta(hours=9)
+            plans.append(
+                {
+                    "case": case_id,
+                    "owner": Party.social_services,
+                    "sip": sip,
+                    "sip_started_on": first if sip else None,
+                    "approved_at": at if rng.random() < 0.8 else None,
+                }
+            )
+            for party, goal in chosen:
+                items.append(
+                    {
+                        "case": case_id,
+                        "goal": goal,
+                        "party": party,
+                        "starts_on": first,
+                        "status": ItemStatus.ongoing,
+                    }
+                )
+                events.append(
+                    {"case": case_id, "kind": PlanEvent.Kind.item_added, "at": at, "value": party}
+                )
+                for f in rows:
+                    lift = {"before": 0, "during": 1}.get(str(f["phase"]), 2)
+                    ratings.append((len(items) - 1, f, lift))
+        await self.w.add(CasePlan, plans, "ärendeplaner")
+        await self.w.add(PlanItem, items, "planpunkter")
+        choices = (Rating.not_met, Rating.partly, Rating.met)
+        rated = [
+            {
+                "item": items[index]["id"],
+                "follow_up": f["id"],
+                "rating": choices[max(0, min(2, lift + rng.randint(-1, 0)))],
+                "rated_at": datetime.combine(f["follow_up_on"], datetime.min.time(), tzinfo=UTC),
+            }
+            for index, f, lift in ratings
+        ]
+        await self.w.add(GoalRating, rated, "måluppfyllelse")
+        await self.w.add(PlanEvent, events, "planhändelser")
 
     # -- offers
     async def offers(

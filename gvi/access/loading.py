@@ -63,7 +63,7 @@ def _principal_sql(engine_type: str) -> str:
         units = f"(SELECT json_group_array(id) FROM ({active_units}))"  # noqa: S608
     return (
         "SELECT u.id, u.username, u.role, u.kind, u.unit, u.is_active, u.archived_at, "  # noqa: S608
-        f"u.session_epoch, {municipalities} AS municipalities, {units} AS units "
+        f"u.session_epoch, u.unit_lead, {municipalities} AS municipalities, {units} AS units "
         f"FROM {User._meta.tablename} u WHERE u.id = {{}}"
     )  # table and column names from the table classes; the id is a parameter
 
@@ -127,6 +127,7 @@ def account_principal(account: dict[str, Any], *, ip: str = "", user_agent: str 
         unit_id=account["unit"],
         municipality_ids=account["municipality_ids"],
         unit_ids=account["unit_ids"],
+        unit_lead=bool(account.get("unit_lead")),
         ip=ip,
         user_agent=user_agent,
     )

@@ -55,6 +55,9 @@ class Permission(StrEnum):
     # the users who hold it are the ones a disclosure can be made to.
     cases_read_disclosed = "cases:read-disclosed"
     disclosures_write = "disclosures:write"
+    # Approving a case plan and closing a case: a unit lead's (User.unit_lead) right,
+    # held besides the role's; see LEAD_PERMISSIONS.
+    cases_approve = "cases:approve"
     follow_ups_export = "follow-ups:export"  # the individual follow-up export
     # Importing people, defector cases and offers from spreadsheets: outreach only
     # (their units, their municipalities); each kind also needs its own write permission.
@@ -139,6 +142,12 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     ),
 }
 
+# What a unit lead (enhetschef, User.unit_lead) holds besides the role, and the
+# permission the role must hold for the flag to count: a lead is a caseworker
+# who also approves plans and closings.
+LEAD_PERMISSIONS: frozenset[Permission] = frozenset({P.cases_approve})
+LEAD_NEEDS = P.cases_write
+
 # Roles that can read person-level data must use a second factor.
 ROLES_NEEDING_TOTP: frozenset[Role] = frozenset(
     role for role, perms in ROLE_PERMISSIONS.items() if P.people_read in perms or role is Role.admin
@@ -151,7 +160,15 @@ def roles_with(permission: Permission) -> frozenset[Role]:
     return frozenset(role for role, perms in ROLE_PERMISSIONS.items() if permission in perms)
 
 
-def has_permission(role: Role | str, permission: Permission) -> bool:
+def has_permission(role: Role | str, permission: Permission, *, unit_lead: bool = False) -> bool:
     if permission is Permission.public:
         return True
-    return permission in ROLE_PERMISSIONS.get(Role(role), frozenset())
+    held = ROLE_PERMISSIONS.get(Role(role), frozenset())
+    if permission in held:
+        return True
+    return unit_lead and permission in LEAD_PERMISSIONS and LEAD_NEEDS in held
+
+
+def can_lead(role: Role | str) -> bool:
+    """Whether a user of this role can be made a unit lead."""
+    return LEAD_NEEDS in ROLE_PERMISSIONS.get(Role(role), frozenset())

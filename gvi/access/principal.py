@@ -26,6 +26,8 @@ class Principal:
     # the role's; None for a signed-in session).
     token_id: int | None = None
     token_permissions: frozenset[Permission] | None = None
+    # Enhetschef (User.unit_lead): approves plans and closings in the user's units.
+    unit_lead: bool = False
 
     @property
     def agency(self) -> Agency | None:
@@ -44,7 +46,7 @@ class Principal:
     def can(self, permission: Permission) -> bool:
         if self.token_permissions is not None and permission not in self.token_permissions:
             return permission is Permission.public
-        return has_permission(self.role, permission)
+        return has_permission(self.role, permission, unit_lead=self.unit_lead)
 
 
 SYSTEM = Principal(user_id=0, username="system", role=Role.admin)

@@ -53,6 +53,9 @@ class User(Archivable, Table, tablename="app_user"):
     email = Varchar(length=254, default="")
     digest_opt_out = Boolean(default=False)
     home_seen_at = Timestamptz(null=True, default=None)
+    # Enhetschef: approves case plans and the closing of cases in the user's units
+    # (Permission.cases_approve, granted by this flag, not by a role).
+    unit_lead = Boolean(default=False)
 
 
 class UserMunicipality(Keyed, Table, tablename="user_municipality"):

@@ -18,7 +18,7 @@ from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath, FromQuery, JSONBody, URLEncodedBody
 from litestar.response import Redirect, Template
 
-from gvi.access.permissions import Permission
+from gvi.access.permissions import Permission, can_lead
 from gvi.access.principal import Principal
 from gvi.accounts import signin
 from gvi.accounts.throttle import LoginThrottle
@@ -40,6 +40,7 @@ from gvi.admin.forms import (
     version_of,
 )
 from gvi.admin.schemas import (
+    UnitLeadIn,
     UserCreatedOut,
     UserCreateIn,
     UserOut,
@@ -101,6 +102,7 @@ def _user_out(user: services.UserSummary) -> UserOut:
         version=user.version,
         joint_unit_ids=list(user.joint_unit_ids),
         joint_units=list(user.joint_units),
+        unit_lead=user.unit_lead,
     )
 
 
@@ -169,6 +171,19 @@ class AdminUsersApi(Controller):
         data: JSONBody[VersionIn],
     ) -> UserOut:
         await services.disable_user(principal, user_id, data.version)
+        return await _shown(request, principal, user_id)
+
+    @post("/{user_id:int}/unit-lead", opt=USERS, name="api.admin.users.unit_lead", status_code=200)
+    async def set_unit_lead(
+        self,
+        request: AnyRequest,
+        principal: Signed,
+        user_id: FromPath[int],
+        data: JSONBody[UnitLeadIn],
+    ) -> UserOut:
+        """Make the user a unit lead (enhetschef: approves case plans and closings in
+        their units) or end it; their sessions end."""
+        await services.set_unit_lead(principal, user_id, data.version, data.unit_lead)
         return await _shown(request, principal, user_id)
 
     @post("/{user_id:int}/units", opt=USERS, name="api.admin.users.units", status_code=200)
@@ -280,6 +295,7 @@ async def _user_page(
             "detail": detail,
             "user": user,
             "is_self": user.id == principal.user_id,
+            "can_lead": can_lead(user.role),
             "error": error,
             "errors": errors or {},
             "edit": edit_form,
@@ -553,6 +569,16 @@ class UserPages(Controller):
         confirm=True,
     )
     reset_totp = _user_action("reset_totp", _reset_totp, "", confirm=True)
+    make_lead = _user_action(
+        "make_lead",
+        _plain(services.make_unit_lead),
+        N_("Användaren är nu enhetschef och användarens inloggningar är avslutade."),
+    )
+    end_lead = _user_action(
+        "end_lead",
+        _plain(services.end_unit_lead),
+        N_("Användaren är inte längre enhetschef och användarens inloggningar är avslutade."),
+    )
 
 
 # --- audit views -------------------------------------------------------------------

@@ -24,6 +24,7 @@ class UserOut(msgspec.Struct):
     version: int
     joint_unit_ids: list[int] = []
     joint_units: list[str] = []
+    unit_lead: bool = False  # enhetschef: approves case plans and closings
 
 
 class UserPage(msgspec.Struct):
@@ -50,6 +51,13 @@ class UserCreatedOut(msgspec.Struct):
     totp_secret: str | None
     totp_uri: str | None
     recovery_codes: list[str]
+
+
+class UnitLeadIn(msgspec.Struct):
+    """Unit lead (enhetschef) or not: approves case plans and closings in the user's units."""
+
+    version: int
+    unit_lead: bool
 
 
 class UserUnitsIn(msgspec.Struct):

@@ -22,7 +22,7 @@ from typing import Any
 import anyio.to_thread
 from markupsafe import Markup
 
-from gvi.access.permissions import ROLES_NEEDING_TOTP, Permission
+from gvi.access.permissions import ROLES_NEEDING_TOTP, Permission, can_lead
 from gvi.access.principal import Principal, require
 from gvi.accounts import passwords, totp
 from gvi.accounts import services as accounts
@@ -78,6 +78,7 @@ class UserSummary:
     version: int
     joint_unit_ids: tuple[int, ...] = ()
     joint_units: tuple[str, ...] = ()
+    unit_lead: bool = False
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,7 @@ _USER_COLUMNS = (
     User.is_active,
     User.last_login_at,
     User.version,
+    User.unit_lead,
 )
 
 
@@ -156,6 +158,7 @@ async def _summaries(rows: Sequence[dict[str, Any]], throttle: LoginThrottle) ->
                 version=row["version"],
                 joint_unit_ids=tuple(u[0] for u in joint.get(row["id"], [])),
                 joint_units=tuple(u[1] for u in joint.get(row["id"], [])),
+                unit_lead=bool(row["unit_lead"]),
             )
         )
     return result
@@ -385,6 +388,38 @@ async def enable_user(principal: Principal, user_id: int, version: int) -> None:
     async with writing():
         await _versioned_update(user_id, version, {User.is_active: True})
         await record_user_event(principal, AuditAction.user_enable, user_id)
+
+
+LEAD_ROLE_MESSAGE = N_(
+    "Bara handläggare (rollen Socialtjänst) kan vara enhetschefer: de godkänner planer "
+    "och avslut i sina enheter."
+)
+
+
+async def set_unit_lead(principal: Principal, user_id: int, version: int, lead: bool) -> None:
+    """Make the user a unit lead (enhetschef: approves case plans and closings in
+    their units) or end it. What they may do changes, so their sessions end."""
+    require(principal, Permission.users_manage)
+    current = await _current(user_id)
+    if lead and not can_lead(current["role"]):
+        raise AdminError(gettext(LEAD_ROLE_MESSAGE))
+    async with writing():
+        await _versioned_update(
+            user_id,
+            version,
+            {User.unit_lead: lead, User.session_epoch: User.session_epoch + 1},
+        )
+        await record_user_event(
+            principal, AuditAction.user_lead_change, user_id, unit_lead=lead, sessions_ended=True
+        )
+
+
+async def make_unit_lead(principal: Principal, user_id: int, version: int) -> None:
+    await set_unit_lead(principal, user_id, version, True)
+
+
+async def end_unit_lead(principal: Principal, user_id: int, version: int) -> None:
+    await set_unit_lead(principal, user_id, version, False)
 
 
 async def end_sessions(principal: Principal, user_id: int, version: int) -> None:

@@ -67,6 +67,7 @@ class AuditAction(StrEnum):
     case_list = "case:list"
     case_read = "case:read"
     case_write = "case:write"
+    case_plan_write = "case:plan:write"  # the case plan, SIP, goal ratings, approval
     offer_list = "offer:list"
     offer_read = "offer:read"
     offer_write = "offer:write"
@@ -102,6 +103,7 @@ class AuditAction(StrEnum):
     user_unlock = "user:unlock"
     alert_acknowledge = "alert:acknowledge"
     user_unit_change = "user:unit:change"  # home or joint units: the user's scope moves
+    user_lead_change = "user:lead:change"  # made unit lead (enhetschef) or no longer
     first_admin_create = "user:first_admin:create"  # `gvi create-first-admin`, no actor
 
     # Organisation: units and the municipalities they serve (no person data).

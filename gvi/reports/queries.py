@@ -445,6 +445,32 @@ async def outcomes(scope: Scope) -> list[dict[str, Any]]:
     return out
 
 
+async def goals(scope: Scope) -> list[dict[str, Any]]:
+    """Goal attainment: the plan items' goals rated at follow-ups (gvi.plans), per
+    municipality of the case, year of the follow-up and its phase."""
+    w = _Where()
+    w.add("f.archived_at IS NULL AND c.archived_at IS NULL AND i.archived_at IS NULL")
+    w.within(scope, "c.municipality", _day("f.follow_up_on", timestamp=False))
+    sql = (
+        f"SELECT mu.name AS municipality, {_year('f.follow_up_on')} AS year, f.phase AS phase,"
+        " COUNT(*) AS rated,"
+        " SUM(CASE WHEN r.rating = 'met' THEN 1 ELSE 0 END) AS met,"
+        " SUM(CASE WHEN r.rating = 'partly' THEN 1 ELSE 0 END) AS partly,"
+        " SUM(CASE WHEN r.rating = 'not_met' THEN 1 ELSE 0 END) AS not_met"
+        " FROM plan_goal_rating r"
+        " JOIN case_follow_up f ON f.id = r.follow_up"
+        " JOIN plan_item i ON i.id = r.item"
+        ' JOIN defector_case c ON c.id = f."case"'
+        " JOIN municipality mu ON mu.id = c.municipality"
+        f" WHERE {w.sql()} GROUP BY 1, 2, 3"
+    )
+    order = {"before": 0, "during": 1, "after": 2}
+    rows = await _counts(
+        sql, w.args, ("year", "rated", "met", "partly", "not_met"), labels=("municipality", "phase")
+    )
+    return sorted(rows, key=lambda r: (r["year"], r["municipality"], order.get(r["phase"], 3)))
+
+
 async def municipality_names(ids: Sequence[int]) -> list[tuple[int, str]]:
     ids = list(ids) or [-1]
     sql = (

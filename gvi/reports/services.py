@@ -356,6 +356,36 @@ async def _methods(scope: queries.Scope) -> Report:
     )
 
 
+async def _goals(scope: queries.Scope) -> Report:
+    rows = await queries.goals(scope)
+    for r in rows:
+        r["phase_label"] = gettext(PHASE_LABELS.get(r["phase"], r["phase"]))
+        r["label"] = f"{r['year']} {r['phase_label']}"
+        r["share"] = _share(r["met"], r["rated"])
+    return Report(
+        "goals",
+        gettext("Måluppfyllelse i ärendeplanerna vid uppföljning"),
+        [
+            Column("municipality", gettext("Kommun"), "text"),
+            Column("year", gettext("År"), "year"),
+            Column("phase_label", gettext("Skede"), "text"),
+            Column("rated", gettext("Bedömda mål")),
+            Column("met", gettext("Uppnådda")),
+            Column("partly", gettext("Delvis uppnådda")),
+            Column("not_met", gettext("Inte uppnådda")),
+            Column("share", gettext("Andel uppnådda"), "percent", ("met", "rated")),
+        ],
+        rows,
+        charts.ChartSpec("label", ("met", "partly", "not_met")),
+        notes=[
+            gettext(
+                "Varje mål i ärendeplanen bedöms vid uppföljningarna före, under och efter. Ett "
+                "mål räknas det år uppföljningen gjordes, i den kommun där ärendet öppnades."
+            )
+        ],
+    )
+
+
 def _median(histogram: list[tuple[int, int]]) -> float | None:
     """The median of values given as (value, how many), in ascending order."""
     total = sum(n for _, n in histogram)
@@ -504,6 +534,7 @@ BUILDERS: dict[str, Callable[[queries.Scope], Awaitable[Report]]] = {
     "notifications": _notifications,
     "offers": _offers,
     "methods": _methods,
+    "goals": _goals,
     "reach": _reach,
     "providers": _providers,
     "promises": _promises,
@@ -523,6 +554,7 @@ SECTIONS: dict[Role, tuple[str, ...]] = {
         "applicants",
         "offers",
         "methods",
+        "goals",
         "reach",
         "providers",
         "offer_lead",

@@ -1,8 +1,9 @@
 """A small world for the case and offer tests: three municipalities, their social
 services, a joint defector unit serving Järfälla and Sollentuna, and users.
 
-- ``sofia``: social secretary in Järfälla who also works in the joint unit (``UserUnit``)
-- ``jonna``: social secretary in Järfälla only
+- ``sofia``: social secretary in Järfälla who also works in the joint unit (``UserUnit``),
+  and unit lead (``User.unit_lead``: approves plans and closes cases)
+- ``jonna``: social secretary in Järfälla only (no unit lead)
 - ``sigge``: social secretary in Sigtuna
 - ``polis``: police officer covering all three
 """
@@ -58,6 +59,7 @@ class World:
             unit_id=self.unit[next(u for u in units if u != JOINT)],
             municipality_ids=frozenset(self.municipality[c] for c in municipalities),
             unit_ids=frozenset(self.unit[u] for u in units),
+            unit_lead=name == "sofia",
         )
 
 
@@ -105,6 +107,7 @@ async def build_world(*, logins: bool = True) -> World:
         for code in codes:
             await UserMunicipality(user=row.id, municipality=municipality[code]).save()
     await UserUnit(user=user["sofia"], unit=unit[JOINT]).save()
+    await User.update({User.unit_lead: True}).where(User.id == user["sofia"])
     world = World(municipality=municipality, unit=unit, user=user, secret=secret)
     for key, code, home in (
         ("jarfalla", "P-JAR1", "0123"),

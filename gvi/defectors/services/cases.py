@@ -42,9 +42,13 @@ from gvi.defectors.services.common import (
 )
 from gvi.defectors.services.track import consent_state, facts, refresh_police_track
 from gvi.defectors.tables import CaseAssessmentChange, CaseStatus, CaseStatusChange, DefectorCase
-from gvi.i18n import gettext
+from gvi.i18n import N_, gettext
 from gvi.municipalities.tables import Agency, Municipality, Unit
 from gvi.people.tables import Person
+
+CLOSE_NEEDS_LEAD = N_(
+    "Ett ärende avslutas av en enhetschef i ärendets enhet. Be enhetschefen avsluta det."
+)
 
 # Serialises case numbering on PostgreSQL ("gvi_case"); SQLite's immediate transaction already does.
 _PG_REFERENCE_LOCK = 0x6776695F63617365
@@ -301,6 +305,11 @@ async def change_status(principal: Principal, case_id: int, data: CaseStatusIn) 
         reason = transitions.refusal(current, data.to_status, outcome)
         if reason is not None:
             raise TransitionRefused(reason)
+        if data.to_status == CaseStatus.closed and not (
+            principal.can(Permission.cases_approve) and case["unit"] in principal.unit_ids
+        ):
+            # Closing is the unit lead's decision (Permission.cases_approve, README).
+            raise TransitionRefused(gettext(CLOSE_NEEDS_LEAD))
         gate_facts = (
             await DefectorCase.select(
                 DefectorCase.threat_level,

@@ -19,7 +19,7 @@ from gvi.defectors.services.common import (
     writable_case,
 )
 from gvi.defectors.services.track import consent_state, refresh_police_track
-from gvi.defectors.tables import CaseConsent, DefectorCase
+from gvi.defectors.tables import CaseConsent, ConsentAgency, DefectorCase
 from gvi.i18n import gettext
 
 
@@ -82,6 +82,12 @@ async def withdraw_consent(
             CaseConsent, consent_id, consent["version"], {CaseConsent.withdrawn_on: when}
         )
         result = await refresh_police_track(case_id)
+        sip_ended = False
+        if consent["agency"] == ConsentAgency.healthcare:
+            # A SIP rests on the healthcare consent: it ends with it (gvi.plans).
+            from gvi.plans.services import end_sip_on_withdrawal
+
+            sip_ended = await end_sip_on_withdrawal(case_id, when)
         await audit_write(
             principal,
             case,
@@ -90,5 +96,6 @@ async def withdraw_consent(
             consent_id=consent_id,
             police_track=result.police_track_active,
             police_track_ended=result.police_track_ended,
+            **({"sip_ended": True} if sip_ended else {}),
         )
     return result

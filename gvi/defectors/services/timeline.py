@@ -224,6 +224,9 @@ async def _timeline(view: CaseView) -> list[TimelineEntry]:
             )
         )
     entries.extend(await _assessment_entries(view.id))
+    from gvi.plans.services import timeline_entries as plan_entries  # plans build on cases
+
+    entries.extend(await plan_entries(view.id))
     # By day, then by moment; an entry with only a date comes first on its day. The sort
     # is stable, so ties keep the order above.
     start = datetime.min.replace(tzinfo=UTC)
