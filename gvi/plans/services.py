@@ -317,9 +317,8 @@ async def set_sip(principal: Principal, case_id: int, data: SipIn) -> None:
         if plan is None or (data.version and plan["version"] != data.version):
             raise PlanError(gettext(PLAN_CONFLICT))
         if data.sip == plan["sip"]:
-            raise FormErrors(
-                {"sip": gettext("SIP pågår redan." if data.sip else "Ingen SIP pågår.")}
-            )
+            message = gettext("SIP pågår redan.") if data.sip else gettext("Ingen SIP pågår.")
+            raise FormErrors({"sip": message})
         if data.sip:
             if not await _consent_in_force(case_id, ConsentAgency.healthcare):
                 raise PlanError(gettext(SIP_NEEDS_CONSENT))

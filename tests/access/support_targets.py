@@ -23,12 +23,14 @@ from typing import Any
 
 from gvi.defectors.tables import (
     CaseConsent,
+    CaseFollowUp,
     CaseNeed,
     ConsentAgency,
     DefectorCase,
     GrantApplication,
 )
 from gvi.outreach.tables import Channel, OutreachActivity
+from gvi.plans.tables import CasePlan, Party, PlanItem
 from gvi.support.tables import (
     Method,
     OfferStatus,
@@ -48,10 +50,11 @@ PARAMS = {
     "method_id",
     "activity_id",
     "deviation_id",
+    "item_id",
 }
 # Rows per kind and target: at least the paths that take an id of that kind
 # (22 for cases, 6 for offers, 12 for providers).
-POOL = {"case": 24, "offer_id": 8, "provider_id": 14, "method_id": 4, "activity_id": 8}
+POOL = {"case": 40, "offer_id": 8, "provider_id": 14, "method_id": 4, "activity_id": 8}
 MISSING = 987654
 POOLED = ("own", "other_partition", "protected")
 
@@ -62,6 +65,8 @@ class _CaseRows:
     consent: int  # a school consent: withdrawing it ends the track, not the definition
     need: int
     grant: int
+    item: int  # a plan item (the case's plan at version 1, healthcare consent in force)
+    follow_up: int  # for the goal ratings
 
 
 @dataclass
@@ -80,6 +85,9 @@ class SupportTargets:
     # Each provider's one open deviation.
     deviation_of: dict[int, int]
     _handed: dict[tuple[str, str, str], int] = field(default_factory=dict)
+    # The case row handed out last: the goal-rating bodies name its follow-up and item
+    # (the matrix asks for a path's ids before its body).
+    _last: _CaseRows | None = None
 
     def _slot(self, kind: str, path: str, target: str) -> int:
         key = (kind, target, path)
@@ -106,11 +114,13 @@ class SupportTargets:
             return pool[0] if len(pool) == 1 else pool[self._slot(param, path, target)]
         pool_rows = self.cases[target]
         row = pool_rows[0] if len(pool_rows) == 1 else pool_rows[self._slot("case", path, target)]
+        self._last = row
         return {
             "case_id": row.case,
             "consent_id": row.consent,
             "need_id": row.need,
             "grant_id": row.grant,
+            "item_id": row.item,
         }[param]
 
     def bodies(self) -> dict[str, dict[str, Any]]:
@@ -159,7 +169,18 @@ class SupportTargets:
             "cases.grant": {"applied_on": "2024-03-01", "amount_applied": "150000"},
             "cases.grant_decision": {"decision": "rejected", "decided_on": "2024-04-01"},
             "cases.follow_up": {"phase": "before", "follow_up_on": "2024-02-01"},
+            "cases.plan.item": {"goal": "Matrismål (sida)", "party": "school"},
+            "cases.plan.item_status": {"version": "1", "status": "ongoing"},
+            "cases.plan.owner": {"version": "1", "owner": "psychiatry"},
+            "cases.plan.sip": {"version": "1", "sip": "true"},
+            "cases.plan.approve": {"version": "1"},
         }
+        last = self._last
+        if last is not None:
+            forms["cases.plan.ratings"] = {
+                "follow_up_id": str(last.follow_up),
+                f"rating_{last.item}": "met",
+            }
         api: dict[str, dict[str, Any]] = {
             "api.offers.create": {
                 "person_code": code,
@@ -203,7 +224,17 @@ class SupportTargets:
             "api.cases.grant": {"applied_on": "2024-03-01", "amount_applied": "150000"},
             "api.cases.grant_decision": {"decision": "rejected", "decided_on": "2024-04-01"},
             "api.cases.follow_up": {"phase": "before", "follow_up_on": "2024-02-01"},
+            "api.cases.plan.items.create": {"goal": "Matrismål (api)", "party": "school"},
+            "api.cases.plan.items.status": {"version": 1, "status": "ongoing"},
+            "api.cases.plan.owner": {"version": 1, "owner": "psychiatry"},
+            "api.cases.plan.sip": {"version": 1, "sip": True},
+            "api.cases.plan.approve": {"version": 1},
         }
+        if last is not None:
+            api["api.cases.plan.ratings"] = {
+                "follow_up_id": last.follow_up,
+                "ratings": [{"item_id": last.item, "rating": "met"}],
+            }
         return {**forms, **api}
 
 
@@ -228,6 +259,7 @@ async def _case(person: int, municipality: int, unit: int, n: int) -> _CaseRows:
             for agency in (
                 ConsentAgency.police,
                 ConsentAgency.social_services,
+                ConsentAgency.healthcare,
                 ConsentAgency.school,
             )
         )
@@ -238,7 +270,23 @@ async def _case(person: int, municipality: int, unit: int, n: int) -> _CaseRows:
         case=case.id, applied_on=date(2024, 2, 1), amount_applied=Decimal("200000")
     )
     await grant.save()
-    return _CaseRows(case=case.id, consent=consents[-1]["id"], need=need.id, grant=grant.id)
+    await CasePlan(case=case.id).save()
+    item = PlanItem(
+        case=case.id, goal="Matrismål", party=Party.social_services, starts_on=date(2024, 1, 20)
+    )
+    await item.save()
+    follow_up = CaseFollowUp(
+        case=case.id, phase=CaseFollowUp.Phase.before, follow_up_on=date(2024, 2, 1)
+    )
+    await follow_up.save()
+    return _CaseRows(
+        case=case.id,
+        consent=consents[-1]["id"],
+        need=need.id,
+        grant=grant.id,
+        item=item.id,
+        follow_up=follow_up.id,
+    )
 
 
 async def _offer(person: int, municipality: int) -> int:

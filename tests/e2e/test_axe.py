@@ -117,6 +117,8 @@ def test_every_page_has_no_violations(page: Any, base_url: str, axe: str, role: 
             href = link.get_attribute("href") if link.count() else None
             if href and check(href):
                 _details_done.add(url)
+                if url == "/cases":
+                    check(f"{href}/plan")  # the case plan and SIP
     assert len(checked) >= 5, checked
     # The same pages on a phone (390 × 844), where tables scroll in their wrappers
     # and the menu folds: /reports among them.
