@@ -15,6 +15,7 @@ from gvi.defectors.tables import (
     CaseFollowUp,
     CaseNeed,
     CaseStatusChange,
+    CaseTransfer,
     DefectorCase,
     GrantApplication,
 )
@@ -65,6 +66,7 @@ TABLES: list[type[Table]] = [
     DefectorCase,
     CaseStatusChange,
     CaseAssessmentChange,
+    CaseTransfer,
     CaseConsent,
     GrantApplication,
     CaseNeed,

@@ -67,6 +67,10 @@ class AuditAction(StrEnum):
     case_list = "case:list"
     case_read = "case:read"
     case_write = "case:write"
+    # A transfer of a case between units: offered, withdrawn, accepted or declined (a write),
+    # and reading the transfer lists (case numbers and reasons, never the person).
+    case_transfer = "case:transfer"
+    case_transfer_read = "case:transfer:read"
     offer_list = "offer:list"
     offer_read = "offer:read"
     offer_write = "offer:write"
@@ -151,6 +155,7 @@ READ_ACTIONS: frozenset[AuditAction] = frozenset(
         A.task_list,
         A.case_list,
         A.case_read,
+        A.case_transfer_read,
         A.offer_list,
         A.offer_read,
         A.export_create,
