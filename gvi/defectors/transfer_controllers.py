@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import partial
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, JSONBody, URLEncodedBody
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from gvi.access.permissions import Permission
@@ -89,11 +89,12 @@ class TransfersApi(Controller):
         principal: NamedDependency[Principal],
         window: NamedDependency[rest.Window],
         direction: FromQuery[str] = "",
-        state: FromQuery[str] = "",
+        # "state" is a name Litestar keeps for the app state: read ?state= under another.
+        state_filter: Annotated[str, QueryParameter(name="state")] = "",
     ) -> Response[TransferPage]:
         """Transfers to your units (incoming) and from them (outgoing), newest first."""
         direction = rest.known_value(direction, DIRECTIONS, "direction")
-        state = rest.known_value(state, STATES, "state")
+        state = rest.known_value(state_filter, STATES, "state")
         rows, total = await services.list_transfers(
             principal, direction=direction, state=state, **window.rows
         )
