@@ -431,7 +431,7 @@ async def _case_page(
             "closed": case.status == CaseStatus.closed,
             "open_section": section if errors else "",
             # Transfers between units (gvi/defectors/transfer_controllers.py).
-            "transfers": await services.case_transfers(principal, case_id),
+            "transfers": await services.case_transfers(principal, case_id, audited=False),
             "transfer_states": translated(TRANSFER_STATE_LABELS),
             "transfer_units": await services.receiving_units(principal, case_id)
             if can_write

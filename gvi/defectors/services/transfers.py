@@ -219,9 +219,12 @@ async def get_transfer(principal: Principal, transfer_id: int) -> TransferView:
         return (await _views(principal, [row]))[0]
 
 
-async def case_transfers(principal: Principal, case_id: int) -> list[TransferView]:
+async def case_transfers(
+    principal: Principal, case_id: int, *, audited: bool = True
+) -> list[TransferView]:
     """The transfers of a case its reader may see (the case itself decides: 404
-    otherwise), newest first; audited."""
+    otherwise), newest first; audited, unless *audited* is False: the case page,
+    whose ``case:read`` row (written as it read the case) covers them."""
     require(principal, Permission.cases_read)
     async with write_transaction(CaseTransfer._meta.db):
         case = (
@@ -237,14 +240,15 @@ async def case_transfers(principal: Principal, case_id: int) -> list[TransferVie
             .order_by(CaseTransfer.offered_at, ascending=False)
             .order_by(CaseTransfer.id, ascending=False)
         )
-        await record(
-            AuditAction.case_transfer_read,
-            actor=principal,
-            target_type="defector_case",
-            target_id=case_id,
-            person_id=case["person"],
-            details={"count": len(rows)},
-        )
+        if audited:
+            await record(
+                AuditAction.case_transfer_read,
+                actor=principal,
+                target_type="defector_case",
+                target_id=case_id,
+                person_id=case["person"],
+                details={"count": len(rows)},
+            )
         visible = {case_id}
         return [_view(r, principal, visible) for r in rows]
 
