@@ -143,6 +143,7 @@ def _route_handlers() -> list[Any]:
     from gvi.core.health import healthz, readyz
     from gvi.core.home import home
     from gvi.defectors.controllers import CASE_ROUTES
+    from gvi.defectors.transfer_controllers import TRANSFER_ROUTES
     from gvi.enforcement.controllers import ENFORCEMENT_ROUTES
     from gvi.groups.controllers import GROUP_ROUTES
     from gvi.incidents.controllers import INCIDENT_ROUTES
@@ -176,6 +177,7 @@ def _route_handlers() -> list[Any]:
         *GROUP_ROUTES,
         *CASE_ROUTES,
         *PLAN_ROUTES,
+        *TRANSFER_ROUTES,
         *SUPPORT_ROUTES,
         *METHOD_ROUTES,
         *PROVIDER_CONTROL_ROUTES,

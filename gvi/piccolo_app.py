@@ -15,6 +15,7 @@ from gvi.defectors.tables import (
     CaseFollowUp,
     CaseNeed,
     CaseStatusChange,
+    CaseTransfer,
     DefectorCase,
     GrantApplication,
 )
@@ -66,6 +67,7 @@ TABLES: list[type[Table]] = [
     DefectorCase,
     CaseStatusChange,
     CaseAssessmentChange,
+    CaseTransfer,
     CaseConsent,
     GrantApplication,
     CaseNeed,

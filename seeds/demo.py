@@ -45,9 +45,11 @@ from gvi.defectors.tables import (
     CaseNeed,
     CaseStatus,
     CaseStatusChange,
+    CaseTransfer,
     ConsentAgency,
     DefectorCase,
     GrantApplication,
+    TransferState,
 )
 from gvi.enforcement.tables import EnforcementAction
 from gvi.groups.tables import Confidence, Group, GroupAlias, GroupRelation, Membership
@@ -631,6 +633,8 @@ async def load_demo(*, progress: Callable[[str], None] | None = None) -> dict[st
         cases = await _defector_cases(state)
         say("ärendeplaner och SIP")
         await _case_plans(state, cases)
+        say("överföringar mellan enheter")
+        await _transfers(state, cases)
         say("erbjudanden om stöd")
         await _offers(state, notifications, cases)
         say("utlämnanden och uppgifter")
@@ -1556,6 +1560,56 @@ async def _case_plans(s: _State, cases: list[tuple[int, _DemoPerson, _CaseSpec]]
                 {"case": case_id, "kind": PlanEvent.Kind.sip_started},
                 {"at": at, "by": lead, "value": start.isoformat()},
             )
+
+
+async def _transfers(s: _State, cases: list[tuple[int, _DemoPerson, _CaseSpec]]) -> None:
+    """A few transfers between units: an open joint-unit case offered to Sigtuna (pending:
+    Sigtuna's caseworker sees it in the incoming list), one Sundbyberg declined, and a
+    Sigtuna case that came from the joint unit (accepted: the case is Sigtuna's now)."""
+    ld = s.loader
+    joint = [
+        (c, spec) for c, _p, spec in cases if spec.unit == U_JOINT and spec.status != CS.closed
+    ]
+    sigtuna = [(c, spec) for c, _p, spec in cases if spec.unit == U_SOC_SIGTUNA]
+    plans: list[tuple[int, _CaseSpec, str, str, TransferState, str]] = []
+    if joint:
+        case_id, spec = joint[0]
+        plans.append(
+            (case_id, spec, U_JOINT, U_SOC_SUNDBYBERG, TransferState.declined,
+             "Personen har fått bostad i Sundbyberg.")
+        )  # fmt: skip
+        plans.append(
+            (case_id, spec, U_JOINT, U_SOC_SIGTUNA, TransferState.pending,
+             "Personen har flyttat till Sigtuna och vill fortsätta där.")
+        )  # fmt: skip
+    if sigtuna:
+        case_id, spec = sigtuna[0]
+        plans.append(
+            (case_id, spec, U_JOINT, U_SOC_SIGTUNA, TransferState.accepted,
+             "Personen har flyttat till Sigtuna.")
+        )  # fmt: skip
+    offerer = s.users.get("socialsekreterare")
+    receiver = s.users.get("socialsekreterare-sigtuna")
+    for n, (case_id, spec, from_unit, to_unit, state, reason) in enumerate(plans):
+        offered = spec.opened + timedelta(days=20 + 10 * n)
+        decided = None if state == TransferState.pending else _at(offered + timedelta(days=3), 14)
+        await ld.id_of(
+            CaseTransfer,
+            {"case": case_id, "to_unit": s.units[to_unit]},
+            {
+                "from_unit": s.units[from_unit],
+                "offered_by": offerer,
+                "offered_at": _at(offered, 11),
+                "reason": reason,
+                "state": state,
+                "decided_at": decided,
+                "decided_by": receiver if state == TransferState.accepted else None,
+                "decline_reason": "Ärendet passar bättre hos den gemensamma enheten."
+                if state == TransferState.declined
+                else "",
+                "caseworker_after": receiver if state == TransferState.accepted else None,
+            },
+        )
 
 
 OUT_REASON: dict[DefectorCase.Outcome | None, str] = {

@@ -48,9 +48,11 @@ from gvi.defectors.tables import (
     CaseNeed,
     CaseStatus,
     CaseStatusChange,
+    CaseTransfer,
     ConsentAgency,
     DefectorCase,
     GrantApplication,
+    TransferState,
 )
 from gvi.enforcement.tables import EnforcementAction
 from gvi.groups.tables import Confidence, Group, GroupAlias, GroupRelation, Membership
@@ -1093,6 +1095,7 @@ class _Gen:
         grants: list[dict[str, Any]] = []
         needs: list[dict[str, Any]] = []
         follow_ups: list[dict[str, Any]] = []
+        transfers: list[dict[str, Any]] = []
         out: list[tuple[int, int, date, CaseStatus, list[CaseNeed.Need]]] = []
         per_year: dict[int, int] = {}
         referral = list(DefectorCase.ReferralSource)
@@ -1231,13 +1234,47 @@ class _Gen:
                         },
                     }
                 )  # fmt: skip
+            unit = m.joint_unit if rng.random() < 0.3 else m.social_unit
+            if len(self.munis) > 1 and (i == 0 or rng.random() < 0.08):
+                # The person moved: the case was offered to another town's social services
+                # (the first case always, so even a small seed has a transfer).
+                # Accepted, the case is that unit's; its home municipality stays (figures).
+                other = self.munis[(p.muni + rng.randrange(1, len(self.munis))) % len(self.munis)]
+                if other.social_unit != unit:
+                    state = self.weighted(
+                        (
+                            (TransferState.accepted, 60),
+                            (TransferState.declined, 20),
+                            (TransferState.withdrawn, 10),
+                            (TransferState.pending, 10 if status is not CaseStatus.closed else 0),
+                        )
+                    )
+                    offered = steps[-1][1]
+                    transfers.append(
+                        {
+                            "case": cid,
+                            "from_unit": unit,
+                            "to_unit": other.social_unit,
+                            "offered_at": self.at(offered),
+                            "reason": "Personen har flyttat till en annan kommun.",
+                            "state": state,
+                            "decided_at": None
+                            if state is TransferState.pending
+                            else self.at(offered + timedelta(days=rng.randint(1, 14))),
+                            "decline_reason": "Ärendet passar bättre hos en gemensam enhet."
+                            if state is TransferState.declined
+                            else "",
+                        }
+                    )
+                    if state is TransferState.accepted:
+                        unit = other.social_unit
             cases.append(
                 {
                     "id": cid,
                     "reference": f"AHN{self.seed}-{opened.year}-{per_year[opened.year]:05d}",
                     "person": p.id,
                     "municipality": m.id,
-                    "unit": m.joint_unit if rng.random() < 0.3 else m.social_unit,
+                    "unit": unit,
                     "status": status,
                     "referral_source": rng.choice(referral),
                     "environment": self.weighted(environments),
@@ -1266,6 +1303,7 @@ class _Gen:
             (GrantApplication, grants, "statsbidragsansökningar"),
             (CaseNeed, needs, "behov"),
             (CaseFollowUp, follow_ups, "uppföljningar"),
+            (CaseTransfer, transfers, "överföringar mellan enheter"),
         ):
             await self.w.add(table, extra, stage)
         await self.case_plans(follow_ups)

@@ -68,6 +68,10 @@ class AuditAction(StrEnum):
     case_read = "case:read"
     case_write = "case:write"
     case_plan_write = "case:plan:write"  # the case plan, SIP, goal ratings, approval
+    # A transfer of a case between units: offered, withdrawn, accepted or declined (a write),
+    # and reading the transfer lists (case numbers and reasons, never the person).
+    case_transfer = "case:transfer"
+    case_transfer_read = "case:transfer:read"
     offer_list = "offer:list"
     offer_read = "offer:read"
     offer_write = "offer:write"
@@ -153,6 +157,7 @@ READ_ACTIONS: frozenset[AuditAction] = frozenset(
         A.task_list,
         A.case_list,
         A.case_read,
+        A.case_transfer_read,
         A.offer_list,
         A.offer_read,
         A.export_create,

@@ -51,6 +51,8 @@ ACTION_LABELS: Mapping[AuditAction, str] = {
     A.case_list: N_("Ärendelista läst"),
     A.case_read: N_("Ärende läst"),
     A.case_write: N_("Ärende ändrat"),
+    A.case_transfer: N_("Överföring av ärende"),
+    A.case_transfer_read: N_("Överföringar lästa"),
     A.offer_list: N_("Erbjudandelista läst"),
     A.offer_read: N_("Erbjudande läst"),
     A.offer_write: N_("Erbjudande ändrat"),

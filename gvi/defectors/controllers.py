@@ -72,6 +72,12 @@ from gvi.support.forms import (
 from gvi.support.services import offers_to_link
 
 CASES_READ = {"permission": Permission.cases_read}
+TRANSFER_STATE_LABELS = {
+    "pending": N_("Väntar på svar"),
+    "accepted": N_("Godtagen"),
+    "declined": N_("Avböjd"),
+    "withdrawn": N_("Återkallad"),
+}
 CASES_WRITE = {"permission": Permission.cases_write}
 
 Form = Mapping[str, Any]
@@ -377,6 +383,7 @@ def _case_defaults(case: CaseView) -> dict[str, dict[str, Any]]:
             "psychiatric_collaboration": _tri(case.psychiatric_collaboration),
         },
         "status": {"reason": "", "outcome": "", "confirm": ""},
+        "transfer": {"to_unit_id": "", "reason": ""},
         "consent": {"agency": "", "given_on": today},
         "withdraw": {"withdrawn_on": today},
         "need": {"need": "", "assessed_on": today},
@@ -423,6 +430,12 @@ async def _case_page(
             "error": error,
             "closed": case.status == CaseStatus.closed,
             "open_section": section if errors else "",
+            # Transfers between units (gvi/defectors/transfer_controllers.py).
+            "transfers": await services.case_transfers(principal, case_id, audited=False),
+            "transfer_states": translated(TRANSFER_STATE_LABELS),
+            "transfer_units": await services.receiving_units(principal, case_id)
+            if can_write
+            else [],
         },
         status_code=status_code,
     )

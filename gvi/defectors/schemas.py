@@ -131,7 +131,8 @@ class TimelineEntry(msgspec.Struct, frozen=True):
     on: date
     at: datetime | None
     kind: (
-        str  # status, assessment, offer, offer_status, follow_up, consent, need, grant, disclosure
+        str  # status, assessment, offer, offer_status, follow_up, consent, need, grant, disclosure,
+        # transfer
     )
     title: str
     detail: str = ""

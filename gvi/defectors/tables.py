@@ -122,6 +122,37 @@ class CaseAssessmentChange(Keyed, Table, tablename="case_assessment_change"):
     changed_by = ForeignKey(User, on_delete=OnDelete.restrict, null=True)
 
 
+# --- transfers between units (issue 22, part 3) -----------------------------------------
+
+
+class TransferState(StrEnum):
+    pending = "pending"
+    accepted = "accepted"
+    declined = "declined"
+    withdrawn = "withdrawn"
+
+
+class CaseTransfer(Archivable, Table, tablename="case_transfer"):
+    """A case offered from its unit to another social-services unit (another
+    municipality's social services or a joint defector unit). At most one is
+    pending per case; the row is kept whatever the outcome, so both units' lists
+    and the case's timeline show it. The case's home municipality never changes
+    (the figures count a case where it was opened)."""
+
+    case = ForeignKey(DefectorCase, on_delete=OnDelete.restrict)
+    from_unit = ForeignKey(Unit, on_delete=OnDelete.restrict)
+    to_unit = ForeignKey(Unit, on_delete=OnDelete.restrict)
+    offered_by = ForeignKey(User, on_delete=OnDelete.restrict, null=True)
+    offered_at = Timestamptz()
+    reason = Text(help_text="Why the case is offered; shown to the receiving unit.")
+    state = Varchar(length=16, choices=TransferState, default=TransferState.pending, index=True)
+    decided_by = ForeignKey(User, on_delete=OnDelete.restrict, null=True, default=None)
+    decided_at = Timestamptz(null=True, default=None)
+    decline_reason = Text(default="")
+    caseworker_before = ForeignKey(User, on_delete=OnDelete.restrict, null=True, default=None)
+    caseworker_after = ForeignKey(User, on_delete=OnDelete.restrict, null=True, default=None)
+
+
 class ConsentAgency(StrEnum):
     police = "police"
     social_services = "social_services"

@@ -1,6 +1,7 @@
 """People: pseudonymous records, encrypted identities, break-the-glass.
 
-Scoping is in every query (the user's municipalities), reads of person data
+Scoping is in every query (the user's municipalities, and the people of the
+cases a caseworker's units hold), reads of person data
 write their audit row in the same transaction, and a person under protected
 personal data needs an active break-the-glass grant before identity is shown.
 """
@@ -55,9 +56,16 @@ class Identity:
 
 
 def _scope(principal: Principal) -> Any:
-    return one_of(Person.home_municipality, principal.municipality_ids) & (
-        Person.archived_at.is_null()
-    )
+    """People of the user's municipalities, and for social services also the person
+    of each case they may see (a case transferred to a unit serving other
+    municipalities keeps its person's home municipality)."""
+    where: Any = one_of(Person.home_municipality, principal.municipality_ids)
+    if principal.can(Permission.cases_read):
+        # Imported here: the defector services import people's tables, never this module.
+        from gvi.defectors.services.common import visible_case_persons
+
+        where = where | Person.id.is_in(visible_case_persons(principal))
+    return where & Person.archived_at.is_null()
 
 
 def new_code() -> str:

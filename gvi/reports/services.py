@@ -137,6 +137,13 @@ KIND_LABELS = {
 }
 
 
+# A transfer moves a case's unit, never its home municipality (gvi/defectors/services/transfers.py).
+CASE_COUNTING_RULE = N_(
+    "Ett ärende räknas i den kommun och det år det öppnades, även om det senare har flyttats "
+    "till en annan enhet."
+)
+
+
 async def _cases(scope: queries.Scope) -> Report:
     rows = await queries.cases(scope)
     for r in rows:
@@ -153,6 +160,7 @@ async def _cases(scope: queries.Scope) -> Report:
         ],
         rows,
         charts.ChartSpec("year", ("cases", "led")),
+        notes=[gettext(CASE_COUNTING_RULE)],
     )
 
 

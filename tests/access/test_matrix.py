@@ -31,6 +31,9 @@ from tests.access.operations_targets import PARAMS as OPERATIONS_PARAMS
 from tests.access.operations_targets import OpsTargets, build_ops_targets
 from tests.access.support_targets import PARAMS as SUPPORT_PARAMS
 from tests.access.support_targets import SupportTargets, build_support_targets
+from tests.access.transfer_targets import ALLOWED as TRANSFERS_ALLOWED
+from tests.access.transfer_targets import PARAMS as TRANSFER_PARAMS
+from tests.access.transfer_targets import TransferTargets, build_transfer_targets
 from tests.clients import NOT_FOUND, csrf_from, signed_in
 from tests.database import reference_municipality
 from tests.factories import make_user
@@ -334,6 +337,8 @@ ALLOWED: dict[str, dict[str, set[str]]] = {
     # Incidents, call-ins, notifications, enforcement, the promise ledger and tasks:
     # see tests/access/operations_targets.py for who may reach what.
     **OPERATIONS_ALLOWED,
+    # Transfers of cases between units: see tests/access/transfer_targets.py.
+    **TRANSFERS_ALLOWED,
     # The record import (people, cases, offers): outreach only. The CSV template's kind
     # is a path word the matrix cannot fill, and the ids here are nobody's import job:
     # tests/records covers both (the owner sees the job; anyone else gets 404).
@@ -393,6 +398,7 @@ class World:
     groups: GroupTargets | None = None
     support: SupportTargets | None = None
     operations: OpsTargets | None = None
+    transfers: TransferTargets | None = None
 
 
 async def _build_world() -> World:
@@ -511,6 +517,16 @@ async def _build_world() -> World:
             person_protected=p_prot.id,
             police_unit=units["Polis Egenby"],
         ),
+        transfers=await build_transfer_targets(
+            own=own.id,
+            other=other.id,
+            own_unit=units["Socialtjänst Egenby"],
+            other_unit=units["Socialtjänst Annanby"],
+            person_own=p_own.id,
+            person_other=p_other.id,
+            person_protected=p_prot.id,
+            outreach=ids["outreach"],
+        ),
     )
 
 
@@ -519,7 +535,9 @@ def _target_id(world: World, path: str, target: str) -> dict[str, int]:
     out = {}
     for p in params:
         table = {"person_id": world.person, "case_id": world.case, "incident_id": world.incident}
-        if p in SUPPORT_PARAMS and world.support is not None:
+        if p in TRANSFER_PARAMS and world.transfers is not None:
+            out[p] = world.transfers.ids(path, p, target)
+        elif p in SUPPORT_PARAMS and world.support is not None:
             out[p] = world.support.ids(path, p, target)
         elif p in OPERATIONS_PARAMS and world.operations is not None:
             out[p] = world.operations.ids(path, p, target)
@@ -548,6 +566,7 @@ def _body(name: str, world: World) -> dict[str, Any]:
         **(world.groups.bodies() if world.groups else {}),
         **(world.support.bodies() if world.support else {}),
         **(world.operations.bodies() if world.operations else {}),
+        **(world.transfers.bodies() if world.transfers else {}),
         "api.network.jobs_create": {"kind": "person_centrality"},
         "network.jobs_create": {"kind": "person_centrality"},
         "search.run": {"q": "AH"},

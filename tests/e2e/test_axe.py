@@ -46,6 +46,7 @@ PAGES = [
     "/outreach/new",
     "/cases",
     "/cases/new",
+    "/cases/transfers",
     "/reports",
     "/admin/users",
     "/admin/users/new",

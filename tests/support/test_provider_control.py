@@ -172,7 +172,9 @@ async def test_the_figure_counts_providers_with_an_approved_check(db: None) -> N
                 kind=ProviderCheck.Kind.follow_up_visit,
             ).save()
     non_profit = await make_provider("Förening E", Provider.Kind.non_profit)
-    await ProviderCheck(provider=non_profit, checked_on=today, what="Stadgar", result=approved).save()
+    await ProviderCheck(
+        provider=non_profit, checked_on=today, what="Stadgar", result=approved
+    ).save()
     inactive = await make_provider("Privat F")
     await Provider.update({Provider.is_active: False}).where(Provider.id == inactive)
     # Another municipality's own provider is outside the reader's figure.

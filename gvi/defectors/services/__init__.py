@@ -5,8 +5,9 @@ One module per sub-resource: :mod:`.common` (refusals, scope, the write
 preamble), :mod:`.track` (the derived police track), :mod:`.views` (reading
 and listing), :mod:`.cases` (opening, editing, status), :mod:`.consents`,
 :mod:`.needs`, :mod:`.grants`, :mod:`.follow_ups`, :mod:`.disclosures`,
-:mod:`.timeline` and :mod:`.figures` ("led to an intervention"). The names the
-controllers and other packages use are gathered here.
+:mod:`.timeline`, :mod:`.transfers` (between units) and :mod:`.figures`
+("led to an intervention"). The names the controllers and other packages use
+are gathered here.
 
 Every read and write of a case writes its audit row in the same transaction.
 """
@@ -51,6 +52,17 @@ from gvi.defectors.services.grants import apply_for_grant, decide_grant
 from gvi.defectors.services.needs import add_need, mark_need_met
 from gvi.defectors.services.timeline import ASSESSMENT_LABELS, get_case_page, get_timeline
 from gvi.defectors.services.track import refresh_police_track
+from gvi.defectors.services.transfers import (
+    accept_transfer,
+    case_transfers,
+    decline_transfer,
+    get_transfer,
+    list_transfers,
+    offer_transfer,
+    receiving_caseworkers,
+    receiving_units,
+    withdraw_transfer,
+)
 from gvi.defectors.services.views import CASE_SORTS, get_case, list_cases
 
 # The importer (gvi.records) applies the same derived police track.
@@ -73,26 +85,35 @@ __all__ = [
     "GrantRefused",
     "InterventionFigure",
     "TransitionRefused",
+    "accept_transfer",
     "add_follow_up",
     "add_need",
     "apply_for_grant",
     "case_choices",
     "case_scope",
+    "case_transfers",
     "change_status",
     "create_case",
     "decide_grant",
+    "decline_transfer",
     "get_case",
     "get_case_page",
     "get_timeline",
+    "get_transfer",
     "give_consent",
     "intervention_figures",
     "led_to_intervention",
     "list_cases",
+    "list_transfers",
     "mark_need_met",
+    "offer_transfer",
+    "receiving_caseworkers",
+    "receiving_units",
     "record_disclosure",
     "refresh_police_track",
     "today",
     "update_case",
     "visible_case_ids",
     "withdraw_consent",
+    "withdraw_transfer",
 ]

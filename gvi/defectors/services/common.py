@@ -116,6 +116,12 @@ def visible_case_ids(principal: Principal) -> Any:
     return DefectorCase.select(DefectorCase.id).where(case_scope(principal))
 
 
+def visible_case_persons(principal: Principal) -> Any:
+    """A sub-select of the people of the cases this principal may see (a case's
+    caseworker and unit reach its person, wherever the person is registered)."""
+    return DefectorCase.select(DefectorCase.person).where(case_scope(principal))
+
+
 async def served_municipalities(unit_ids: Iterable[int]) -> set[int]:
     ids = list(unit_ids) or [-1]
     homes = await Unit.select(Unit.municipality).where(Unit.id.is_in(ids))

@@ -31,6 +31,7 @@ from gvi.defectors.tables import (
     CaseConsent,
     CaseFollowUp,
     CaseNeed,
+    CaseTransfer,
     ConsentAgency,
     DefectorCase,
     GrantApplication,
@@ -79,8 +80,9 @@ def _translated(labels: Mapping[str, str]) -> dict[str, str]:
 async def _timeline(view: CaseView) -> list[TimelineEntry]:
     """Everything that happened in the case, in the order it happened: status changes,
     assessment changes, offers and their status changes, follow-ups, consents, needs,
-    grants, disclosures. A dated entry recorded on its own day takes the moment it was
-    recorded; one recorded later (backdated) has only its date and comes first that day."""
+    grants, disclosures, transfers between units. A dated entry recorded on its own day
+    takes the moment it was recorded; one recorded later (backdated) has only its date and
+    comes first that day."""
     labels = _translated(transitions.STATUS_LABELS)
     category_labels = _translated(CATEGORY_LABELS)
     phase_labels = _translated(PHASE_LABELS)
@@ -227,6 +229,7 @@ async def _timeline(view: CaseView) -> list[TimelineEntry]:
     from gvi.plans.services import timeline_entries as plan_entries  # plans build on cases
 
     entries.extend(await plan_entries(view.id))
+    entries.extend(await _transfer_entries(view.id))
     # By day, then by moment; an entry with only a date comes first on its day. The sort
     # is stable, so ties keep the order above.
     start = datetime.min.replace(tzinfo=UTC)
@@ -297,3 +300,48 @@ async def _assessment_entries(case_id: int) -> list[TimelineEntry]:
         )
         for r in rows
     ]
+
+
+async def _transfer_entries(case_id: int) -> list[TimelineEntry]:
+    """Each transfer offered, and its answer: accepted, declined (with why) or withdrawn."""
+    rows = await CaseTransfer.select(
+        CaseTransfer.offered_at,
+        CaseTransfer.decided_at,
+        CaseTransfer.state,
+        CaseTransfer.reason,
+        CaseTransfer.decline_reason,
+        CaseTransfer.from_unit.name.as_alias("from_name"),
+        CaseTransfer.to_unit.name.as_alias("to_name"),
+        CaseTransfer.offered_by.display_name.as_alias("by_name"),
+        CaseTransfer.decided_by.display_name.as_alias("decided_name"),
+        CaseTransfer.caseworker_after.display_name.as_alias("worker_name"),
+    ).where((CaseTransfer.case == case_id) & CaseTransfer.archived_at.is_null())
+    answers: Mapping[str, str] = {
+        "accepted": N_("Överföring godtagen: %(old)s → %(new)s"),
+        "declined": N_("Överföring avböjd: %(old)s → %(new)s"),
+        "withdrawn": N_("Erbjudande om överföring återkallat: %(old)s → %(new)s"),
+    }
+    entries: list[TimelineEntry] = []
+    for r in rows:
+        units = {"old": r["from_name"], "new": r["to_name"]}
+        entries.append(
+            TimelineEntry(
+                on=clock.local_day(r["offered_at"]),
+                at=r["offered_at"],
+                kind="transfer",
+                title=gettext("Erbjuden för överföring: %(old)s → %(new)s") % units,
+                detail=" · ".join(x for x in (r["reason"], r["by_name"] or "") if x),
+            )
+        )
+        if r["state"] in answers and r["decided_at"] is not None:
+            detail = (r["worker_name"] if r["state"] == "accepted" else r["decline_reason"]) or ""
+            entries.append(
+                TimelineEntry(
+                    on=clock.local_day(r["decided_at"]),
+                    at=r["decided_at"],
+                    kind="transfer",
+                    title=gettext(answers[r["state"]]) % units,
+                    detail=" · ".join(x for x in (detail, r["decided_name"] or "") if x),
+                )
+            )
+    return entries
