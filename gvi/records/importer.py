@@ -275,7 +275,7 @@ def _case_rows(
     # A column the file does not have is empty on every row: its optional reader
     # is not asked (a case has some thirty columns; most files carry a third).
     has = frozenset(header).__contains__
-    history_of = Remembered("status_history", read_history)
+    steps: dict[str, tuple[str, date]] = {}  # read_history's, over this file
     consents_of = Remembered("consents", read_dated)
     needs_of = Remembered("needs", read_dated)
     for line, cells in rows:
@@ -304,7 +304,7 @@ def _case_rows(
             if has("closure_outcome")
             else None
         )
-        history = history_of(row, _W["case_status"], today)
+        history = read_history(row, _W["case_status"], today, steps)
         if opened and not history and not row.raw("status_history"):
             history = [(case_rules.CONTACT, opened)]
         if history and not row.bad:
@@ -410,6 +410,7 @@ def _offer_rows(
     header: Iterable[str],
 ) -> None:
     blank, (clean, stripped) = dict.fromkeys(COLUMNS[OFFERS], ""), file_state(rows)
+    steps: dict[str, tuple[str, date]] = {}  # read_history's, over this file
     for line, cells in rows:
         row = Cells(file, line, cells, parsed.problems, blank, clean=clean, stripped=stripped)
         ref = row.ref("external_ref", required=True)
@@ -440,7 +441,7 @@ def _offer_rows(
                     "(avhopparärende)."
                 ),
             )
-        history = read_history(row, _W["offer_status"], today)
+        history = read_history(row, _W["offer_status"], today, steps)
         if not history and not row.bad:
             list_problem(row, "status_history")
         elif history:
