@@ -327,8 +327,8 @@ class Remembered(Generic[T]):
     ``Remembered(column, read)(row, *args)`` is ``read(row, *args)`` for a reader
     of *column* whose other arguments are the same on every row of the file.
     Only a reading that found no problem is remembered, so a bad cell is read
-    (and reported) on each of its rows; a fresh list is returned each time,
-    since callers may extend it."""
+    (and reported) on each of its rows. The reading is a tuple, the same one for
+    every row with that text (nothing copied per row: it is never changed)."""
 
     __slots__ = ("_column", "_read", "_seen")
 
@@ -336,15 +336,15 @@ class Remembered(Generic[T]):
         self._column, self._read = column, read
         self._seen: dict[str, tuple[T, ...]] = {}
 
-    def __call__(self, row: Cells, *args: object) -> list[T]:
+    def __call__(self, row: Cells, *args: object) -> tuple[T, ...]:
         text = row.raw(self._column)
         seen = self._seen.get(text) if text else None
         if seen is not None:
-            return list(seen)
+            return seen
         before = len(row.problems)
-        out = self._read(row, *args)
+        out = tuple(self._read(row, *args))
         if text and len(row.problems) == before:
-            self._seen[text] = tuple(out)
+            self._seen[text] = out
         return out
 
 

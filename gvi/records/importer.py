@@ -29,7 +29,7 @@ further values after ``/``::
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from itertools import pairwise
 
@@ -241,7 +241,7 @@ _GATE_HINTS = {
 def _check_gates(
     row: Cells,
     history: list[tuple[str, date]],
-    consents: list[Consent],
+    consents: Sequence[Consent],
     threat: str,
     threat_on: date | None,
     eligible: bool | None,
@@ -365,7 +365,7 @@ def _case_rows(
         follow_ups = read_follow_ups(row, today) if has("follow_ups") else []
         if history and not row.bad:
             _check_gates(row, history, consents, threat, threat_on or opened, eligible)
-        if opened and any(f.on < opened for f in follow_ups):
+        if opened and follow_ups and any(f.on < opened for f in follow_ups):
             row.problem("follow_ups", gettext("Uppföljningen kan inte ligga före ärendets start."))
         notes = row.text("notes") if has("notes") else ""
         if row.bad or opened is None:
@@ -393,8 +393,8 @@ def _case_rows(
                 motivated,
                 bool(witness),
                 eligible,
-                tuple(consents),
-                tuple(needs),
+                consents,
+                needs,
                 tuple(grants),
                 tuple(follow_ups),
                 notes,

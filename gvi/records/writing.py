@@ -121,7 +121,12 @@ def _police_track(row: CaseRow, memo: dict[tuple[Any, ...], bool]) -> bool:
     words every failing criterion; its answer depends on seven values, so it is
     asked once per combination (a few dozen at most), not once per case."""
     consents = row.consents
-    if consents:
+    if len(consents) == 1:
+        # The usual case, without building the sets below: one consent, in force
+        # (police or not) or withdrawn (one agency excluded).
+        (agency, _, withdrawn_on) = consents[0]
+        excluded, police = (0, agency == "police") if withdrawn_on is None else (1, False)
+    elif consents:
         in_force = {c.agency for c in consents if c.withdrawn_on is None}
         excluded = len({c.agency for c in consents} - in_force)
         police = "police" in in_force
@@ -351,10 +356,6 @@ async def _write_cases(
     numbers: dict[int, int],
 ) -> list[int]:
     ids: list[int] = [c.existing_id or 0 for c in plan.cases]
-
-    def person_id(ref: checks.PersonRef) -> int:
-        return people[ref.new] if ref.new is not None else int(ref.existing or 0)
-
     new = [i for i, c in enumerate(plan.cases) if c.action == CREATE]
     track: dict[tuple[Any, ...], bool] = {}
     rows = []
@@ -364,10 +365,11 @@ async def _write_cases(
         year = row.opened_on.year
         number = numbers[year]
         numbers[year] = number + 1
+        new_person, existing_person = c.person
         rows.append(
             (
                 f"AH-{year}-{number:04d}",
-                person_id(c.person),
+                people[new_person] if new_person is not None else int(existing_person or 0),
                 c.municipality_id,
                 c.unit_id,
                 c.facts[0],
