@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from enum import Enum
+from functools import lru_cache
 from itertools import repeat
 from operator import itemgetter
 from typing import Any
@@ -40,8 +41,11 @@ Written = Callable[[int], Awaitable[None]]  # told how many rows were just writt
 _SQLITE_BOOL = {True: 1, False: 0}
 
 
+@lru_cache(maxsize=16_384)
 def _date_text(value: Any) -> Any:
-    """A date or time as Piccolo's SQLite adapters write it."""
+    """A date or time as Piccolo's SQLite adapters write it. Remembered (dates and
+    times are immutable): an import writes the same few hundred days in several
+    tables, each converted once per table otherwise."""
     from piccolo.engine.sqlite import convert_date_in, convert_datetime_in
 
     return convert_datetime_in(value) if isinstance(value, datetime) else convert_date_in(value)

@@ -186,14 +186,14 @@ def _person_rows(
             if has("protection")
             else "none"
         )
-        identity_cells = []
-        for column in IDENTITY_COLUMNS:
-            value = " ".join(row.raw(column).split())
-            if len(value) > IDENTITY_MAX:
-                row.problem(
-                    column, gettext("Texten är för lång: högst %(n)s tecken.") % {"n": IDENTITY_MAX}
-                )
-            identity_cells.append(value)
+        identity_cells = [" ".join(row.raw(column).split()) for column in IDENTITY_COLUMNS]
+        if max(map(len, identity_cells)) > IDENTITY_MAX:
+            for column, value in zip(IDENTITY_COLUMNS, identity_cells, strict=True):
+                if len(value) > IDENTITY_MAX:
+                    row.problem(
+                        column,
+                        gettext("Texten är för lång: högst %(n)s tecken.") % {"n": IDENTITY_MAX},
+                    )
         pin = identity_cells[1]
         if pin.isascii():
             # The same test in C: the digits, and what is neither a digit nor "-+ ".
