@@ -21,11 +21,12 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from enum import Enum
+from functools import lru_cache
 from itertools import repeat
 from operator import itemgetter
 from typing import Any
 
-from piccolo.columns import Date, Timestamptz
+from piccolo.columns import Boolean, Date, Timestamptz
 from piccolo.columns.defaults.base import Default
 from piccolo.table import Table
 
@@ -34,9 +35,17 @@ _CHUNK = 5_000
 
 Written = Callable[[int], Awaitable[None]]  # told how many rows were just written
 
+# A boolean as SQLite stores it (None stays None). The sqlite3 module binds an int at
+# once but looks a bool up among the registered adapters first: for the import's
+# 40,000 booleans that lookup cost more than converting them (``make bench``).
+_SQLITE_BOOL = {True: 1, False: 0}
 
+
+@lru_cache(maxsize=16_384)
 def _date_text(value: Any) -> Any:
-    """A date or time as Piccolo's SQLite adapters write it."""
+    """A date or time as Piccolo's SQLite adapters write it. Remembered (dates and
+    times are immutable): an import writes the same few hundred days in several
+    tables, each converted once per table otherwise."""
     from piccolo.engine.sqlite import convert_date_in, convert_datetime_in
 
     return convert_datetime_in(value) if isinstance(value, datetime) else convert_date_in(value)
@@ -67,6 +76,8 @@ class BulkWriter:
                     value = base[db_name]
                     if isinstance(column, Date | Timestamptz) and value is not None:
                         base[db_name] = _date_text(value)
+                    elif isinstance(column, Boolean) and isinstance(value, bool):
+                        base[db_name] = int(value)
             self._bases[name] = base
         return self._bases[name]
 
@@ -177,7 +188,8 @@ class BulkWriter:
         fresh ids; every other column takes its default. The ids, in order.
 
         The import's path: no dict per row, and the rows are turned column-wise
-        (in C) into what the database is sent."""
+        (in C) into what the database is sent (on SQLite, dates as text and
+        booleans as integers, as they are stored)."""
         if not rows:
             return range(0)
         ids = await self._ids(table, len(rows))
@@ -190,9 +202,13 @@ class BulkWriter:
             column = by_name[name]
             if column._meta.choices and any(issubclass(t, Enum) for t in set(map(type, cols[i]))):
                 cols[i] = tuple(v.value if isinstance(v, Enum) else v for v in cols[i])
-            if not self.postgres and isinstance(column, Date | Timestamptz):
+            if self.postgres:
+                continue  # COPY takes dates and booleans as they are
+            if isinstance(column, Date | Timestamptz):
                 texts = {v: _date_text(v) for v in set(cols[i]) if v is not None}
                 cols[i] = tuple(map(texts.get, cols[i], cols[i]))  # None stays None
+            elif isinstance(column, Boolean):
+                cols[i] = tuple(map(_SQLITE_BOOL.get, cols[i], cols[i]))  # None stays None
         # The defaults repeat without end: the ids (one per row) bound the zip.
         records = list(zip(ids, *cols, *(repeat(base[c]) for c in rest), strict=False))
         await self._write(table, ["id", *columns, *rest], records)

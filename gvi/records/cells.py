@@ -327,8 +327,8 @@ class Remembered(Generic[T]):
     ``Remembered(column, read)(row, *args)`` is ``read(row, *args)`` for a reader
     of *column* whose other arguments are the same on every row of the file.
     Only a reading that found no problem is remembered, so a bad cell is read
-    (and reported) on each of its rows; a fresh list is returned each time,
-    since callers may extend it."""
+    (and reported) on each of its rows. The reading is a tuple, the same one for
+    every row with that text (nothing copied per row: it is never changed)."""
 
     __slots__ = ("_column", "_read", "_seen")
 
@@ -336,20 +336,45 @@ class Remembered(Generic[T]):
         self._column, self._read = column, read
         self._seen: dict[str, tuple[T, ...]] = {}
 
-    def __call__(self, row: Cells, *args: object) -> list[T]:
+    def __call__(self, row: Cells, *args: object) -> tuple[T, ...]:
         text = row.raw(self._column)
         seen = self._seen.get(text) if text else None
         if seen is not None:
-            return list(seen)
+            return seen
         before = len(row.problems)
-        out = self._read(row, *args)
+        out = tuple(self._read(row, *args))
         if text and len(row.problems) == before:
-            self._seen[text] = tuple(out)
+            self._seen[text] = out
         return out
 
 
-def read_history(row: Cells, words: Mapping[str, str], today: date) -> list[tuple[str, date]]:
-    out: list[tuple[str, date]] = []
+def read_history(
+    row: Cells,
+    words: Mapping[str, str],
+    today: date,
+    steps: dict[str, tuple[str, date]] | None = None,
+) -> list[tuple[str, date]]:
+    """The status history ``status:date; …`` as (status, day), oldest first.
+
+    *steps*, kept by the caller over the rows of one file, remembers each valid
+    step by its text (``contact:2024-01-10``): a file's histories are mostly
+    distinct, but their steps recur (a few hundred days), so a history whose
+    every step is remembered and in order is read with a split and a lookup per
+    step. Anything else (a new step, an empty item, a step out of order, a list
+    on several lines) is read in full below, problems and all, and its valid
+    steps are remembered."""
+    if steps is not None:
+        text = row.raw("status_history")
+        out: list[tuple[str, date]] = []
+        for item in text.split(";") if text and "\n" not in text else ():
+            step = steps.get(item)
+            if step is None or (out and step[1] < out[-1][1]):
+                break
+            out.append(step)
+        else:
+            if out:
+                return out
+    out = []
     for parts in read_items(row, "status_history"):
         # The code as typed first, in C; the rest of lookup() only when it is not.
         status = words.get(parts[0]) or lookup(words, parts[0])
@@ -366,7 +391,27 @@ def read_history(row: Cells, words: Mapping[str, str], today: date) -> list[tupl
             )
             return []
         out.append((status, when))
+    if steps is not None and out:
+        _remember_steps(row.raw("status_history"), words, today, steps)
     return out
+
+
+def _remember_steps(
+    text: str, words: Mapping[str, str], today: date, steps: dict[str, tuple[str, date]]
+) -> None:
+    """Each item of a history read without a problem, as :func:`read_history` reads
+    it, by its text: one ``status:date`` (no further values), the status known,
+    the day neither malformed nor in the future."""
+    if "\n" in text:
+        return  # a list on several lines: its items are not the text between ";"
+    for item in text.split(";"):
+        head, sep, rest = item.partition(":")
+        if not sep or "/" in rest:
+            continue
+        status = words.get(head.strip()) or lookup(words, head.strip())
+        when = parse_day(rest.strip())
+        if status is not None and when is not None and when <= today:
+            steps[item] = (status, when)
 
 
 def read_dated(

@@ -209,6 +209,10 @@ def _no_such_municipality() -> str:
     return gettext("Det finns ingen kommun med den koden. Kontrollera SCB:s kommunkod.")
 
 
+_NONE: frozenset[int] = frozenset()
+_NO_MEMBERS: Mapping[str, int] = {}
+
+
 def check_upload(parsed: ParsedUpload, lookups: Lookups) -> tuple[Plan | None, list[Problem]]:
     """Every problem in the upload; a plan only when there are none."""
     problems = list(parsed.problems)
@@ -230,6 +234,7 @@ def check_upload(parsed: ParsedUpload, lookups: Lookups) -> tuple[Plan | None, l
     new_by_code: dict[str, int] = {}
     seen_ref: dict[tuple[str, str], int] = {}
     seen_code: dict[str, int] = {}
+    municipality_of, person_by_ref = lookups.municipalities.get, lookups.people_by_ref.get
     for p in parsed.people:
         if p.code:
             if p.code in seen_code:
@@ -255,7 +260,7 @@ def check_upload(parsed: ParsedUpload, lookups: Lookups) -> tuple[Plan | None, l
             seen_ref[key] = p.line
         if not p.valid:
             continue
-        municipality_id = lookups.municipalities.get(p.municipality_code)
+        municipality_id = municipality_of(p.municipality_code)
         if municipality_id is None:
             known = p.municipality_code in lookups.known_municipality_codes
             add(
@@ -265,9 +270,7 @@ def check_upload(parsed: ParsedUpload, lookups: Lookups) -> tuple[Plan | None, l
                 _not_in_scope() if known else _no_such_municipality(),
             )
             continue
-        existing = (
-            lookups.people_by_ref.get((municipality_id, p.external_ref)) if p.external_ref else None
-        )
+        existing = person_by_ref((municipality_id, p.external_ref)) if p.external_ref else None
         by_code = lookups.people_by_code.get(p.code) if p.code else None
         if existing is None and by_code is not None:
             if by_code.municipality_id != municipality_id:
@@ -423,6 +426,9 @@ def check_upload(parsed: ParsedUpload, lookups: Lookups) -> tuple[Plan | None, l
 
     # Cases: a unit of the user's that serves the municipality; a caseworker of that unit.
     reach_ids = frozenset(lookups.reach.values())
+    # Looked up once per row of 10,000: bound once.
+    unit_of, serves_of, members_of = lookups.units.get, lookups.unit_serves.get, lookups.members.get
+    case_on_file = lookups.cases_by_ref.get
     cases: list[CasePlan] = []
     unit_keys: dict[str, str] = {}
     new_cases: dict[tuple[int, str], int] = {}
@@ -443,7 +449,7 @@ def check_upload(parsed: ParsedUpload, lookups: Lookups) -> tuple[Plan | None, l
             seen_cases[key] = c.line
         if not c.valid:
             continue
-        unit_id = lookups.units.get(unit_key)
+        unit_id = unit_of(unit_key)
         if unit_id is None:
             add(
                 CASES,
@@ -473,7 +479,7 @@ def check_upload(parsed: ParsedUpload, lookups: Lookups) -> tuple[Plan | None, l
             continue
         person, home = found
         municipality_id = lookups.reach[c.municipality_code] if c.municipality_code else home
-        if municipality_id not in lookups.unit_serves.get(unit_id, frozenset()):
+        if municipality_id not in serves_of(unit_id, _NONE):
             add(
                 CASES,
                 c.line,
@@ -486,7 +492,7 @@ def check_upload(parsed: ParsedUpload, lookups: Lookups) -> tuple[Plan | None, l
         if municipality_id not in reach_ids:
             add(CASES, c.line, "municipality_code", _not_in_scope())
             continue
-        members = lookups.members.get(unit_id, {})
+        members = members_of(unit_id, _NO_MEMBERS)
         if c.caseworker:
             caseworker = members.get(c.caseworker.casefold())
             if caseworker is None:
@@ -513,7 +519,7 @@ def check_upload(parsed: ParsedUpload, lookups: Lookups) -> tuple[Plan | None, l
             c.social_services_eligible,
             c.notes,
         )
-        existing_case = lookups.cases_by_ref.get((unit_id, c.external_ref))
+        existing_case = case_on_file((unit_id, c.external_ref))
         if existing_case is not None:
             if (person.existing or -1) != existing_case.person_id:
                 add(

@@ -29,7 +29,7 @@ further values after ``/``::
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from itertools import pairwise
 
@@ -186,14 +186,14 @@ def _person_rows(
             if has("protection")
             else "none"
         )
-        identity_cells = []
-        for column in IDENTITY_COLUMNS:
-            value = " ".join(row.raw(column).split())
-            if len(value) > IDENTITY_MAX:
-                row.problem(
-                    column, gettext("Texten är för lång: högst %(n)s tecken.") % {"n": IDENTITY_MAX}
-                )
-            identity_cells.append(value)
+        identity_cells = [" ".join(row.raw(column).split()) for column in IDENTITY_COLUMNS]
+        if max(map(len, identity_cells)) > IDENTITY_MAX:
+            for column, value in zip(IDENTITY_COLUMNS, identity_cells, strict=True):
+                if len(value) > IDENTITY_MAX:
+                    row.problem(
+                        column,
+                        gettext("Texten är för lång: högst %(n)s tecken.") % {"n": IDENTITY_MAX},
+                    )
         pin = identity_cells[1]
         if pin.isascii():
             # The same test in C: the digits, and what is neither a digit nor "-+ ".
@@ -241,7 +241,7 @@ _GATE_HINTS = {
 def _check_gates(
     row: Cells,
     history: list[tuple[str, date]],
-    consents: list[Consent],
+    consents: Sequence[Consent],
     threat: str,
     threat_on: date | None,
     eligible: bool | None,
@@ -275,7 +275,7 @@ def _case_rows(
     # A column the file does not have is empty on every row: its optional reader
     # is not asked (a case has some thirty columns; most files carry a third).
     has = frozenset(header).__contains__
-    history_of = Remembered("status_history", read_history)
+    steps: dict[str, tuple[str, date]] = {}  # read_history's, over this file
     consents_of = Remembered("consents", read_dated)
     needs_of = Remembered("needs", read_dated)
     for line, cells in rows:
@@ -304,7 +304,7 @@ def _case_rows(
             if has("closure_outcome")
             else None
         )
-        history = history_of(row, _W["case_status"], today)
+        history = read_history(row, _W["case_status"], today, steps)
         if opened and not history and not row.raw("status_history"):
             history = [(case_rules.CONTACT, opened)]
         if history and not row.bad:
@@ -365,7 +365,7 @@ def _case_rows(
         follow_ups = read_follow_ups(row, today) if has("follow_ups") else []
         if history and not row.bad:
             _check_gates(row, history, consents, threat, threat_on or opened, eligible)
-        if opened and any(f.on < opened for f in follow_ups):
+        if opened and follow_ups and any(f.on < opened for f in follow_ups):
             row.problem("follow_ups", gettext("Uppföljningen kan inte ligga före ärendets start."))
         notes = row.text("notes") if has("notes") else ""
         if row.bad or opened is None:
@@ -393,8 +393,8 @@ def _case_rows(
                 motivated,
                 bool(witness),
                 eligible,
-                tuple(consents),
-                tuple(needs),
+                consents,
+                needs,
                 tuple(grants),
                 tuple(follow_ups),
                 notes,
@@ -410,6 +410,7 @@ def _offer_rows(
     header: Iterable[str],
 ) -> None:
     blank, (clean, stripped) = dict.fromkeys(COLUMNS[OFFERS], ""), file_state(rows)
+    steps: dict[str, tuple[str, date]] = {}  # read_history's, over this file
     for line, cells in rows:
         row = Cells(file, line, cells, parsed.problems, blank, clean=clean, stripped=stripped)
         ref = row.ref("external_ref", required=True)
@@ -440,7 +441,7 @@ def _offer_rows(
                     "(avhopparärende)."
                 ),
             )
-        history = read_history(row, _W["offer_status"], today)
+        history = read_history(row, _W["offer_status"], today, steps)
         if not history and not row.bad:
             list_problem(row, "status_history")
         elif history:

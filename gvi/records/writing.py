@@ -21,6 +21,7 @@ import os
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, time
 from functools import lru_cache
+from itertools import repeat
 from typing import Any
 
 from gvi.access.principal import Principal
@@ -120,7 +121,12 @@ def _police_track(row: CaseRow, memo: dict[tuple[Any, ...], bool]) -> bool:
     words every failing criterion; its answer depends on seven values, so it is
     asked once per combination (a few dozen at most), not once per case."""
     consents = row.consents
-    if consents:
+    if len(consents) == 1:
+        # The usual case, without building the sets below: one consent, in force
+        # (police or not) or withdrawn (one agency excluded).
+        (agency, _, withdrawn_on) = consents[0]
+        excluded, police = (0, agency == "police") if withdrawn_on is None else (1, False)
+    elif consents:
         in_force = {c.agency for c in consents if c.withdrawn_on is None}
         excluded = len({c.agency for c in consents} - in_force)
         police = "police" in in_force
@@ -172,31 +178,38 @@ def _sealed(
     """The identity rows of ``(person id, identity)``, in :data:`_IDENTITY` order.
 
     Encrypted as by hand (gvi.people.services.create_person): the associated data
-    binds table, column and person id; the personnummer gets its blind index. The
-    non-empty cells of all the people are sealed in one pass, each with its own nonce."""
-    # aad("person_identity", field, id) for each field, without a call per cell.
-    prefixes = [aad("person_identity", name, "") for name in IDENTITY_FIELDS]
-    plain: list[tuple[str, str]] = []
-    for person_id, identity in people:
-        key = str(person_id)
-        for prefix, value in zip(prefixes, identity, strict=True):
-            if value:
-                plain.append((value, prefix + key))
-    blobs = iter(keyring.encrypt_many(plain))
-    active, digest, index = keyring.active_id, keyring.identity_digest, keyring.blind_index
-    return [
-        (
-            person_id,
-            active,
-            next(blobs) if identity[0] else None,
-            next(blobs) if identity[1] else None,
-            next(blobs) if identity[2] else None,
-            next(blobs) if identity[3] else None,
-            index(identity[1]) if identity[1] else None,
-            digest(identity),
+    binds table, column and person id; the personnummer gets its blind index. Field
+    by field, the non-empty cells of all the people are sealed in one pass, each
+    with its own nonce, and the rows are put together from the columns (in C)."""
+    if not people:
+        return []
+    ids, identities = zip(*people, strict=True)
+    keys = list(map(str, ids))
+    fields = list(zip(*identities, strict=True))  # names, pins, addresses, phones
+    sealed: list[Sequence[bytes | None]] = []
+    for name, values in zip(IDENTITY_FIELDS, fields, strict=True):
+        # aad("person_identity", name, id) for each person, without a call per cell.
+        prefix = aad("person_identity", name, "")
+        if all(values):
+            sealed.append(keyring.encrypt_many(values, list(map(prefix.__add__, keys))))
+            continue
+        present = [i for i, value in enumerate(values) if value]
+        blobs = iter(
+            keyring.encrypt_many([values[i] for i in present], [prefix + keys[i] for i in present])
         )
-        for person_id, identity in people
-    ]
+        sealed.append([next(blobs) if value else None for value in values])
+    pins = fields[1]
+    indexes = iter(keyring.blind_indexes(pin for pin in pins if pin))
+    return list(
+        zip(
+            ids,
+            repeat(keyring.active_id),
+            *sealed,
+            [next(indexes) if pin else None for pin in pins],
+            keyring.identity_digests(identities),
+            strict=False,  # the key id repeats: the ids bound the rows
+        )
+    )
 
 
 async def _write_people(writer: BulkWriter, plan: checks.Plan, codes: list[str]) -> list[int]:
@@ -343,10 +356,6 @@ async def _write_cases(
     numbers: dict[int, int],
 ) -> list[int]:
     ids: list[int] = [c.existing_id or 0 for c in plan.cases]
-
-    def person_id(ref: checks.PersonRef) -> int:
-        return people[ref.new] if ref.new is not None else int(ref.existing or 0)
-
     new = [i for i, c in enumerate(plan.cases) if c.action == CREATE]
     track: dict[tuple[Any, ...], bool] = {}
     rows = []
@@ -356,10 +365,11 @@ async def _write_cases(
         year = row.opened_on.year
         number = numbers[year]
         numbers[year] = number + 1
+        new_person, existing_person = c.person
         rows.append(
             (
                 f"AH-{year}-{number:04d}",
-                person_id(c.person),
+                people[new_person] if new_person is not None else int(existing_person or 0),
                 c.municipality_id,
                 c.unit_id,
                 c.facts[0],

@@ -15,9 +15,10 @@ import hmac
 import os
 import secrets
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
+from itertools import repeat
 from pathlib import Path
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -117,17 +118,22 @@ class Keyring(KeySet):
         sealed = self._active_cipher.encrypt(nonce, plaintext.encode(), aad.encode())
         return self._active_prefix + nonce + sealed
 
-    def encrypt_many(self, items: list[tuple[str, str]]) -> list[bytes]:
+    def encrypt_many(self, plaintexts: Sequence[str], aads: Sequence[str]) -> list[bytes]:
         """``encrypt(plaintext, aad)`` for each pair, in order: the same ciphertexts'
         format, each with its own fresh random nonce (the nonces are cut from one
-        read of the system's random source instead of one read per value)."""
-        prefix, seal = self._active_prefix, self._active_cipher.encrypt
-        randomness = os.urandom(_NONCE_BYTES * len(items))
-        out = []
-        for i, (plaintext, associated) in enumerate(items):
-            nonce = randomness[i * _NONCE_BYTES : (i + 1) * _NONCE_BYTES]
-            out.append(prefix + nonce + seal(nonce, plaintext.encode(), associated.encode()))
-        return out
+        read of the system's random source instead of one read per value). The
+        cells are encoded, sealed and framed by ``map`` (in C), not a loop per value."""
+        if len(plaintexts) != len(aads):
+            raise ValueError("one associated data per plaintext")
+        randomness = os.urandom(_NONCE_BYTES * len(plaintexts))
+        nonces = [randomness[i : i + _NONCE_BYTES] for i in range(0, len(randomness), _NONCE_BYTES)]
+        sealed = map(
+            self._active_cipher.encrypt,
+            nonces,
+            map(str.encode, plaintexts),
+            map(str.encode, aads),
+        )
+        return list(map(b"".join, zip(repeat(self._active_prefix), nonces, sealed)))
 
     def decrypt(self, blob: bytes, aad: str) -> str:
         if not blob or blob[:1] != _VERSION:
@@ -168,8 +174,16 @@ class Keyring(KeySet):
         decrypting anything."""
         return self._digest_mac.hexdigest("\x1f".join(values).encode())
 
+    def identity_digests(self, identities: Iterable[Sequence[str]]) -> list[str]:
+        """:meth:`identity_digest` of each identity, in order."""
+        return self._digest_mac.hexdigests("\x1f".join(values).encode() for values in identities)
+
     def blind_index(self, value: str) -> str:
         return self._index_mac.hexdigest(normalise_pin(value).encode())
+
+    def blind_indexes(self, values: Iterable[str]) -> list[str]:
+        """:meth:`blind_index` of each value, in order."""
+        return self._index_mac.hexdigests(normalise_pin(value).encode() for value in values)
 
 
 class _KeyedSha256:
@@ -193,6 +207,19 @@ class _KeyedSha256:
         outer = self._outer.copy()
         outer.update(inner.digest())
         return outer.hexdigest()
+
+    def hexdigests(self, messages: Iterable[bytes]) -> list[str]:
+        """:meth:`hexdigest` of each message, in order, in one loop (an import's
+        ten thousand personnummer: the call per message was a third of the work)."""
+        keyed_inner, keyed_outer = self._inner, self._outer
+        out = []
+        for message in messages:
+            inner = keyed_inner.copy()
+            inner.update(message)
+            outer = keyed_outer.copy()
+            outer.update(inner.digest())
+            out.append(outer.hexdigest())
+        return out
 
 
 def normalise_pin(value: str) -> str:
