@@ -52,6 +52,14 @@ LABELS = {
 }
 
 
+async def _plan_after(
+    principal: Principal, case_id: int, change: Awaitable[object]
+) -> Response[PlanOut]:
+    """Make *change*, then answer with the plan as it now is (its ETag the new version)."""
+    await change
+    return rest.tagged(await services.get_plan(principal, case_id))
+
+
 class PlanApi(Controller):
     path = "/api/v1/cases/{case_id:int}/plan"
     tags = ["cases"]
@@ -87,8 +95,9 @@ class PlanApi(Controller):
         item_id: FromPath[int],
         data: JSONBody[PlanItemStatusIn],
     ) -> Response[PlanOut]:
-        await services.set_item_status(principal, case_id, item_id, data)
-        return rest.tagged(await services.get_plan(principal, case_id))
+        return await _plan_after(
+            principal, case_id, services.set_item_status(principal, case_id, item_id, data)
+        )
 
     @post("/owner", opt=WRITE, name="api.cases.plan.owner", status_code=200)
     async def set_owner(
@@ -97,16 +106,14 @@ class PlanApi(Controller):
         case_id: FromPath[int],
         data: JSONBody[PlanOwnerIn],
     ) -> Response[PlanOut]:
-        await services.set_owner(principal, case_id, data)
-        return rest.tagged(await services.get_plan(principal, case_id))
+        return await _plan_after(principal, case_id, services.set_owner(principal, case_id, data))
 
     @post("/sip", opt=WRITE, name="api.cases.plan.sip", status_code=200)
     async def sip(
         self, principal: NamedDependency[Principal], case_id: FromPath[int], data: JSONBody[SipIn]
     ) -> Response[PlanOut]:
         """Start the SIP (the healthcare consent must be in force) or end it."""
-        await services.set_sip(principal, case_id, data)
-        return rest.tagged(await services.get_plan(principal, case_id))
+        return await _plan_after(principal, case_id, services.set_sip(principal, case_id, data))
 
     @post("/approve", opt=APPROVE, name="api.cases.plan.approve", status_code=200)
     async def approve(
@@ -116,8 +123,7 @@ class PlanApi(Controller):
         data: JSONBody[ApproveIn],
     ) -> Response[PlanOut]:
         """A unit lead of the case's unit approves the plan at this version."""
-        await services.approve(principal, case_id, data)
-        return rest.tagged(await services.get_plan(principal, case_id))
+        return await _plan_after(principal, case_id, services.approve(principal, case_id, data))
 
     @post("/ratings", opt=WRITE, name="api.cases.plan.ratings", status_code=200)
     async def ratings(
@@ -127,8 +133,7 @@ class PlanApi(Controller):
         data: JSONBody[GoalRatingsIn],
     ) -> Response[PlanOut]:
         """The goals as judged at one of the case's follow-ups."""
-        await services.rate_goals(principal, case_id, data)
-        return rest.tagged(await services.get_plan(principal, case_id))
+        return await _plan_after(principal, case_id, services.rate_goals(principal, case_id, data))
 
 
 # --- the page ------------------------------------------------------------------------
