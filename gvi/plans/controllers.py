@@ -16,9 +16,9 @@ from litestar.response import Redirect, Template
 from gvi.access.permissions import Permission
 from gvi.access.principal import Principal
 from gvi.core import clock, rest
-from gvi.core.failures import FormErrors
+from gvi.core.failures import FormErrors, Refused
 from gvi.core.shapes import CreatedOut as Created
-from gvi.core.web import page, redirect_with_flash, submit_form, translated
+from gvi.core.web import page, refusal_view, submit, submit_form, translated
 from gvi.defectors.forms import PHASE_LABELS
 from gvi.i18n import N_, gettext
 from gvi.plans import services
@@ -190,19 +190,6 @@ async def _plan_page(
     )
 
 
-def _form_page(
-    principal: Principal, case_id: int, section: str
-) -> Callable[..., Awaitable[Template]]:
-    async def again(
-        request: Request[Any, Any, Any],
-        **kwargs: Any,
-    ) -> Template:
-        typed = kwargs.pop(section, None)
-        return await _plan_page(request, principal, case_id, section=section, form=typed, **kwargs)
-
-    return again
-
-
 async def _submit(
     request: Request[Any, Any, Any],
     principal: Principal,
@@ -213,17 +200,20 @@ async def _submit(
     action: Callable[[Any], Awaitable[object]],
     flash: str,
 ) -> Template | Redirect:
-    again = _form_page(principal, case_id, section)
+    """One of the plan page's forms: :func:`submit_form`, the page shown again with
+    what was typed in *section*'s form and its errors."""
 
-    async def shown(**kwargs: Any) -> Template:
-        return await again(request, **kwargs)
+    async def again(**kwargs: Any) -> Template:
+        return await _plan_page(
+            request, principal, case_id, section=section, form=kwargs.pop(section), **kwargs
+        )
 
     return await submit_form(
         request,
         target,
         data,
         action,
-        page=shown,
+        page=again,
         form_as=section,
         prefix=f"{section}.",
         to=f"/cases/{case_id}/plan",
@@ -384,22 +374,18 @@ class PlanPages(Controller):
         async def run() -> int:
             return await services.rate_goals(principal, case_id, _ratings_of(data))
 
-        try:
-            count = await run()
-        except FormErrors as exc:
+        async def again(exc: Refused, _status: int) -> Template:
             return await _plan_page(
-                request,
-                principal,
-                case_id,
-                section="rating",
-                form=data,
-                errors={f"rating.{k}": v for k, v in exc.errors.items()},
-                status_code=400,
-            )
-        return redirect_with_flash(
+                request, principal, case_id, section="rating", form=data,
+                **refusal_view(exc, "rating."),
+            )  # fmt: skip
+
+        return await submit(
             request,
-            f"/cases/{case_id}/plan",
-            gettext("Måluppfyllelsen är sparad för %(n)s mål.") % {"n": count},
+            run(),
+            rerender=again,
+            to=f"/cases/{case_id}/plan",
+            flash=lambda count: gettext("Måluppfyllelsen är sparad för %(n)s mål.") % {"n": count},
         )
 
 

@@ -22,8 +22,9 @@ from gvi.core.failures import FormErrors, NotVisible, Refused
 from gvi.db import write_transaction
 from gvi.defectors.schemas import TimelineEntry
 from gvi.defectors.services.common import versioned, writable_case
+from gvi.defectors.services.track import consent_state
 from gvi.defectors.services.views import case_row
-from gvi.defectors.tables import CaseConsent, CaseFollowUp, CaseStatus, ConsentAgency, DefectorCase
+from gvi.defectors.tables import CaseFollowUp, CaseStatus, ConsentAgency, DefectorCase
 from gvi.i18n import N_, gettext
 from gvi.plans.labels import ITEM_STATUS_LABELS, PARTY_LABELS, RATING_LABELS
 from gvi.plans.schemas import (
@@ -72,16 +73,6 @@ async def _plan_row(case_id: int) -> dict[str, Any] | None:
         .first()
     )
     return row
-
-
-async def _consent_in_force(case_id: int, agency: ConsentAgency) -> bool:
-    found: bool = await CaseConsent.exists().where(
-        (CaseConsent.case == case_id)
-        & (CaseConsent.agency == agency)
-        & CaseConsent.withdrawn_on.is_null()
-        & CaseConsent.archived_at.is_null()
-    )
-    return found
 
 
 async def _items(case_id: int) -> list[PlanItemOut]:
@@ -150,7 +141,7 @@ async def get_plan(principal: Principal, case_id: int) -> PlanOut:
             person_id=case["person"],
             details={"plan_items": len(items)},
         )
-        consent = await _consent_in_force(case_id, ConsentAgency.healthcare)
+        consent = ConsentAgency.healthcare in (await consent_state(case_id)).in_force
     return PlanOut(
         case_id=case_id,
         case_reference=case["reference"],
@@ -184,6 +175,15 @@ async def _ensure_plan(case_id: int) -> dict[str, Any]:
         await CasePlan.insert(CasePlan(case=case_id))
         plan = await _plan_row(case_id)
         assert plan is not None
+    return plan
+
+
+async def _plan_at(case_id: int, version: int) -> dict[str, Any]:
+    """The plan as the client saw it: version 0 before its first change (the plan
+    row is made now), else that version, or a conflict."""
+    plan = await _ensure_plan(case_id) if version == 0 else await _plan_row(case_id)
+    if plan is None or (version and plan["version"] != version):
+        raise PlanError(gettext(PLAN_CONFLICT))
     return plan
 
 
@@ -297,9 +297,7 @@ async def set_owner(principal: Principal, case_id: int, data: PlanOwnerIn) -> No
     """Who holds the overall responsibility for the plan."""
     async with write_transaction(DefectorCase._meta.db):
         case = await _open_case(principal, case_id)
-        plan = await _ensure_plan(case_id) if data.version == 0 else await _plan_row(case_id)
-        if plan is None or (data.version and plan["version"] != data.version):
-            raise PlanError(gettext(PLAN_CONFLICT))
+        plan = await _plan_at(case_id, data.version)
         if plan["owner"] == data.owner:
             raise FormErrors({"owner": gettext("Planen har redan den huvudansvariga.")})
         await _changed(case_id, plan, {CasePlan.owner: data.owner})
@@ -313,14 +311,12 @@ async def set_sip(principal: Principal, case_id: int, data: SipIn) -> None:
         raise FormErrors({"on": gettext("Datumet kan inte ligga i framtiden.")})
     async with write_transaction(DefectorCase._meta.db):
         case = await _open_case(principal, case_id)
-        plan = await _ensure_plan(case_id) if data.version == 0 else await _plan_row(case_id)
-        if plan is None or (data.version and plan["version"] != data.version):
-            raise PlanError(gettext(PLAN_CONFLICT))
+        plan = await _plan_at(case_id, data.version)
         if data.sip == plan["sip"]:
             message = gettext("SIP pågår redan.") if data.sip else gettext("Ingen SIP pågår.")
             raise FormErrors({"sip": message})
         if data.sip:
-            if not await _consent_in_force(case_id, ConsentAgency.healthcare):
+            if ConsentAgency.healthcare not in (await consent_state(case_id)).in_force:
                 raise PlanError(gettext(SIP_NEEDS_CONSENT))
             values = {CasePlan.sip: True, CasePlan.sip_started_on: on, CasePlan.sip_ended_on: None}
             kind = PlanEvent.Kind.sip_started
@@ -339,15 +335,7 @@ async def end_sip_on_withdrawal(case_id: int, on: date) -> bool:
     plan = await _plan_row(case_id)
     if plan is None or not plan["sip"]:
         return False
-    await CasePlan.update(
-        {
-            CasePlan.sip: False,
-            CasePlan.sip_ended_on: on,
-            CasePlan.approved_at: None,
-            CasePlan.approved_by: None,
-            CasePlan.version: CasePlan.version + 1,
-        }
-    ).where(CasePlan.id == plan["id"])
+    await _changed(case_id, plan, {CasePlan.sip: False, CasePlan.sip_ended_on: on})
     await PlanEvent.insert(
         PlanEvent(case=case_id, kind=PlanEvent.Kind.sip_ended, at=clock.now(), value=on.isoformat())
     )
